@@ -1,0 +1,1 @@
+"""Route modules, one per audience: operator, tenant configuration, numbers and caller ID."""

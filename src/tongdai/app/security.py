@@ -1,0 +1,85 @@
+"""Secrets: SIP digest HA1 values for agents, and API keys hashed with argon2."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+_hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+
+
+def sip_ha1(username: str, realm: str, password: str) -> tuple[str, str]:
+    """HA1 = H(user:realm:password) in MD5 and in SHA-256 (RFC 8760); never the password itself."""
+    a1 = f"{username}:{realm}:{password}".encode()
+    return hashlib.md5(a1).hexdigest(), hashlib.sha256(a1).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who an API key speaks for."""
+
+    key_id: str
+    role: str  # operator | admin | agent
+    tenant_id: str | None = None
+    agent_id: str | None = None
+
+
+def new_api_key(key_id: str) -> tuple[str, str]:
+    """A fresh key `tdk_<key id hex>_<secret hex>` and the argon2 hash of its secret."""
+    secret = secrets.token_hex(24)
+    return f"tdk_{key_id.removeprefix('ak_')}_{secret}", _hasher.hash(secret)
+
+
+def split_key(key: str) -> tuple[str, str] | None:
+    """(key id, secret) of a well-formed key, else None."""
+    parts = key.split("_")
+    if len(parts) != 3 or parts[0] != "tdk" or not parts[1].isalnum() or not parts[2].isalnum():
+        return None
+    return "ak_" + parts[1], parts[2]
+
+
+def verify_secret(secret: str, secret_hash: str) -> bool:
+    try:
+        return _hasher.verify(secret_hash, secret)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+class VerifiedKeyCache:
+    """Remembers keys verified recently so each request does not pay argon2's cost again.
+
+    Only a SHA-256 of the full key is kept in memory; entries expire after `ttl` seconds.
+    """
+
+    def __init__(self, ttl: float = 60.0):
+        self.ttl = ttl
+        self._entries: dict[str, tuple[float, Principal]] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _digest(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    def get(self, key: str) -> Principal | None:
+        with self._lock:
+            entry = self._entries.get(self._digest(key))
+        if entry is None or entry[0] < time.monotonic():
+            return None
+        return entry[1]
+
+    def put(self, key: str, principal: Principal) -> None:
+        with self._lock:
+            if len(self._entries) > 10_000:
+                self._entries.clear()
+            self._entries[self._digest(key)] = (time.monotonic() + self.ttl, principal)
+
+    def forget_tenant(self, tenant_id: str) -> None:
+        with self._lock:
+            for k in [k for k, (_, p) in self._entries.items() if p.tenant_id == tenant_id]:
+                del self._entries[k]

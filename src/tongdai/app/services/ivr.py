@@ -1,0 +1,86 @@
+"""IVR trees and the audio files their prompts may play."""
+
+from __future__ import annotations
+
+import io
+import wave
+from datetime import datetime
+from typing import Any
+
+from ...domain.errors import InUse, RuleViolation, Violation, collect
+from ...domain.model import IvrNode, IvrTarget, IvrTree, Prompt
+from ...domain.rules import validate_ivr_tree
+from ...store.uow import UnitOfWork
+from ..ids import new_id
+from .common import get_or_404, merge, refs
+
+MAX_AUDIO_BYTES = 5 * 1024 * 1024
+
+
+def _nodes(raw: list[dict[str, Any]]) -> tuple[IvrNode, ...]:
+    return tuple(
+        IvrNode(id=n["id"], prompt=Prompt(**n["prompt"]), timeout_seconds=n.get("timeout_seconds", 5),
+                branches=tuple((k, IvrTarget(**t)) for k, t in (n.get("branches") or {}).items()))
+        for n in raw)
+
+
+def _structured(data: dict[str, Any]) -> dict[str, Any]:
+    return {**data, "nodes": _nodes(data["nodes"])} if data.get("nodes") is not None else data
+
+
+def _check(uow: UnitOfWork, tree: IvrTree) -> None:
+    queues = [t.queue_id for n in tree.nodes for _, t in n.branches if t.queue_id]
+    audio = [n.prompt.audio_id for n in tree.nodes if n.prompt.audio_id]
+    collect(validate_ivr_tree(tree, refs(uow, tree.tenant_id, queues=queues, audio=audio)))
+
+
+def create_ivr_tree(uow: UnitOfWork, *, tenant_id: str, data: dict[str, Any]) -> IvrTree:
+    tree = IvrTree(id=new_id("ivr_tree"), tenant_id=tenant_id, **_structured(data))
+    _check(uow, tree)
+    uow.ivr_trees.add(tree)
+    return tree
+
+
+def update_ivr_tree(uow: UnitOfWork, *, tenant_id: str, tree_id: str, changes: dict[str, Any]) -> IvrTree:
+    tree = merge(get_or_404(uow.ivr_trees, "IVR tree", tree_id, tenant_id), _structured(changes))
+    _check(uow, tree)
+    uow.ivr_trees.save(tree)
+    return tree
+
+
+def delete_ivr_tree(uow: UnitOfWork, *, tenant_id: str, tree_id: str) -> None:
+    get_or_404(uow.ivr_trees, "IVR tree", tree_id, tenant_id)
+    users = [f"hotline {h.id}" for h in uow.hotlines.where(tenant_id, ivr_tree_id=tree_id)]
+    if users:
+        raise InUse("IVR tree", tree_id, users[:20])
+    uow.ivr_trees.remove(tree_id, tenant_id)
+
+
+def upload_audio(uow: UnitOfWork, *, tenant_id: str, name: str, data: bytes, now: datetime) -> dict[str, Any]:
+    """Store a WAV prompt after checking it really is one (PCM, mono, at most 5 MiB)."""
+    if len(data) > MAX_AUDIO_BYTES:
+        raise RuleViolation(Violation("file", "too_large", "an audio prompt is at most 5 MiB"))
+    try:
+        with wave.open(io.BytesIO(data)) as w:
+            channels, frames, rate = w.getnchannels(), w.getnframes(), w.getframerate()
+    except (wave.Error, EOFError, ValueError) as exc:
+        raise RuleViolation(Violation("file", "invalid_audio", f"not a PCM WAV file: {exc}")) from None
+    if channels != 1 or rate <= 0 or frames == 0:
+        raise RuleViolation(Violation("file", "invalid_audio", "a prompt is a non-empty mono WAV file"))
+    out: list[Violation] = []
+    if not name.strip() or len(name) > 200:
+        out.append(Violation("name", "invalid_value", "a file name of 1 to 200 characters"))
+    collect(out)
+    row = {"id": new_id("audio"), "tenant_id": tenant_id, "name": name, "duration_ms": frames * 1000 // rate,
+           "data": data, "created_at": now}
+    uow.audio.add(**row)
+    return {k: v for k, v in row.items() if k != "data"}
+
+
+def delete_audio(uow: UnitOfWork, *, tenant_id: str, audio_id: str) -> None:
+    get_or_404(uow.audio, "audio", audio_id, tenant_id)
+    users = [f"IVR tree {t.id}" for t in uow.ivr_trees.all(tenant_id)
+             if any(n.prompt.audio_id == audio_id for n in t.nodes)]
+    if users:
+        raise InUse("audio", audio_id, users)
+    uow.audio.remove(audio_id, tenant_id)

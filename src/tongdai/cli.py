@@ -1,0 +1,150 @@
+"""The `tongdai` command: serve, db upgrade, operator/tenant keys, demo data, number classification."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+
+def _engine():
+    from .store.db import make_engine
+    return make_engine()
+
+
+def _data_dir() -> Path:
+    return Path(os.environ.get("TONGDAI_DATA_DIR", "var"))
+
+
+def _addr(value: str, default_port: int) -> tuple[str, int]:
+    host, _, port = value.rpartition(":")
+    return (host or "127.0.0.1"), int(port or default_port)
+
+
+def cmd_serve(_args) -> int:
+    import uvicorn
+    from .api.app import create_app
+    from .store.db import upgrade
+
+    engine = _engine()
+    upgrade(engine)
+    host, port = _addr(os.environ.get("TONGDAI_HTTP_ADDR", "127.0.0.1:8080"), 8080)
+    logging.getLogger("tongdai").info("HTTP on http://%s:%d/api/v1", host, port)
+    uvicorn.run(create_app(engine), host=host, port=port, log_level=os.environ.get("TONGDAI_LOG_LEVEL", "info"))
+    return 0
+
+
+def cmd_db_upgrade(_args) -> int:
+    from .store.db import current_revision, upgrade
+    engine = _engine()
+    upgrade(engine)
+    print(f"database at revision {current_revision(engine)}")
+    return 0
+
+
+def cmd_operator_key(_args) -> int:
+    from .app.services.operator import create_api_key
+    from .store.db import upgrade
+    from .store.uow import UnitOfWork
+    engine = _engine()
+    upgrade(engine)
+    with UnitOfWork(engine) as uow:
+        key = create_api_key(uow, role="operator", now=datetime.now(timezone.utc))
+    print(key)
+    return 0
+
+
+def cmd_tenant_create(args) -> int:
+    from .app.services.operator import create_tenant
+    from .domain.errors import RuleViolation
+    from .store.db import upgrade
+    from .store.uow import UnitOfWork
+    engine = _engine()
+    upgrade(engine)
+    try:
+        with UnitOfWork(engine) as uow:
+            tenant, key = create_tenant(uow, name=args.name, sip_domain=args.sip_domain,
+                                        now=datetime.now(timezone.utc))
+    except RuleViolation as exc:
+        print(f"tongdai: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps({"tenant_id": tenant.id, "admin_key": key, "sip_domain": tenant.sip_domain}))
+    return 0
+
+
+def cmd_demo(_args) -> int:
+    from .demo import load_demo
+    from .store.db import upgrade
+    engine = _engine()
+    upgrade(engine)
+    print(json.dumps(load_demo(engine, _data_dir() / "demo-keys.json"), indent=2, ensure_ascii=False))
+    return 0
+
+
+def _ported_from_db() -> dict[str, str]:
+    """The operator's ported-number table, when a migrated database is there; else empty."""
+    from .store.db import default_url
+    url = default_url()
+    if url.startswith("sqlite") and not Path(url.split("///", 1)[-1]).exists():
+        return {}
+    try:
+        from .app.services.numbers import OPERATOR_SCOPE
+        from .store.uow import UnitOfWork
+        with UnitOfWork(_engine()) as uow:
+            return uow.ported.table(OPERATOR_SCOPE)
+    except Exception:  # no schema yet, or the server is down: classify by prefix alone
+        return {}
+
+
+def cmd_numbers_classify(args) -> int:
+    """Stream `input, e164, type, carrier` (tab-separated), one output row per input, in order."""
+    from .domain.numbers import classify
+    ported = {} if args.no_ported else _ported_from_db()
+    out = sys.stdout
+    lines = args.numbers if args.numbers else (line.rstrip("\r\n") for line in sys.stdin)
+    for raw in lines:
+        info = classify(raw, ported)
+        shown = raw.replace("\t", " ")
+        out.write(f"{shown}\t{info.e164 or ''}\t{info.type}\t{info.carrier or 'none'}\n")
+    out.flush()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="tongdai", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("serve", help="run the HTTP API (TONGDAI_HTTP_ADDR, default 127.0.0.1:8080)").set_defaults(fn=cmd_serve)
+    db = sub.add_parser("db", help="database schema").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="apply migrations").set_defaults(fn=cmd_db_upgrade)
+    op = sub.add_parser("operator", help="operator keys").add_subparsers(dest="op_command", required=True)
+    op.add_parser("create-key", help="print a new operator API key").set_defaults(fn=cmd_operator_key)
+    tn = sub.add_parser("tenant", help="tenants").add_subparsers(dest="tenant_command", required=True)
+    tc = tn.add_parser("create", help="create a tenant and print its id and first admin key")
+    tc.add_argument("name")
+    tc.add_argument("--sip-domain", default=None)
+    tc.set_defaults(fn=cmd_tenant_create)
+    sub.add_parser("demo", help="load the demo tenant (idempotent) and print its keys").set_defaults(fn=cmd_demo)
+    nb = sub.add_parser("numbers", help="phone numbers").add_subparsers(dest="numbers_command", required=True)
+    cl = nb.add_parser("classify", help="classify numbers from arguments or stdin (one a line)")
+    cl.add_argument("numbers", nargs="*")
+    cl.add_argument("--no-ported", action="store_true", help="ignore the operator's ported-number table")
+    cl.set_defaults(fn=cmd_numbers_classify)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    args = build_parser().parse_args(argv)
+    try:
+        return args.fn(args)
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The pure domain: numbers, hotline rules, caller-ID choice. No I/O, no framework, no clock."""

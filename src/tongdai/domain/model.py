@@ -1,0 +1,184 @@
+"""The configuration model: plain data, one class per thing the product names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+ALL_GROUPS = "all"
+NumberType = Literal["carrier", "virtual"]
+LineType = Literal["local", "mobile", "toll_free"]
+LINE_TYPES = ("local", "mobile", "toll_free")
+RING_STRATEGIES = ("ring_all", "longest_idle", "round_robin", "least_calls")
+IVR_KEYS = tuple("0123456789*#") + ("no_input", "invalid_input")
+
+
+@dataclass(slots=True)
+class Tenant:
+    id: str
+    name: str
+    sip_domain: str
+
+
+@dataclass(slots=True)
+class Trunk:
+    """An operator's SIP trunk to a carrier, or a business's own trunk (then `tenant_id` is set)."""
+
+    id: str
+    name: str
+    host: str
+    port: int = 5060
+    transport: str = "udp"
+    source_addresses: tuple[str, ...] = ()
+    username: str | None = None
+    password: str | None = None
+    tenant_id: str | None = None
+
+
+@dataclass(slots=True)
+class InventoryNumber:
+    """A carrier number the operator holds; free when `tenant_id` is None.
+
+    `assigned_by` says why it belongs to a tenant: `operator` (kept when its hotline goes, e.g. the
+    business's own number) or `hotline` (taken from the free pool; freed with its hotline).
+    """
+
+    number: str
+    country: str
+    line_type: str
+    carrier: str | None
+    trunk_id: str
+    tenant_id: str | None = None
+    assigned_by: str | None = None
+
+
+@dataclass(slots=True)
+class Group:
+    id: str
+    tenant_id: str
+    name: str
+
+
+@dataclass(slots=True)
+class Hotline:
+    id: str
+    tenant_id: str
+    number_type: str
+    country: str
+    line_type: str
+    number: str
+    name: str
+    outbound_enabled: bool = False
+    outbound_groups: str | tuple[str, ...] = ALL_GROUPS
+    record_calls: bool = False
+    ivr_enabled: bool = False
+    ivr_tree_id: str | None = None
+    queue_id: str | None = None
+    show_in_widget: bool = True
+    wrap_up_seconds: int = 0
+    notify_answer_seconds: int = 0
+    carrier: str | None = None
+    trunk_id: str | None = None
+
+    def permits_any(self, group_ids: frozenset[str] | set[str]) -> bool:
+        """True when one of these groups may call out on this hotline (outbound aside)."""
+        if self.outbound_groups == ALL_GROUPS:
+            return True
+        return not group_ids.isdisjoint(self.outbound_groups)
+
+
+@dataclass(slots=True)
+class AdaptiveNumber:
+    id: str
+    tenant_id: str
+    name: str
+    fallback_hotline_id: str | None = None
+    members: tuple[str, ...] = ()
+    outbound_enabled: bool = True
+    show_in_widget: bool = True
+    record_calls: bool = False
+
+
+@dataclass(slots=True)
+class Agent:
+    id: str
+    tenant_id: str
+    name: str
+    sip_username: str
+    extension: str
+    groups: tuple[str, ...] = ()
+    default_caller_id: str | None = None
+    sip_ha1_md5: str = ""
+    sip_ha1_sha256: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class QueueGroup:
+    group_id: str
+    priority: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class MaxWaitAction:
+    """What follows when a caller has waited `max_wait_seconds`: `hangup`, `queue` or `external`."""
+
+    type: str = "hangup"
+    queue_id: str | None = None
+    number: str | None = None
+    reason: str | None = None
+
+
+@dataclass(slots=True)
+class Queue:
+    id: str
+    tenant_id: str
+    name: str
+    groups: tuple[QueueGroup, ...] = ()
+    strategy: str = "longest_idle"
+    ring_timeout_seconds: int = 20
+    max_wait_seconds: int = 300
+    max_wait_action: MaxWaitAction = field(default_factory=MaxWaitAction)
+    record_calls: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class IvrTarget:
+    """Where a key press leads: `node`, `queue`, `external` or `hangup`."""
+
+    type: str
+    node_id: str | None = None
+    queue_id: str | None = None
+    number: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Prompt:
+    """Text for text-to-speech (`tts`) or an uploaded audio file (`audio`)."""
+
+    type: str
+    text: str | None = None
+    language: str = "vi"
+    audio_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IvrNode:
+    id: str
+    prompt: Prompt
+    branches: tuple[tuple[str, IvrTarget], ...] = ()
+    timeout_seconds: int = 5
+
+    def branch(self, key: str) -> IvrTarget | None:
+        for k, target in self.branches:
+            if k == key:
+                return target
+        return None
+
+
+@dataclass(slots=True)
+class IvrTree:
+    id: str
+    tenant_id: str
+    name: str
+    root_node_id: str
+    nodes: tuple[IvrNode, ...] = ()

@@ -1,0 +1,162 @@
+"""The database schema. Alembic migrations under migrations/ must match it (a test checks)."""
+
+from sqlalchemy import (
+    JSON, Boolean, Column, DateTime, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Table,
+    UniqueConstraint,
+)
+
+metadata = MetaData(naming_convention={
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+})
+
+ID = 40
+
+
+def _tenant_fk(nullable: bool = False) -> Column:
+    return Column("tenant_id", String(ID), ForeignKey("tenants.id", ondelete="RESTRICT"),
+                  nullable=nullable, index=True)
+
+
+tenants = Table(
+    "tenants", metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("sip_domain", String(253), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+trunks = Table(
+    "trunks", metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("host", String(253), nullable=False),
+    Column("port", Integer, nullable=False),
+    Column("transport", String(8), nullable=False),
+    Column("source_addresses", JSON, nullable=False),
+    Column("username", String(100)),
+    Column("password", String(200)),
+    _tenant_fk(nullable=True),
+)
+
+inventory = Table(
+    "inventory", metadata,
+    Column("number", String(20), primary_key=True),
+    Column("country", String(2), nullable=False),
+    Column("line_type", String(16), nullable=False),
+    Column("carrier", String(20)),
+    Column("trunk_id", String(ID), ForeignKey("trunks.id", ondelete="RESTRICT"), nullable=False, index=True),
+    _tenant_fk(nullable=True),
+    Column("assigned_by", String(16)),
+)
+
+groups = Table(
+    "groups", metadata,
+    Column("id", String(ID), primary_key=True),
+    _tenant_fk(),
+    Column("name", String(100), nullable=False),
+    UniqueConstraint("tenant_id", "name", name="uq_groups_tenant_name"),
+)
+
+queues = Table(
+    "queues", metadata,
+    Column("id", String(ID), primary_key=True),
+    _tenant_fk(),
+    Column("name", String(100), nullable=False),
+    Column("groups", JSON, nullable=False),
+    Column("strategy", String(20), nullable=False),
+    Column("ring_timeout_seconds", Integer, nullable=False),
+    Column("max_wait_seconds", Integer, nullable=False),
+    Column("max_wait_action", JSON, nullable=False),
+    Column("record_calls", Boolean, nullable=False),
+)
+
+audio_files = Table(
+    "audio_files", metadata,
+    Column("id", String(ID), primary_key=True),
+    _tenant_fk(),
+    Column("name", String(200), nullable=False),
+    Column("duration_ms", Integer, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+ivr_trees = Table(
+    "ivr_trees", metadata,
+    Column("id", String(ID), primary_key=True),
+    _tenant_fk(),
+    Column("name", String(100), nullable=False),
+    Column("root_node_id", String(40), nullable=False),
+    Column("nodes", JSON, nullable=False),
+)
+
+hotlines = Table(
+    "hotlines", metadata,
+    Column("id", String(ID), primary_key=True),
+    _tenant_fk(),
+    Column("number_type", String(10), nullable=False),
+    Column("country", String(2), nullable=False),
+    Column("line_type", String(16), nullable=False),
+    Column("number", String(20), nullable=False, unique=True),
+    Column("name", String(100), nullable=False),
+    Column("outbound_enabled", Boolean, nullable=False),
+    Column("outbound_groups", JSON, nullable=False),
+    Column("record_calls", Boolean, nullable=False),
+    Column("ivr_enabled", Boolean, nullable=False),
+    Column("ivr_tree_id", String(ID), ForeignKey("ivr_trees.id", ondelete="RESTRICT"), index=True),
+    Column("queue_id", String(ID), ForeignKey("queues.id", ondelete="RESTRICT"), index=True),
+    Column("show_in_widget", Boolean, nullable=False),
+    Column("wrap_up_seconds", Integer, nullable=False),
+    Column("notify_answer_seconds", Integer, nullable=False),
+    Column("carrier", String(20)),
+    Column("trunk_id", String(ID), ForeignKey("trunks.id", ondelete="RESTRICT")),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_hotlines_tenant_created", "tenant_id", "created_at", "id"),
+)
+
+adaptive_numbers = Table(
+    "adaptive_numbers", metadata,
+    Column("id", String(ID), primary_key=True),
+    _tenant_fk(),
+    Column("name", String(100), nullable=False),
+    Column("fallback_hotline_id", String(ID), ForeignKey("hotlines.id", ondelete="RESTRICT"), index=True),
+    Column("members", JSON, nullable=False),
+    Column("outbound_enabled", Boolean, nullable=False),
+    Column("show_in_widget", Boolean, nullable=False),
+    Column("record_calls", Boolean, nullable=False),
+)
+
+agents = Table(
+    "agents", metadata,
+    Column("id", String(ID), primary_key=True),
+    _tenant_fk(),
+    Column("name", String(100), nullable=False),
+    Column("sip_username", String(64), nullable=False),
+    Column("extension", String(6), nullable=False),
+    Column("groups", JSON, nullable=False),
+    Column("default_caller_id", String(ID)),
+    Column("sip_ha1_md5", String(32), nullable=False),
+    Column("sip_ha1_sha256", String(64), nullable=False),
+    UniqueConstraint("tenant_id", "sip_username", name="uq_agents_tenant_username"),
+    UniqueConstraint("tenant_id", "extension", name="uq_agents_tenant_extension"),
+)
+
+api_keys = Table(
+    "api_keys", metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("secret_hash", String(200), nullable=False),
+    Column("role", String(10), nullable=False),
+    _tenant_fk(nullable=True),
+    Column("agent_id", String(ID), ForeignKey("agents.id", ondelete="CASCADE")),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+ported_numbers = Table(
+    "ported_numbers", metadata,
+    # scope is "operator" or a tenant id: one table per scope, replaced whole on upload
+    Column("scope", String(ID), primary_key=True),
+    Column("number", String(20), primary_key=True),
+    Column("carrier", String(20), nullable=False),
+)
