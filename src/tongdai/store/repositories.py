@@ -84,13 +84,13 @@ class Repository:
             stmt = scoped(stmt, self.table, tenant_id)
         self.conn.execute(stmt)
 
-    def where(self, tenant_id: str | None, **equals: Any) -> list:
+    def where(self, tenant_id: str | None, /, **equals: Any) -> list:
         stmt = self._select(tenant_id)
         for k, v in equals.items():
             stmt = stmt.where(self.table.c[k] == v)
         return [self.codec.from_row(r) for r in self.conn.execute(stmt)]
 
-    def count(self, tenant_id: str | None = None, **equals: Any) -> int:
+    def count(self, tenant_id: str | None = None, /, **equals: Any) -> int:
         stmt = self._select(tenant_id, func.count()).select_from(self.table)
         for k, v in equals.items():
             stmt = stmt.where(self.table.c[k] == v)

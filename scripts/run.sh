@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Set up, load the demo tenant on SQLite, and serve tongdai (HTTP on TONGDAI_HTTP_ADDR, default
+# 127.0.0.1:8080). Ctrl-C stops it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export TONGDAI_DATA_DIR="${TONGDAI_DATA_DIR:-$PWD/var}"
+.venv/bin/tongdai db upgrade
+echo "== demo tenant (keys also in $TONGDAI_DATA_DIR/demo-keys.json) =="
+.venv/bin/tongdai demo
+exec .venv/bin/tongdai serve
