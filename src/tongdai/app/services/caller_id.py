@@ -41,7 +41,7 @@ def resolve(uow: UnitOfWork, *, tenant_id: str, agent_id: str, destination: str,
     catalogue = _catalogue(uow, tenant_id)
     tenant_usage = usage.for_tenant(tenant_id)
     with usage.lock:
-        tenant_usage.track_all(e.hotline for e in catalogue.entries.values())
+        tenant_usage.track_all(catalogue.outbound_hotlines())
         return choose_caller_id(catalogue=catalogue, usage=tenant_usage, agent=_calling(agent),
                                 destination=destination, requested=via, chooser=rng,
                                 ported=ported_table(uow, tenant_id))
