@@ -72,7 +72,7 @@ def cmd_tenant_create(args) -> int:
     except RuleViolation as exc:
         print(f"tongdai: {exc}", file=sys.stderr)
         return 2
-    print(json.dumps({"tenant_id": tenant.id, "admin_key": key, "sip_domain": tenant.sip_domain}))
+    print(json.dumps({"tenant_id": tenant.id, "admin_key": key}))
     return 0
 
 
