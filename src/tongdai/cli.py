@@ -26,15 +26,19 @@ def _addr(value: str, default_port: int) -> tuple[str, int]:
 
 
 def cmd_serve(_args) -> int:
+    """HTTP, SIP and rtpengine in one process; Ctrl-C stops all three (TONGDAI_SIP=off: HTTP only)."""
     import uvicorn
     from .api.app import create_app
+    from .app.runtime import SwitchSettings
     from .store.db import upgrade
 
     engine = _engine()
     upgrade(engine)
     host, port = _addr(os.environ.get("TONGDAI_HTTP_ADDR", "127.0.0.1:8080"), 8080)
+    switch = None if os.environ.get("TONGDAI_SIP", "on") == "off" else SwitchSettings.from_env()
     logging.getLogger("tongdai").info("HTTP on http://%s:%d/api/v1", host, port)
-    uvicorn.run(create_app(engine), host=host, port=port, log_level=os.environ.get("TONGDAI_LOG_LEVEL", "info"))
+    uvicorn.run(create_app(engine, switch_settings=switch), host=host, port=port,
+                log_level=os.environ.get("TONGDAI_LOG_LEVEL", "info"))
     return 0
 
 

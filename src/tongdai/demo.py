@@ -36,7 +36,7 @@ def load_demo(engine, keys_file: Path) -> dict:
         operator_key = operator.create_api_key(uow, role="operator", now=now)
         trunk = operator.create_trunk(uow, data={
             "name": "Carrier trunk (demo)", "host": "127.0.0.1", "port": 5070,
-            "source_addresses": ["127.0.0.1"], "username": "tongdai", "password": "trunk-secret"})
+            "source_addresses": ["127.0.0.1:5070"], "username": "tongdai", "password": "trunk-secret"})
         for number, line_type, carrier in INVENTORY:
             operator.add_inventory_number(uow, data={"number": number, "country": "VN", "line_type": line_type,
                                                      "carrier": carrier, "trunk_id": trunk.id})

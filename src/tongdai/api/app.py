@@ -2,24 +2,59 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
 from sqlalchemy import Engine
 
 from .. import __version__
 from . import errors
 from .deps import Context
-from .routes import numbers, operator, tenant
+from .routes import calls, numbers, operator, tenant
+
+log = logging.getLogger("tongdai")
 
 
-def create_app(engine: Engine, context: Context | None = None) -> FastAPI:
+def create_app(engine: Engine, context: Context | None = None, switch_settings=None) -> FastAPI:
+    """The HTTP API; with `switch_settings`, the SIP switch and rtpengine start and stop with it."""
+    ctx = context or Context(engine=engine)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        if switch_settings is None:
+            yield
+            return
+        from ..app.runtime import Runtime
+        runtime = Runtime(engine, switch_settings, ctx.bus, ctx.usage)
+        await runtime.start()
+        ctx.runtime = runtime
+        try:
+            yield
+        finally:
+            ctx.runtime = None
+            await runtime.stop()
+            log.info("switch stopped")
+
     app = FastAPI(title="tongdai", version=__version__, openapi_url="/api/v1/openapi.json",
-                  docs_url="/api/v1/docs", redoc_url=None,
+                  docs_url="/api/v1/docs", redoc_url=None, lifespan=lifespan,
                   description="Cloud contact-center switchboard: hotlines, adaptive numbers, queues, IVR.")
-    app.state.ctx = context or Context(engine=engine)
+    app.state.ctx = ctx
     errors.install(app)
+
+    @app.middleware("http")
+    async def config_changes(request: Request, call_next):
+        """A successful change of configuration tells the running switch to reload it."""
+        response = await call_next(request)
+        if request.method in ("POST", "PUT", "PATCH", "DELETE") and response.status_code < 400 \
+                and ctx.runtime is not None:
+            ctx.runtime.config_changed()
+        return response
+
     app.include_router(tenant.router, prefix="/api/v1")
     app.include_router(operator.router, prefix="/api/v1")
     app.include_router(numbers.router, prefix="/api/v1")
+    app.include_router(calls.router, prefix="/api/v1")
 
     @app.get("/api/v1/health", tags=["operations"])
     def health() -> dict:

@@ -11,6 +11,7 @@ from fastapi import Depends, HTTPException, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 
+from ..app.events import EventBus
 from ..app.security import Principal, VerifiedKeyCache
 from ..app.services.caller_id import CallerIdUsage
 from ..app.services.operator import authenticate
@@ -27,6 +28,8 @@ class Context:
     usage: CallerIdUsage = field(default_factory=CallerIdUsage)
     clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
     rng: random.Random = field(default_factory=random.Random)
+    bus: EventBus = field(default_factory=EventBus)
+    runtime: object | None = None  # the running switch, when `tongdai serve` runs one
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -439,3 +440,41 @@ class WidgetNumbers(BaseModel):
 class PortedOut(BaseModel):
     scope: str
     count: int
+
+
+# -- calls and registrations -------------------------------------------------------------------------
+
+class CallOut(BaseModel):
+    id: str
+    direction: str
+    agent_id: str | None
+    hotline_id: str | None
+    hotline_number: str | None
+    customer_number: str | None
+    callee_agent_id: str | None
+    caller_id_reasons: list[str]
+    started_at: datetime
+    ringing_at: datetime | None
+    answered_at: datetime | None
+    ended_at: datetime | None
+    talk_seconds: float | None
+    sip_status: int | None
+    end_reason: str | None
+    hung_up_by: str | None
+    recorded: bool
+
+
+class CallList(Page):
+    items: list[CallOut]
+
+
+class RegistrationOut(BaseModel):
+    contact: str
+    source: str
+    user_agent: str
+    expires_at: str
+    expires_in: int
+
+
+class RegistrationList(BaseModel):
+    items: list[RegistrationOut]

@@ -7,7 +7,7 @@ _ALPHABET = string.ascii_lowercase + string.digits
 
 PREFIX = {
     "tenant": "tn", "trunk": "tk", "group": "gr", "hotline": "hl", "adaptive_number": "an",
-    "agent": "ag", "queue": "qu", "ivr_tree": "iv", "audio": "au", "api_key": "ak",
+    "agent": "ag", "queue": "qu", "ivr_tree": "iv", "audio": "au", "api_key": "ak", "call": "ca",
 }
 
 

@@ -6,6 +6,7 @@ The services look up which referenced objects exist in the tenant and pass them 
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass, field
 
@@ -99,19 +100,22 @@ def validate_trunk(trunk: Trunk) -> list[Violation]:
     if trunk.transport != "udp":
         out.append(Violation("transport", "invalid_value", "only udp is supported"))
     for i, address in enumerate(trunk.source_addresses):
-        if not _is_ip(address):
+        if not _is_source(address):
             out.append(Violation(f"source_addresses[{i}]", "invalid_value",
-                                 f"{address!r} is not an IP address"))
+                                 f"{address!r} is not an IPv4 address, optionally with :port"))
     if bool(trunk.username) != bool(trunk.password):
         out.append(Violation("password" if trunk.username else "username", "required",
                              "credentials need both username and password"))
     return out
 
 
-def _is_ip(address: str) -> bool:
-    import ipaddress
+def _is_source(address: str) -> bool:
+    """An IPv4 address, or IPv4:port (several trunks may share one address, e.g. on loopback)."""
+    host, _, port = address.partition(":")
+    if port and not (port.isdigit() and 1 <= int(port) <= 65535):
+        return False
     try:
-        ipaddress.ip_address(address)
+        ipaddress.IPv4Address(host)
     except ValueError:
         return False
     return True

@@ -1,7 +1,7 @@
 """The database schema. Alembic migrations under migrations/ must match it (a test checks)."""
 
 from sqlalchemy import (
-    JSON, Boolean, Column, DateTime, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Table,
+    JSON, Boolean, Column, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Table,
     UniqueConstraint,
 )
 
@@ -159,4 +159,38 @@ ported_numbers = Table(
     Column("scope", String(ID), primary_key=True),
     Column("number", String(20), primary_key=True),
     Column("carrier", String(20), nullable=False),
+)
+
+calls = Table(
+    "calls", metadata,
+    Column("id", String(ID), primary_key=True),
+    _tenant_fk(),
+    Column("direction", String(10), nullable=False),
+    Column("agent_id", String(ID), index=True),
+    Column("hotline_id", String(ID), index=True),
+    Column("hotline_number", String(20)),
+    Column("customer_number", String(40)),
+    Column("callee_agent_id", String(ID)),
+    Column("caller_id_reasons", JSON, nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("ringing_at", DateTime(timezone=True)),
+    Column("answered_at", DateTime(timezone=True)),
+    Column("ended_at", DateTime(timezone=True)),
+    Column("talk_seconds", Float),
+    Column("sip_status", Integer),
+    Column("end_reason", String(20)),
+    Column("hung_up_by", String(10)),
+    Column("recorded", Boolean, nullable=False),
+    Index("ix_calls_tenant_started", "tenant_id", "started_at"),
+)
+
+registrations = Table(
+    "registrations", metadata,
+    Column("agent_id", String(ID), ForeignKey("agents.id", ondelete="CASCADE"), primary_key=True),
+    Column("contact", String(300), primary_key=True),
+    _tenant_fk(),
+    Column("host", String(64), nullable=False),
+    Column("port", Integer, nullable=False),
+    Column("expires_at", Float, nullable=False),
+    Column("user_agent", String(200), nullable=False),
 )

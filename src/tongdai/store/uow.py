@@ -32,6 +32,10 @@ class UnitOfWork:
         self.ported = PortedRepository(c)
         return self
 
+    def calls_exist(self, tenant_id: str) -> bool:
+        from sqlalchemy import select
+        return self.conn.execute(select(t.calls.c.id).where(t.calls.c.tenant_id == tenant_id).limit(1)).first() is not None
+
     def __exit__(self, exc_type, exc, tb) -> None:
         try:
             if exc_type is None:

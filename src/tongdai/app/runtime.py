@@ -1,0 +1,152 @@
+"""The running switch: rtpengine, the SIP engine, the registrar and the switchboard, wired to the
+database and the event stream. Started and stopped with the HTTP server by `tongdai serve`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import random
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import delete, insert, select
+
+from ..media.rtpengine import NgClient, RtpengineOptions, RtpengineSupervisor
+from ..sip.engine import Bridge, SipEngine
+from ..sip.registrar import Binding, Registrar
+from ..store import tables as t
+from ..store.uow import UnitOfWork
+from ..switch.directory import Directory
+from ..switch.switchboard import Switchboard
+from .call_log import CallLog
+from .events import EventBus
+from .services.caller_id import CallerIdUsage
+from .services.directory import load_directory
+
+log = logging.getLogger("tongdai")
+
+
+def _addr(value: str, default_port: int) -> tuple[str, int]:
+    host, _, port = value.rpartition(":")
+    return (host or "127.0.0.1"), int(port or default_port)
+
+
+@dataclass
+class SwitchSettings:
+    sip_host: str = "127.0.0.1"
+    sip_port: int = 5060
+    ng_host: str = "127.0.0.1"
+    ng_port: int = 2223
+    spawn_rtpengine: bool = True
+    rtp_port_min: int = 30000
+    rtp_port_max: int = 39999
+    data_dir: Path = Path("var")
+
+    @classmethod
+    def from_env(cls) -> "SwitchSettings":
+        sip_host, sip_port = _addr(os.environ.get("TONGDAI_SIP_ADDR", "127.0.0.1:5060"), 5060)
+        rtpengine = os.environ.get("TONGDAI_RTPENGINE", "spawn")
+        spawn = rtpengine == "spawn"
+        ng_host, ng_port = _addr(os.environ.get("TONGDAI_RTPENGINE_NG", "127.0.0.1:2223") if spawn else rtpengine, 2223)
+        low, _, high = os.environ.get("TONGDAI_RTP_PORTS", "30000-39999").partition("-")
+        return cls(sip_host, sip_port, ng_host, ng_port, spawn, int(low), int(high),
+                   Path(os.environ.get("TONGDAI_DATA_DIR", "var")))
+
+
+class Runtime:
+    def __init__(self, engine, settings: SwitchSettings, bus: EventBus, usage: CallerIdUsage):
+        self.db = engine
+        self.settings = settings
+        self.bus = bus
+        self.usage = usage
+        self.call_log = CallLog(engine, bus)
+        self.directory = Directory()
+        self._io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="switch-io")
+        self._dirty = asyncio.Event()
+        self._reloader: asyncio.Task | None = None
+        self.rtpengine: RtpengineSupervisor | None = None
+        self.sip: SipEngine | None = None
+        self.media: NgClient | None = None
+        self.registrar: Registrar | None = None
+
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        bridge = Bridge(loop)
+        s = self.settings
+        self.directory = await loop.run_in_executor(self._io, self._load)
+        closed = await loop.run_in_executor(self._io, self.call_log.close_interrupted, datetime.now(timezone.utc))
+        if closed:
+            log.warning("closed %d call(s) left open by a previous run as interrupted", closed)
+        if s.spawn_rtpengine:
+            self.rtpengine = RtpengineSupervisor(RtpengineOptions(
+                ng_host=s.ng_host, ng_port=s.ng_port, port_min=s.rtp_port_min, port_max=s.rtp_port_max,
+                work_dir=s.data_dir / "rtpengine", interface=s.sip_host))
+            await loop.run_in_executor(self._io, self.rtpengine.start)
+        self.media = NgClient(s.ng_host, s.ng_port)
+        self.registrar = Registrar(lambda: self.directory,
+                                   on_change=lambda agent_id, bindings: bridge.to_async(self._persist, agent_id, bindings))
+        self.registrar.restore(await loop.run_in_executor(self._io, self._bindings))
+        self.sip = SipEngine(s.sip_host, s.sip_port, on_request=lambda req, t_: self.switchboard.on_request(req, t_))
+        self.switchboard = Switchboard(directory=lambda: self.directory, registrar=self.registrar, media=self.media,
+                                       usage=self.usage, global_config=self.sip.global_config,
+                                       publish=lambda record, event: bridge.to_async(self.call_log.handle, record, event),
+                                       rng=random.Random())
+        try:
+            await loop.run_in_executor(self._io, self.sip.start)
+        except Exception:
+            await self.stop()
+            raise
+        self._reloader = asyncio.create_task(self._reload_loop())
+
+    def _load(self) -> Directory:
+        with UnitOfWork(self.db) as uow:
+            return load_directory(uow)
+
+    def config_changed(self) -> None:
+        """Called after the configuration changed: the directory is rebuilt in the background."""
+        self._dirty.set()
+
+    async def _reload_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            await self._dirty.wait()
+            self._dirty.clear()
+            try:
+                self.directory = await loop.run_in_executor(self._io, self._load)
+            except Exception:
+                log.exception("could not reload the configuration")
+
+    def _bindings(self) -> list[Binding]:
+        with UnitOfWork(self.db) as uow:
+            rows = uow.conn.execute(select(t.registrations)).mappings().all()
+        return [Binding(r["agent_id"], r["tenant_id"], r["contact"], r["host"], r["port"], r["expires_at"],
+                        r["user_agent"]) for r in rows]
+
+    def _persist(self, agent_id: str, bindings: list[Binding]) -> None:
+        self._io.submit(self._write_bindings, agent_id, list(bindings))
+
+    def _write_bindings(self, agent_id: str, bindings: list[Binding]) -> None:
+        try:
+            with UnitOfWork(self.db) as uow:
+                uow.conn.execute(delete(t.registrations).where(t.registrations.c.agent_id == agent_id))
+                if bindings:
+                    uow.conn.execute(insert(t.registrations), [
+                        {"agent_id": b.agent_id, "tenant_id": b.tenant_id, "contact": b.contact, "host": b.host,
+                         "port": b.port, "expires_at": b.expires_at, "user_agent": b.user_agent[:200]}
+                        for b in bindings])
+        except Exception:
+            log.exception("could not persist the registrations of %s", agent_id)
+
+    async def stop(self) -> None:
+        if self._reloader is not None:
+            self._reloader.cancel()
+        loop = asyncio.get_running_loop()
+        if self.sip is not None:
+            await loop.run_in_executor(None, self.sip.stop)
+        if self.rtpengine is not None:
+            await loop.run_in_executor(None, self.rtpengine.stop)
+        self.call_log.close()
+        self._io.shutdown(wait=True)

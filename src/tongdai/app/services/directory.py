@@ -1,0 +1,26 @@
+"""Load the switch's configuration snapshot from the database."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from ...store import tables as t
+from ...store.uow import UnitOfWork
+from ...switch.directory import Directory
+from .numbers import OPERATOR_SCOPE
+
+
+def load_directory(uow: UnitOfWork) -> Directory:
+    tenants = uow.tenants.all()
+    tenant_ported: dict[str, dict[str, str]] = {}
+    rows = uow.conn.execute(select(t.ported_numbers).where(t.ported_numbers.c.scope != OPERATOR_SCOPE))
+    for row in rows:
+        tenant_ported.setdefault(row.scope, {})[row.number] = row.carrier
+    hotlines, adaptive, agents = [], [], []
+    for tenant in tenants:
+        hotlines += uow.hotlines.all(tenant.id)
+        adaptive += uow.adaptive_numbers.all(tenant.id)
+        agents += uow.agents.all(tenant.id)
+    return Directory.build(tenants=tenants, agents=agents, trunks=uow.trunks.all(), hotlines=hotlines,
+                           adaptive_numbers=adaptive, operator_ported=uow.ported.table(OPERATOR_SCOPE),
+                           tenant_ported=tenant_ported)

@@ -1,0 +1,1 @@
+"""Media: rtpengine, supervised as a child process and driven over its ng protocol."""

@@ -1,0 +1,157 @@
+"""rtpengine: the supervised child process and the ng-protocol client (offer, answer, delete, query)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import bencode
+
+log = logging.getLogger("tongdai.media")
+
+
+class NgError(RuntimeError):
+    """rtpengine refused a command, or did not answer."""
+
+
+class NgClient:
+    """A thread-safe client for rtpengine's ng control protocol over UDP (cookie, bencoded dict)."""
+
+    def __init__(self, host: str, port: int, timeout: float = 1.0):
+        self.address = (host, port)
+        self.timeout = timeout
+        self._lock = threading.Lock()
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self._sock.settimeout(timeout)
+
+    def command(self, name: str, **params) -> dict:
+        cookie = secrets.token_hex(6).encode()
+        message = cookie + b" " + bencode.encode({"command": name, **params})
+        with self._lock:
+            for attempt in range(3):
+                self._sock.sendto(message, self.address)
+                deadline = time.monotonic() + self.timeout
+                while True:
+                    try:
+                        data = self._sock.recv(65535)
+                    except socket.timeout:
+                        break
+                    got_cookie, _, body = data.partition(b" ")
+                    if got_cookie == cookie:
+                        reply = bencode.decode(body)
+                        if reply.get("result") == "error":
+                            raise NgError(f"rtpengine {name}: {reply.get('error-reason', 'error')}")
+                        return reply
+                    if time.monotonic() > deadline:
+                        break
+        raise NgError(f"rtpengine did not answer {name} at {self.address[0]}:{self.address[1]}")
+
+    def ping(self) -> bool:
+        try:
+            return self.command("ping").get("result") == "pong"
+        except (NgError, OSError):
+            return False
+
+    def offer(self, call_id: str, from_tag: str, sdp: str, **flags) -> str:
+        return self.command("offer", **{"call-id": call_id, "from-tag": from_tag, "sdp": sdp, **flags})["sdp"]
+
+    def answer(self, call_id: str, from_tag: str, to_tag: str, sdp: str, **flags) -> str:
+        return self.command("answer", **{"call-id": call_id, "from-tag": from_tag, "to-tag": to_tag, "sdp": sdp,
+                                          **flags})["sdp"]
+
+    def delete(self, call_id: str, from_tag: str | None = None) -> dict:
+        params = {"call-id": call_id}
+        if from_tag:
+            params["from-tag"] = from_tag
+        return self.command("delete", **params)
+
+    def query(self, call_id: str) -> dict:
+        return self.command("query", **{"call-id": call_id})
+
+    def close(self) -> None:
+        self._sock.close()
+
+
+@dataclass
+class RtpengineOptions:
+    interface: str = "127.0.0.1"
+    ng_host: str = "127.0.0.1"
+    ng_port: int = 22222
+    port_min: int = 30000
+    port_max: int = 39999
+    work_dir: Path = Path("var/rtpengine")
+    binary: str = "rtpengine"
+
+
+class RtpengineSupervisor:
+    """Starts rtpengine with explicit flags (never the packaged config), restarts it if it dies,
+    and stops it with tongdai."""
+
+    def __init__(self, options: RtpengineOptions):
+        self.options = options
+        self.process: subprocess.Popen | None = None
+        self._stopping = threading.Event()
+        self._watcher: threading.Thread | None = None
+
+    def command_line(self) -> list[str]:
+        o = self.options
+        binary = shutil.which(o.binary) or o.binary
+        return [binary, "--config-file=none", "--table=-1", f"--interface={o.interface}",
+                f"--listen-ng={o.ng_host}:{o.ng_port}", "--foreground", "--log-stderr",
+                f"--port-min={o.port_min}", f"--port-max={o.port_max}", "--log-level=5",
+                f"--pidfile={o.work_dir / 'rtpengine.pid'}", f"--recording-dir={o.work_dir / 'recordings'}",
+                "--recording-method=pcap", "--delete-delay=0"]
+
+    def start(self, timeout: float = 10.0) -> None:
+        self.options.work_dir.mkdir(parents=True, exist_ok=True)
+        (self.options.work_dir / "recordings").mkdir(exist_ok=True)
+        self._spawn()
+        client = NgClient(self.options.ng_host, self.options.ng_port, timeout=0.3)
+        deadline = time.monotonic() + timeout
+        try:
+            while not client.ping():
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"rtpengine exited with {self.process.returncode}; see "
+                                       f"{self.options.work_dir / 'rtpengine.log'}")
+                if time.monotonic() > deadline:
+                    raise RuntimeError("rtpengine did not answer ping in time")
+                time.sleep(0.1)
+        finally:
+            client.close()
+        self._watcher = threading.Thread(target=self._watch, name="rtpengine-supervisor", daemon=True)
+        self._watcher.start()
+        log.info("rtpengine pid %d, ng on %s:%d, RTP ports %d-%d", self.process.pid, self.options.ng_host,
+                 self.options.ng_port, self.options.port_min, self.options.port_max)
+
+    def _spawn(self) -> None:
+        logfile = open(self.options.work_dir / "rtpengine.log", "ab")
+        self.process = subprocess.Popen(self.command_line(), stdout=logfile, stderr=subprocess.STDOUT,
+                                        stdin=subprocess.DEVNULL, start_new_session=True)
+        logfile.close()
+
+    def _watch(self) -> None:
+        while not self._stopping.is_set():
+            if self.process.poll() is not None and not self._stopping.is_set():
+                log.error("rtpengine exited with %s; restarting", self.process.returncode)
+                time.sleep(0.5)
+                self._spawn()
+            self._stopping.wait(0.5)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        log.info("rtpengine stopped")

@@ -1,0 +1,113 @@
+"""The agents' registrar: REGISTER with digest authentication, several contacts per agent, expiry.
+
+The registrar owns the live bindings (one writer: the SIP thread). Every change is handed to
+`on_change` so the application can persist it; `restore()` loads the persisted ones at start.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+from sippy.SipHeader import SipHeader
+
+from . import auth
+from ..switch.directory import Directory
+
+log = logging.getLogger("tongdai.sip")
+
+MIN_EXPIRES, DEFAULT_EXPIRES, MAX_EXPIRES = 30, 3600, 3600
+
+
+@dataclass(frozen=True)
+class Binding:
+    agent_id: str
+    tenant_id: str
+    contact: str  # the Contact URI, e.g. sip:an@127.0.0.1:5070
+    host: str  # where requests for it are sent (the address it registered from)
+    port: int
+    expires_at: float  # wall clock, seconds since the epoch
+    user_agent: str = ""
+
+
+class Registrar:
+    def __init__(self, directory: Callable[[], Directory], on_change: Callable[[str, list[Binding]], None],
+                 throttle: auth.Throttle | None = None, clock: Callable[[], float] = time.time):
+        self.directory = directory
+        self.on_change = on_change
+        self.throttle = throttle or auth.Throttle()
+        self.clock = clock
+        self._bindings: dict[str, dict[str, Binding]] = {}
+
+    def restore(self, bindings: list[Binding]) -> None:
+        now = self.clock()
+        for b in bindings:
+            if b.expires_at > now:
+                self._bindings.setdefault(b.agent_id, {})[b.contact] = b
+
+    def contacts(self, agent_id: str) -> list[Binding]:
+        """Live bindings of an agent, newest first; expired ones are dropped here."""
+        now = self.clock()
+        current = self._bindings.get(agent_id, {})
+        live = [b for b in current.values() if b.expires_at > now]
+        if len(live) != len(current):
+            self._bindings[agent_id] = {b.contact: b for b in live}
+        return sorted(live, key=lambda b: -b.expires_at)
+
+    def handle(self, req) -> object:
+        """Answer one REGISTER."""
+        source_host, source_port = req.getSource()
+        to_url = req.getHFBody("to").getUrl()
+        domain, username = (to_url.host or "").lower(), to_url.username or ""
+        directory = self.directory()
+        if self.throttle.blocked(source_host):
+            return req.genResponse(403, "Forbidden (too many failures)")
+        credentials = auth.credentials(req)
+        if credentials is None or credentials.realm != domain:
+            return self._challenge(req, domain)
+        agent = directory.agent_at(domain, username)
+        if agent is None or credentials.username != username or not auth.verify(
+                credentials, "REGISTER", agent.sip_ha1_md5, agent.sip_ha1_sha256):
+            self.throttle.failure(source_host)
+            log.info("REGISTER %s@%s from %s:%d refused: bad credentials", username, domain, source_host, source_port)
+            return req.genResponse(403, "Forbidden")
+        self.throttle.success(source_host)
+        return self._update(req, agent, source_host, source_port)
+
+    def _challenge(self, req, domain: str):
+        resp = req.genResponse(401, "Unauthorized")
+        resp.appendHeader(auth.challenge(domain, proxy=False))
+        return resp
+
+    def _update(self, req, agent, host: str, port: int):
+        default = DEFAULT_EXPIRES
+        if req.countHFs("expires") > 0:
+            default = req.getHFBody("expires").getNum()
+        now = self.clock()
+        bindings = self._bindings.setdefault(agent.id, {})
+        user_agent = str(req.getHFBody("user-agent")) if req.countHFs("user-agent") > 0 else ""
+        for contact in req.getHFBodys("contact"):
+            if contact.asterisk:
+                if default == 0:
+                    bindings.clear()
+                continue
+            param = contact.getUri().getParam("expires")
+            expires = int(param) if param and param.isdigit() else default
+            uri = str(contact.getUrl())
+            if expires == 0:
+                bindings.pop(uri, None)
+                continue
+            if expires < MIN_EXPIRES:
+                resp = req.genResponse(423, "Interval Too Brief")
+                resp.appendHeader(SipHeader(name="min-expires", bodys=str(MIN_EXPIRES)))
+                return resp
+            bindings[uri] = Binding(agent.id, agent.tenant_id, uri, host, port, now + min(expires, MAX_EXPIRES),
+                                    user_agent)
+        live = self.contacts(agent.id)
+        self.on_change(agent.id, live)
+        resp = req.genResponse(200, "OK")
+        for b in live:
+            resp.appendHeader(SipHeader(name="contact", bodys=f"<{b.contact}>;expires={int(b.expires_at - now)}"))
+        return resp

@@ -1,0 +1,66 @@
+"""An immutable snapshot of the configuration the switch needs per call, indexed for lookups.
+
+Built by the application layer from the database and swapped whole when the configuration changes,
+so the SIP thread never waits for the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..domain.caller_id import CallingAgent, Catalogue
+from ..domain.model import Agent, Hotline, Tenant, Trunk
+
+
+@dataclass(frozen=True)
+class Directory:
+    tenants: dict[str, Tenant] = field(default_factory=dict)
+    tenant_by_domain: dict[str, str] = field(default_factory=dict)
+    agents: dict[str, Agent] = field(default_factory=dict)
+    agent_by_login: dict[tuple[str, str], str] = field(default_factory=dict)  # (domain, username) -> id
+    agent_by_extension: dict[tuple[str, str], str] = field(default_factory=dict)  # (tenant, ext) -> id
+    trunks: dict[str, Trunk] = field(default_factory=dict)
+    trunks_by_source: dict[str, tuple[str, ...]] = field(default_factory=dict)  # IP -> trunk ids
+    hotline_by_number: dict[str, Hotline] = field(default_factory=dict)
+    catalogues: dict[str, Catalogue] = field(default_factory=dict)
+    ported: dict[str, dict[str, str]] = field(default_factory=dict)  # tenant -> operator+tenant table
+
+    @classmethod
+    def build(cls, *, tenants: list[Tenant], agents: list[Agent], trunks: list[Trunk], hotlines: list[Hotline],
+              adaptive_numbers: list, operator_ported: dict[str, str],
+              tenant_ported: dict[str, dict[str, str]]) -> "Directory":
+        by_source: dict[str, list[str]] = {}
+        for trunk in trunks:
+            for address in trunk.source_addresses:
+                by_source.setdefault(address, []).append(trunk.id)
+        hotlines_of: dict[str, list[Hotline]] = {}
+        for h in hotlines:
+            hotlines_of.setdefault(h.tenant_id, []).append(h)
+        adaptive_of: dict[str, list] = {}
+        for a in adaptive_numbers:
+            adaptive_of.setdefault(a.tenant_id, []).append(a)
+        domain_of = {t.id: t.sip_domain for t in tenants}
+        return cls(
+            tenants={t.id: t for t in tenants},
+            tenant_by_domain={t.sip_domain: t.id for t in tenants},
+            agents={a.id: a for a in agents},
+            agent_by_login={(domain_of[a.tenant_id], a.sip_username): a.id for a in agents},
+            agent_by_extension={(a.tenant_id, a.extension): a.id for a in agents},
+            trunks={t.id: t for t in trunks},
+            trunks_by_source={k: tuple(v) for k, v in by_source.items()},
+            hotline_by_number={h.number: h for h in hotlines},
+            catalogues={t.id: Catalogue(hotlines_of.get(t.id, []), adaptive_of.get(t.id, [])) for t in tenants},
+            ported={t.id: {**operator_ported, **tenant_ported.get(t.id, {})} for t in tenants},
+        )
+
+    def agent_at(self, domain: str, username: str) -> Agent | None:
+        agent_id = self.agent_by_login.get((domain.lower(), username))
+        return self.agents.get(agent_id) if agent_id else None
+
+    def calling(self, agent: Agent) -> CallingAgent:
+        return CallingAgent(agent.id, frozenset(agent.groups), agent.default_caller_id)
+
+    def trunks_from(self, host: str, port: int) -> tuple[Trunk, ...]:
+        """Trunks whose source addresses list this host, or this host:port."""
+        ids = self.trunks_by_source.get(f"{host}:{port}", ()) + self.trunks_by_source.get(host, ())
+        return tuple(self.trunks[i] for i in ids)

@@ -1,0 +1,165 @@
+"""Who is calling and where the call goes: the request handler of the SIP engine.
+
+A request from a trunk's source address is the carrier's; a request from an agent must carry valid
+digest credentials; anything else is refused with 403. An agent's INVITE to an extension becomes an
+internal call; to a number, an outbound call through the hotline the caller-ID decision picks.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import random
+from typing import Callable
+
+from sippy.SipHeader import SipHeader
+
+from ..app.ids import new_id
+from ..app.services.caller_id import CallerIdUsage
+from ..domain.calls import INTERNAL, OUTBOUND, CallRecord
+from ..domain.caller_id import choose_caller_id
+from ..media.rtpengine import NgClient
+from ..sip import auth
+from ..sip.registrar import Registrar
+from .b2bua import BridgedCall, LegB, pai_header, utcnow
+from .directory import Directory
+
+log = logging.getLogger("tongdai.switch")
+
+DIALOG_METHODS = {"ACK", "BYE", "CANCEL", "INFO", "UPDATE", "PRACK", "REFER", "NOTIFY"}
+ALLOW = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, UPDATE"
+CALLER_HEADER = "x-tongdai-caller"
+
+
+class Switchboard:
+    def __init__(self, *, directory: Callable[[], Directory], registrar: Registrar, media: NgClient,
+                 usage: CallerIdUsage, publish: Callable[[CallRecord, str], None], global_config: dict,
+                 rng: random.Random | None = None, throttle: auth.Throttle | None = None):
+        self.directory = directory
+        self.registrar = registrar
+        self.media = media
+        self.usage = usage
+        self.publish = publish
+        self.global_config = global_config
+        self.rng = rng or random.Random()
+        self.throttle = throttle or registrar.throttle
+        self.calls: dict[str, BridgedCall] = {}
+
+    def on_request(self, req, sip_t) -> tuple:
+        method = req.getMethod()
+        if req.getHFBody("to").getTag() is not None:
+            return (req.genResponse(481, "Call Leg/Transaction Does Not Exist"), None, None)
+        if method == "OPTIONS":
+            resp = req.genResponse(200, "OK")
+            resp.appendHeader(SipHeader(name="allow", bodys=ALLOW))
+            return (resp, None, None)
+        if method == "REGISTER":
+            return (self.registrar.handle(req), None, None)
+        if method == "INVITE":
+            return self.on_invite(req, sip_t)
+        if method in DIALOG_METHODS:
+            return (req.genResponse(481, "Call Leg/Transaction Does Not Exist"), None, None)
+        return (req.genResponse(501, "Not Implemented"), None, None)
+
+    # -- INVITE -------------------------------------------------------------------------------
+
+    def on_invite(self, req, sip_t) -> tuple:
+        host, port = req.getSource()
+        d = self.directory()
+        if d.trunks_from(host, port):
+            log.warning("INVITE from trunk address %s: inbound routing is not enabled yet", host)
+            return (_refusal(req, 480, "Temporarily Unavailable", "inbound_not_enabled",
+                             "inbound calls are not routed yet"), None, None)
+        from_url = req.getHFBody("from").getUrl()
+        domain, username = (from_url.host or "").lower(), from_url.username or ""
+        tenant_id = d.tenant_by_domain.get(domain)
+        if tenant_id is None:
+            log.info("INVITE from unknown sender %s@%s at %s:%d refused", username, domain, host, port)
+            return (req.genResponse(403, "Forbidden"), None, None)
+        if self.throttle.blocked(host):
+            return (req.genResponse(403, "Forbidden (too many failures)"), None, None)
+        creds = auth.credentials(req)
+        if creds is None or creds.realm != domain:
+            resp = req.genResponse(407, "Proxy Authentication Required")
+            resp.appendHeader(auth.challenge(domain, proxy=True))
+            return (resp, None, None)
+        agent = d.agent_at(domain, username)
+        if agent is None or creds.username != username or not auth.verify(
+                creds, "INVITE", agent.sip_ha1_md5, agent.sip_ha1_sha256):
+            self.throttle.failure(host)
+            return (req.genResponse(403, "Forbidden"), None, None)
+        self.throttle.success(host)
+        target = req.getRURI().username or ""
+        callee_id = d.agent_by_extension.get((tenant_id, target))
+        record = CallRecord(id=new_id("call"), tenant_id=tenant_id, direction=INTERNAL if callee_id else OUTBOUND,
+                            started_at=utcnow(), agent_id=agent.id)
+        if callee_id is not None:
+            return self._internal(req, sip_t, d, agent, callee_id, record)
+        return self._outbound(req, sip_t, d, agent, target, record)
+
+    def _internal(self, req, sip_t, d: Directory, agent, callee_id: str, record: CallRecord) -> tuple:
+        record.callee_agent_id = callee_id
+        bindings = self.registrar.contacts(callee_id)
+        if not bindings:
+            return self._refuse(req, record, 480, "Temporarily Unavailable", "callee_offline",
+                                "the called agent has no live registration")
+        b = bindings[0]
+        contact_user = b.contact.split(":", 1)[1].split("@", 1)[0] if "@" in b.contact else d.agents[callee_id].sip_username
+        leg = LegB(host=b.host, port=b.port, called=contact_user, calling=agent.extension, calling_name=agent.name)
+        return self._bridge(req, sip_t, record, leg)
+
+    def _outbound(self, req, sip_t, d: Directory, agent, target: str, record: CallRecord) -> tuple:
+        requested = None
+        if req.countHFs(CALLER_HEADER) > 0:
+            requested = str(req.getHFBody(CALLER_HEADER)).strip() or None
+        catalogue = d.catalogues[agent.tenant_id]
+        tenant_usage = self.usage.for_tenant(agent.tenant_id)
+        with self.usage.lock:
+            tenant_usage.track_all(catalogue.outbound_hotlines())
+            decision = choose_caller_id(catalogue=catalogue, usage=tenant_usage, agent=d.calling(agent),
+                                        destination=target, requested=requested, chooser=self.rng,
+                                        ported=d.ported.get(agent.tenant_id))
+            if not decision.refused:
+                tenant_usage.touch(decision.hotline)
+        record.customer_number = decision.destination.e164 or target
+        record.caller_id_reasons = decision.reasons
+        if decision.refused:
+            return self._refuse(req, record, 403, "Forbidden", decision.code, decision.reasons[-1])
+        hotline = decision.hotline
+        trunk = d.trunks.get(hotline.trunk_id)
+        record.hotline_id, record.hotline_number, record.recorded = hotline.id, hotline.number, decision.record
+        if trunk is None:
+            return self._refuse(req, record, 503, "Service Unavailable", "no_trunk", "the hotline has no trunk")
+        leg = LegB(host=trunk.host, port=trunk.port, called=decision.destination.e164, calling=hotline.number,
+                   username=trunk.username, password=trunk.password,
+                   extra_headers=(pai_header(hotline.number, self.global_config["_sip_address"]),))
+        return self._bridge(req, sip_t, record, leg)
+
+    def _bridge(self, req, sip_t, record: CallRecord, leg: LegB) -> tuple:
+        call = BridgedCall(global_config=self.global_config, record=record, leg_b=leg, media=self.media,
+                           media_call_id=str(req.getHFBody("call-id")), a_tag=req.getHFBody("from").getTag(),
+                           on_update=self._update)
+        self.calls[record.id] = call
+        return call.ua_a.recvRequest(req, sip_t)
+
+    def _refuse(self, req, record: CallRecord, status: int, reason: str, code: str, why: str) -> tuple:
+        record.end(utcnow(), status=status, reason="refused", by="system")
+        record.end_reason = "refused"
+        self.publish(dataclasses.replace(record), "call.started")
+        self.publish(dataclasses.replace(record), "call.ended")
+        log.info("call %s refused: %s (%s)", record.id, code, why)
+        return (_refusal(req, status, reason, code, why), None, None)
+
+    def _update(self, record: CallRecord, event: str) -> None:
+        self.publish(dataclasses.replace(record), event)
+        if event == "call.ended":
+            self.calls.pop(record.id, None)
+
+
+def _refusal(req, status: int, reason: str, code: str, why: str):
+    """A final response that carries the machine code in Reason and a readable Warning."""
+    resp = req.genResponse(status, reason)
+    resp.appendHeader(SipHeader(name="reason", bodys=f'SIP;cause={status};text="{code}"'))
+    text = why.replace('"', "'")
+    resp.appendHeader(SipHeader(name="warning", bodys=f'399 tongdai "{code}: {text}"'))
+    return resp
