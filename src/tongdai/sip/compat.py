@@ -8,6 +8,9 @@
 4. `SipConf.my_address` defaults to the host name's address and the bind to every interface: set
    both explicitly (`configure_address`).
 5. Every SIP message is logged unless SIPLOG_BEND says otherwise: log only when TONGDAI_SIP_TRACE is set.
+6. After a 401/407 from a carrier, the re-INVITE with credentials left before the ACK of the
+   challenge (the UA answers inside the response callback, the transaction layer ACKs after it).
+   Strict peers abort the call: send the re-INVITE on the next loop turn, after the ACK.
 """
 
 from __future__ import annotations
@@ -47,7 +50,36 @@ def apply() -> None:
 
     SipURL.setParams = set_params
     Udp_server_opts.nworkers = 1  # fix 2
+    _defer_reinvite_after_challenge()  # fix 6
     _applied = True
+
+
+def _defer_reinvite_after_challenge() -> None:
+    from sippy.Core.EventDispatcher import ED2
+    from sippy.UA import UA
+
+    def process_challenge(self, resp, cseq, ch_hfname, auth_hfname, extra_headers):
+        if self.username is None or self.password is None or self.reqs[cseq].countHFs(auth_hfname) != 0:
+            return False
+        for challenge in resp.getHFBodys(ch_hfname):
+            if self.auth_enalgs is not None and challenge.algorithm not in self.auth_enalgs:
+                continue
+            supported, qop = challenge.supportedAlgorithm()
+            if supported:
+                break
+        else:
+            return False
+        req = self.genRequest("INVITE", self.lSDP, (challenge, qop), extra_headers=extra_headers)
+        del self.reqs[cseq]
+
+        def send():
+            if self.state is not None and not self.state.dead:
+                self.newUacTransaction(req, req_extra_headers=extra_headers)
+
+        ED2.callFromThread(send)
+        return True
+
+    UA.processChallenge = process_challenge
 
 
 def configure_address(host: str, port: int) -> dict:

@@ -1,0 +1,229 @@
+"""How an agent's SIPp call ends, as fragments for scenarios/agent_call.xml (a string.Template)."""
+
+ANSWERED = '''
+  <recv response="100" optional="true"/>
+  <recv response="180" optional="true"/>
+  <recv response="183" optional="true"/>
+  <recv response="200" rtd="true" rrs="true">
+    <action><ereg regexp="c=IN IP4 127.0.0.1" search_in="body" check_it="true" assign_to="sdp"/></action>
+  </recv>
+  <send><![CDATA[
+ACK [next_url] SIP/2.0
+Via: SIP/2.0/UDP [local_ip]:[local_port];branch=[branch]
+From: <sip:[user]@[domain]>;tag=[pid]SIPpTag00[call_number]
+To: <sip:[dest]@[domain]>[peer_tag_param]
+Call-ID: [call_id]
+CSeq: 2 ACK
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+  <Reference variables="sdp"/>
+'''
+
+MEDIA = '''
+  <nop><action><exec play_pcap_audio="/usr/share/sip-tester/dtmf_2833_1.pcap"/></action></nop>
+  <pause milliseconds="2500"/>
+'''
+
+HANG_UP = '''
+  <pause milliseconds="300"/>
+  <send retrans="500"><![CDATA[
+BYE [next_url] SIP/2.0
+Via: SIP/2.0/UDP [local_ip]:[local_port];branch=[branch]
+From: <sip:[user]@[domain]>;tag=[pid]SIPpTag00[call_number]
+To: <sip:[dest]@[domain]>[peer_tag_param]
+Call-ID: [call_id]
+CSeq: 3 BYE
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+  <recv response="200"/>
+'''
+
+WAIT_BYE = '''
+  <recv request="BYE"/>
+  <send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+
+]]></send>
+'''
+
+
+def final(status: int, code: str | None = None) -> str:
+    """Expect a final error response (optionally carrying `code` in its Reason header), then ACK."""
+    check = (f'<action><ereg regexp="{code}" search_in="hdr" header="Reason:" check_it="true" assign_to="why"/>'
+             '</action>') if code else ""
+    ref = '<Reference variables="why"/>' if code else ""
+    return f'''
+  <recv response="100" optional="true"/>
+  <recv response="180" optional="true"/>
+  <recv response="183" optional="true"/>
+  <recv response="{status}">{check}</recv>
+  <send><![CDATA[
+ACK sip:[dest]@[domain] SIP/2.0
+Via: SIP/2.0/UDP [local_ip]:[local_port];branch=[branch-4]
+From: <sip:[user]@[domain]>;tag=[pid]SIPpTag00[call_number]
+To: <sip:[dest]@[domain]>[peer_tag_param]
+Call-ID: [call_id]
+CSeq: 2 ACK
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+  {ref}
+'''
+
+
+CANCEL_AFTER_RING = '''
+  <recv response="100" optional="true"/>
+  <recv response="180"/>
+  <pause milliseconds="200"/>
+  <send><![CDATA[
+CANCEL sip:[dest]@[domain] SIP/2.0
+Via: SIP/2.0/UDP [local_ip]:[local_port];branch=[branch-4]
+From: <sip:[user]@[domain]>;tag=[pid]SIPpTag00[call_number]
+To: <sip:[dest]@[domain]>
+Call-ID: [call_id]
+CSeq: 2 CANCEL
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+  <recv response="200"/>
+  <recv response="487"/>
+  <send><![CDATA[
+ACK sip:[dest]@[domain] SIP/2.0
+Via: SIP/2.0/UDP [local_ip]:[local_port];branch=[branch-7]
+From: <sip:[user]@[domain]>;tag=[pid]SIPpTag00[call_number]
+To: <sip:[dest]@[domain]>[peer_tag_param]
+Call-ID: [call_id]
+CSeq: 2 ACK
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+'''
+
+
+# -- the carrier (scenarios/carrier.xml) ---------------------------------------------------------------
+
+def carrier_invite(check_caller: bool = True, auth: bool = False) -> str:
+    """Receive the INVITE; check the hotline number (-key hotline) in From and P-Asserted-Identity."""
+    checks = ""
+    names = []
+    if check_caller:
+        checks += ('<ereg regexp="[hotline]" search_in="hdr" header="From:" check_it="true" assign_to="from"/>'
+                   '<ereg regexp="[hotline]" search_in="hdr" header="P-Asserted-Identity:" check_it="true" '
+                   'assign_to="pai"/>'
+                   '<ereg regexp="c=IN IP4 127.0.0.1" search_in="body" check_it="true" assign_to="sdp"/>')
+        names += ["from", "pai", "sdp"]
+    if auth:
+        checks += ('<ereg regexp="Digest username=.tongdai." search_in="hdr" header="Proxy-Authorization:" '
+                   'check_it="true" assign_to="auth"/>')
+        names += ["auth"]
+    ref = f'<Reference variables="{",".join(names)}"/>' if names else ""
+    return f'<recv request="INVITE" rrs="true"><action>{checks}</action></recv>{ref}' if checks \
+        else '<recv request="INVITE" rrs="true"/>'
+
+
+def _reply(status: str, sdp: bool = False, extra: str = "") -> str:
+    body = '''Content-Type: application/sdp
+Content-Length: [len]
+
+v=0
+o=- 53655765 2353687637 IN IP[local_ip_type] [local_ip]
+s=-
+c=IN IP[media_ip_type] [media_ip]
+t=0 0
+m=audio [media_port] RTP/AVP 0 101
+a=rtpmap:0 PCMU/8000
+a=rtpmap:101 telephone-event/8000
+''' if sdp else "Content-Length: 0\n"
+    retrans = ' retrans="500"' if status.startswith("200") else ""
+    return f'''
+  <send{retrans}><![CDATA[
+SIP/2.0 {status}
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:carrier@[local_ip]:[local_port]>
+{extra}{body}
+]]></send>
+'''
+
+
+CARRIER_RING_ANSWER = _reply("180 Ringing") + _reply("200 OK", sdp=True) + '\n  <recv request="ACK"/>\n'
+
+CARRIER_WAIT_BYE = '''
+  <recv request="BYE"/>
+  <send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+
+]]></send>
+'''
+
+CARRIER_HANG_UP = '''
+  <pause milliseconds="500"/>
+  <send retrans="500"><![CDATA[
+BYE [next_url] SIP/2.0
+Via: SIP/2.0/UDP [local_ip]:[local_port];branch=[branch]
+From: [last_To:]
+To: [last_From:]
+Call-ID: [call_id]
+CSeq: 101 BYE
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+  <recv response="200"/>
+'''
+
+CARRIER_CHALLENGE = _reply("407 Proxy Authentication Required",
+                           extra='Proxy-Authenticate: Digest realm="carrier.example", nonce="abc123def456"\n') + \
+    '\n  <recv request="ACK"/>\n'
+
+
+def carrier_fail(status: str) -> str:
+    return _reply(status) + '\n  <recv request="ACK"/>\n'
+
+
+CARRIER_RING_CANCELLED = _reply("180 Ringing") + '''
+  <recv request="CANCEL"/>
+  <send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+
+]]></send>
+  <send><![CDATA[
+SIP/2.0 487 Request Terminated
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+CSeq: [cseq] INVITE
+Content-Length: 0
+
+]]></send>
+  <recv request="ACK"/>
+'''

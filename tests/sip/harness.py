@@ -1,0 +1,184 @@
+"""Real processes on loopback for the switch tests: `tongdai serve` (HTTP + SIP + rtpengine) with the
+demo tenant, SIPp peers, and helpers to read the call log."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import string
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+BIN = Path(sys.executable).parent / "tongdai"
+SCENARIOS = Path(__file__).parent / "scenarios"
+DOMAIN = "demo.tongdai.local"
+PASSWORD = "demo-secret-1"
+
+
+def free_port(kind=socket.SOCK_DGRAM) -> int:
+    """A port free for both UDP and TCP on loopback."""
+    while True:
+        with socket.socket(socket.AF_INET, kind) as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        try:
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t, \
+                    socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
+                t.bind(("127.0.0.1", port))
+                u.bind(("127.0.0.1", port))
+            return port
+        except OSError:
+            continue
+
+
+class Server:
+    """One `tongdai serve` process with its own ports and data directory."""
+
+    def __init__(self, data_dir: Path):
+        self.data_dir = data_dir
+        self.sip_port, self.http_port, self.ng_port = free_port(), free_port(), free_port()
+        self.carrier_port = free_port()
+        rtp = 20000 + (os.getpid() % 500) * 40
+        self.env = {**os.environ, "TONGDAI_DATA_DIR": str(data_dir),
+                    "TONGDAI_SIP_ADDR": f"127.0.0.1:{self.sip_port}",
+                    "TONGDAI_HTTP_ADDR": f"127.0.0.1:{self.http_port}",
+                    "TONGDAI_RTPENGINE_NG": f"127.0.0.1:{self.ng_port}",
+                    "TONGDAI_RTP_PORTS": f"{rtp}-{rtp + 39}", "TONGDAI_LOG_LEVEL": "warning"}
+        self.env.pop("TONGDAI_DATABASE_URL", None)
+        self.proc: subprocess.Popen | None = None
+        self.keys = json.loads(subprocess.run([str(BIN), "demo"], env=self.env, capture_output=True, text=True,
+                                              check=True).stdout)
+        self.admin = {"Authorization": f"Bearer {self.keys['admin_key']}"}
+        self.operator = {"Authorization": f"Bearer {self.keys['operator_key']}"}
+        self.api = f"http://127.0.0.1:{self.http_port}/api/v1"
+
+    def start(self) -> "Server":
+        self.log = open(self.data_dir / "serve.log", "ab")
+        self.proc = subprocess.Popen([str(BIN), "serve"], env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"tongdai serve exited: {self.read_log()[-2000:]}")
+            try:
+                if httpx.get(self.api + "/health", timeout=1).status_code == 200 and self.options_ok():
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        else:
+            raise RuntimeError("tongdai serve did not come up")
+        # point the demo trunk at this test's carrier (a SIPp UAS on its own port)
+        trunk = self.get("/trunks", headers=self.operator)["items"][0]
+        r = httpx.patch(f"{self.api}/trunks/{trunk['id']}", headers=self.operator, json={
+            "port": self.carrier_port, "source_addresses": [f"127.0.0.1:{self.carrier_port}"]})
+        assert r.status_code == 200, r.text
+        time.sleep(0.3)  # the switch reloads its configuration in the background
+        return self
+
+    def options_ok(self) -> bool:
+        msg = (f"OPTIONS sip:{DOMAIN} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bK{time.time_ns()}\r\n"
+               f"From: <sip:probe@{DOMAIN}>;tag=p\r\nTo: <sip:{DOMAIN}>\r\nCall-ID: probe{time.time_ns()}\r\n"
+               "CSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n")
+        return sip_exchange(self.sip_port, msg).startswith("SIP/2.0 200")
+
+    def get(self, path: str, headers=None, **params):
+        r = httpx.get(self.api + path, headers=headers or self.admin, params=params, timeout=10)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    def calls(self, **params) -> list[dict]:
+        return self.get("/calls", **params)["items"]
+
+    def wait_call(self, predicate, timeout: float = 10.0) -> dict:
+        """The newest call row that satisfies `predicate`, waiting for the log writer."""
+        deadline = time.monotonic() + timeout
+        while True:
+            rows = [c for c in self.calls(limit=20) if predicate(c)]
+            if rows:
+                return rows[0]
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no matching call in {self.calls(limit=5)}")
+            time.sleep(0.1)
+
+    def read_log(self) -> str:
+        return (self.data_dir / "serve.log").read_text(errors="replace")
+
+    def stop(self, sig=signal.SIGINT) -> int:
+        if self.proc is None:
+            return 0
+        self.proc.send_signal(sig)
+        try:
+            code = self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            code = self.proc.wait()
+        self.proc = None
+        self.log.close()
+        return code
+
+
+def sip_exchange(port: int, message: str, timeout: float = 2.0) -> str:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.settimeout(timeout)
+        s.bind(("127.0.0.1", 0))
+        message = message.replace("127.0.0.1:9;", f"127.0.0.1:{s.getsockname()[1]};")
+        s.sendto(message.encode(), ("127.0.0.1", port))
+        try:
+            return s.recv(65535).decode(errors="replace")
+        except socket.timeout:
+            return ""
+
+
+class Sipp:
+    """A SIPp process running one scenario from tests/sip/scenarios."""
+
+    def __init__(self, scenario: str, *, port: int, target: int | None = None, keys: dict | None = None,
+                 calls: int = 1, extra: list[str] = (), workdir: Path, **template: str):
+        self.workdir = workdir
+        self.name = f"{scenario}-{port}"
+        text = string.Template((SCENARIOS / f"{scenario}.xml").read_text()).safe_substitute(template)
+        path = workdir / f"{self.name}.xml"
+        path.write_text(text)
+        args = ["sipp"]
+        if target:
+            args.append(f"127.0.0.1:{target}")
+        args += ["-sf", str(path), "-i", "127.0.0.1", "-p", str(port), "-m", str(calls),
+                 "-nostdin", "-timeout", "20s", "-trace_err", "-error_file", str(workdir / f"{self.name}.err"),
+                 "-trace_msg", "-message_file", str(workdir / f"{self.name}.msg")]
+        for k, v in (keys or {}).items():
+            args += ["-key", k, str(v)]
+        args += list(extra)
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=workdir)
+
+    def wait(self, timeout: float = 30) -> int:
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            return -9
+
+    def messages(self) -> str:
+        path = self.workdir / f"{self.name}.msg"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def errors(self) -> str:
+        path = self.workdir / f"{self.name}.err"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+
+def agent(scenario: str, server: Server, workdir: Path, *, user: str = "an", password: str = PASSWORD,
+          keys: dict | None = None, **template: str) -> Sipp:
+    keys = {"domain": DOMAIN, "user": user, "caller": "", "dest": "0981234567", **(keys or {})}
+    return Sipp(scenario, port=free_port(), target=server.sip_port, workdir=workdir, keys=keys,
+                extra=["-au", user, "-ap", password], **template)
+
+
+def carrier(server: Server, workdir: Path, flow: str, **keys) -> Sipp:
+    return Sipp("carrier", port=server.carrier_port, workdir=workdir, keys=keys or {"hotline": "0"}, flow=flow)
