@@ -1,4 +1,7 @@
-"""How an agent's SIPp call ends, as fragments for scenarios/agent_call.xml (a string.Template)."""
+"""Scenario fragments: how an agent's SIPp call goes (scenarios/agent_call.xml) and how the carrier
+answers (scenarios/carrier.xml). Both files are string.Templates."""
+
+import re
 
 ANSWERED = '''
   <recv response="100" optional="true"/>
@@ -115,16 +118,23 @@ Content-Length: 0
 
 # -- the carrier (scenarios/carrier.xml) ---------------------------------------------------------------
 
-def carrier_invite(check_caller: bool = True, auth: bool = False) -> str:
-    """Receive the INVITE; check the hotline number (-key hotline) in From and P-Asserted-Identity."""
+def carrier_invite(hotline: str | None = None, auth: bool = False, caller_user: str | None = None) -> str:
+    """Receive the INVITE; check that From and P-Asserted-Identity carry `hotline` (an E.164 number)
+    and that the SDP is rtpengine's, or that From's user is `caller_user`.
+    (SIPp does not expand -key values inside regexps, so the expected text is written in here.)"""
     checks = ""
     names = []
-    if check_caller:
-        checks += ('<ereg regexp="[hotline]" search_in="hdr" header="From:" check_it="true" assign_to="from"/>'
-                   '<ereg regexp="[hotline]" search_in="hdr" header="P-Asserted-Identity:" check_it="true" '
+    if hotline:
+        number = re.escape(hotline)
+        checks += (f'<ereg regexp="sip:{number}@" search_in="hdr" header="From:" check_it="true" assign_to="from"/>'
+                   f'<ereg regexp="sip:{number}@" search_in="hdr" header="P-Asserted-Identity:" check_it="true" '
                    'assign_to="pai"/>'
                    '<ereg regexp="c=IN IP4 127.0.0.1" search_in="body" check_it="true" assign_to="sdp"/>')
         names += ["from", "pai", "sdp"]
+    if caller_user:
+        checks += (f'<ereg regexp="sip:{re.escape(caller_user)}@" search_in="hdr" header="From:" check_it="true" '
+                   'assign_to="caller"/>')
+        names += ["caller"]
     if auth:
         checks += ('<ereg regexp="Digest username=.tongdai." search_in="hdr" header="Proxy-Authorization:" '
                    'check_it="true" assign_to="auth"/>')
@@ -227,3 +237,9 @@ Content-Length: 0
 ]]></send>
   <recv request="ACK"/>
 '''
+
+
+def reply_answer() -> str:
+    """A callee answering: 180 then 200 with SDP, then the ACK."""
+    return _reply("180 Ringing") + _reply("200 OK", sdp=True) + '\n  <recv request="ACK"/>\n'
+

@@ -42,6 +42,7 @@ class Server:
 
     def __init__(self, data_dir: Path):
         self.data_dir = data_dir
+        data_dir.mkdir(parents=True, exist_ok=True)
         self.sip_port, self.http_port, self.ng_port = free_port(), free_port(), free_port()
         self.carrier_port = free_port()
         rtp = 20000 + (os.getpid() % 500) * 40
@@ -180,5 +181,5 @@ def agent(scenario: str, server: Server, workdir: Path, *, user: str = "an", pas
                 extra=["-au", user, "-ap", password], **template)
 
 
-def carrier(server: Server, workdir: Path, flow: str, **keys) -> Sipp:
-    return Sipp("carrier", port=server.carrier_port, workdir=workdir, keys=keys or {"hotline": "0"}, flow=flow)
+def carrier(server: Server, workdir: Path, flow: str) -> Sipp:
+    return Sipp("carrier", port=server.carrier_port, workdir=workdir, flow=flow)

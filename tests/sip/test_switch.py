@@ -58,8 +58,7 @@ def test_agent_registers_and_a_wrong_password_is_refused(server, work):
 
 
 def test_outbound_call_carries_the_hotline_number_and_the_agent_hangs_up(server, work):
-    side = carrier(server, work, flows.carrier_invite() + flows.CARRIER_RING_ANSWER + flows.CARRIER_WAIT_BYE,
-                   hotline=VIETTEL[1:])
+    side = carrier(server, work, flows.carrier_invite(VIETTEL) + flows.CARRIER_RING_ANSWER + flows.CARRIER_WAIT_BYE)
     time.sleep(0.3)
     ok(agent("agent_call", server, work, after_auth=flows.ANSWERED + flows.HANG_UP), "agent")
     ok(side, "carrier")
@@ -73,8 +72,7 @@ def test_outbound_call_carries_the_hotline_number_and_the_agent_hangs_up(server,
 
 
 def test_the_customer_hangs_up(server, work):
-    side = carrier(server, work, flows.carrier_invite() + flows.CARRIER_RING_ANSWER + flows.CARRIER_HANG_UP,
-                   hotline=VIETTEL[1:])
+    side = carrier(server, work, flows.carrier_invite(VIETTEL) + flows.CARRIER_RING_ANSWER + flows.CARRIER_HANG_UP)
     time.sleep(0.3)
     ok(agent("agent_call", server, work, after_auth=flows.ANSWERED + flows.WAIT_BYE), "agent")
     ok(side, "carrier")
@@ -83,8 +81,7 @@ def test_the_customer_hangs_up(server, work):
 
 
 def test_the_agent_chooses_the_hotline_with_a_header(server, work):
-    side = carrier(server, work, flows.carrier_invite() + flows.CARRIER_RING_ANSWER + flows.CARRIER_WAIT_BYE,
-                   hotline=MOBI[1:])
+    side = carrier(server, work, flows.carrier_invite(MOBI) + flows.CARRIER_RING_ANSWER + flows.CARRIER_WAIT_BYE)
     time.sleep(0.3)
     ok(agent("agent_call", server, work, user="binh", keys={"caller": MOBI, "dest": "0912345678"},
              after_auth=flows.ANSWERED + flows.HANG_UP), "agent")
@@ -95,8 +92,7 @@ def test_the_agent_chooses_the_hotline_with_a_header(server, work):
 
 def test_adaptive_number_to_a_viettel_customer_uses_the_viettel_hotline(server, work):
     adaptive = server.get("/adaptive-numbers")["items"][0]["id"]
-    side = carrier(server, work, flows.carrier_invite() + flows.CARRIER_RING_ANSWER + flows.CARRIER_WAIT_BYE,
-                   hotline=VIETTEL[1:])
+    side = carrier(server, work, flows.carrier_invite(VIETTEL) + flows.CARRIER_RING_ANSWER + flows.CARRIER_WAIT_BYE)
     time.sleep(0.3)
     ok(agent("agent_call", server, work, keys={"caller": adaptive, "dest": "0971112233"},
              after_auth=flows.ANSWERED + flows.HANG_UP), "agent")
@@ -130,9 +126,9 @@ def test_an_invite_from_an_unknown_address_gets_403(server):
 
 
 def test_the_carriers_digest_challenge_is_answered(server, work):
-    flow = (flows.carrier_invite() + flows.CARRIER_CHALLENGE + flows.carrier_invite(auth=True)
+    flow = (flows.carrier_invite(VIETTEL) + flows.CARRIER_CHALLENGE + flows.carrier_invite(VIETTEL, auth=True)
             + flows.CARRIER_RING_ANSWER + flows.CARRIER_WAIT_BYE)
-    side = carrier(server, work, flow, hotline=VIETTEL[1:])
+    side = carrier(server, work, flow)
     time.sleep(0.3)
     ok(agent("agent_call", server, work, keys={"dest": "0981000777"}, after_auth=flows.ANSWERED + flows.HANG_UP))
     ok(side, "carrier")
@@ -141,7 +137,7 @@ def test_the_carriers_digest_challenge_is_answered(server, work):
 
 
 def test_cancel_before_answer(server, work):
-    side = carrier(server, work, flows.carrier_invite() + flows.CARRIER_RING_CANCELLED, hotline=VIETTEL[1:])
+    side = carrier(server, work, flows.carrier_invite(VIETTEL) + flows.CARRIER_RING_CANCELLED)
     time.sleep(0.3)
     ok(agent("agent_call", server, work, keys={"dest": "0981000888"}, after_auth=flows.CANCEL_AFTER_RING))
     ok(side, "carrier")
@@ -155,7 +151,7 @@ def test_cancel_before_answer(server, work):
 def test_busy_no_answer_and_rejection_are_relayed(server, work, status, reason):
     code = int(status.split()[0])
     dest = f"0981000{code}"
-    side = carrier(server, work, flows.carrier_invite() + flows.carrier_fail(status), hotline=VIETTEL[1:])
+    side = carrier(server, work, flows.carrier_invite(VIETTEL) + flows.carrier_fail(status))
     time.sleep(0.3)
     ok(agent("agent_call", server, work, keys={"dest": dest}, after_auth=flows.final(code)))
     ok(side, "carrier")
@@ -164,8 +160,8 @@ def test_busy_no_answer_and_rejection_are_relayed(server, work, status, reason):
 
 
 def test_audio_flows_both_ways_through_rtpengine(server, work):
-    side = carrier(server, work, flows.carrier_invite() + flows.CARRIER_RING_ANSWER + flows.MEDIA
-                   + flows.CARRIER_WAIT_BYE, hotline=VIETTEL[1:])
+    side = carrier(server, work, flows.carrier_invite(VIETTEL) + flows.CARRIER_RING_ANSWER + flows.MEDIA
+                   + flows.CARRIER_WAIT_BYE)
     time.sleep(0.3)
     caller = agent("agent_call", server, work, keys={"dest": "0981000999"},
                    after_auth=flows.ANSWERED + flows.MEDIA + flows.HANG_UP)
@@ -213,8 +209,7 @@ def test_the_event_stream_carries_the_call(server, work):
     listener = threading.Thread(target=listen, daemon=True)
     listener.start()
     time.sleep(0.5)
-    side = carrier(server, work, flows.carrier_invite() + flows.CARRIER_RING_ANSWER + flows.CARRIER_WAIT_BYE,
-                   hotline=VIETTEL[1:])
+    side = carrier(server, work, flows.carrier_invite(VIETTEL) + flows.CARRIER_RING_ANSWER + flows.CARRIER_WAIT_BYE)
     time.sleep(0.3)
     ok(agent("agent_call", server, work, keys={"dest": "0981000555"}, after_auth=flows.ANSWERED + flows.HANG_UP))
     ok(side, "carrier")

@@ -113,6 +113,7 @@ class RtpengineSupervisor:
     def start(self, timeout: float = 10.0) -> None:
         self.options.work_dir.mkdir(parents=True, exist_ok=True)
         (self.options.work_dir / "recordings").mkdir(exist_ok=True)
+        self._stop_stale()
         self._spawn()
         client = NgClient(self.options.ng_host, self.options.ng_port, timeout=0.3)
         deadline = time.monotonic() + timeout
@@ -130,6 +131,23 @@ class RtpengineSupervisor:
         self._watcher.start()
         log.info("rtpengine pid %d, ng on %s:%d, RTP ports %d-%d", self.process.pid, self.options.ng_host,
                  self.options.ng_port, self.options.port_min, self.options.port_max)
+
+    def _stop_stale(self) -> None:
+        """An rtpengine left running by a tongdai that crashed holds our ports: stop it first."""
+        pidfile = self.options.work_dir / "rtpengine.pid"
+        try:
+            pid = int(pidfile.read_text().strip())
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except (OSError, ValueError):
+            return
+        if cmdline and Path(cmdline[0].decode(errors="replace")).name.startswith("rtpengine") and \
+                f"--pidfile={pidfile}".encode() in cmdline:
+            log.warning("stopping rtpengine pid %d left by a previous run", pid)
+            os.kill(pid, 15)
+            for _ in range(50):
+                if not Path(f"/proc/{pid}").exists():
+                    break
+                time.sleep(0.1)
 
     def _spawn(self) -> None:
         logfile = open(self.options.work_dir / "rtpengine.log", "ab")

@@ -1,0 +1,117 @@
+"""The switch's life: registrations kept across restarts, several contacts, throttling, calls torn down
+by a crash, a clean Ctrl-C, one switch per port, and agent-to-agent calls."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from . import flows
+from .harness import BIN, DOMAIN, Server, Sipp, agent, carrier, free_port, sip_exchange
+
+
+@pytest.fixture
+def server(tmp_path):
+    s = Server(tmp_path / "data")
+    yield s
+    s.stop()
+
+
+def agent_id(server: Server, username: str) -> str:
+    return server.get("/agents", sip_username=username)["items"][0]["id"]
+
+
+def ok(sipp, what="SIPp"):
+    code = sipp.wait()
+    assert code == 0, f"{what} exited {code}: {sipp.errors()[-2000:]}"
+
+
+def test_several_contacts_are_kept_across_a_restart(server, tmp_path):
+    server.start()
+    ok(agent("register", server, tmp_path, final="200"))
+    ok(agent("register", server, tmp_path, final="200"))
+    an = agent_id(server, "an")
+    before = server.get(f"/agents/{an}/registrations")["items"]
+    assert len(before) == 2 and len({r["contact"] for r in before}) == 2
+    assert server.stop() == 0
+    server.start()
+    after = server.get(f"/agents/{an}/registrations")["items"]
+    assert {r["contact"] for r in after} == {r["contact"] for r in before}
+
+
+def test_repeated_failures_from_one_address_are_throttled_and_logged(server, tmp_path):
+    server.start()
+    port = free_port()
+    for _ in range(5):
+        ok(Sipp("register", port=port, target=server.sip_port, workdir=tmp_path, final="403",
+                keys={"domain": "demo.tongdai.local", "user": "an"}, extra=["-au", "an", "-ap", "wrong"]))
+    # now the address is refused at once, before any challenge
+    register = (f"REGISTER sip:{DOMAIN} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKr{time.time_ns()}\r\n"
+                f"From: <sip:an@{DOMAIN}>;tag=r\r\nTo: <sip:an@{DOMAIN}>\r\nCall-ID: r{time.time_ns()}\r\n"
+                "CSeq: 1 REGISTER\r\nContact: <sip:an@127.0.0.1:9>\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n")
+    assert sip_exchange(server.sip_port, register).startswith("SIP/2.0 403")
+    assert "throttling 127.0.0.1" in server.read_log()
+
+
+def test_a_call_torn_down_by_a_crash_is_closed_as_interrupted_at_the_next_start(server, tmp_path):
+    server.start()
+    side = carrier(server, tmp_path, flows.carrier_invite() + flows.CARRIER_RING_ANSWER
+                   + flows.CARRIER_WAIT_BYE)
+    time.sleep(0.3)
+    caller = agent("agent_call", server, tmp_path, keys={"dest": "0981000321"},
+                   after_auth=flows.ANSWERED + flows.WAIT_BYE)
+    server.wait_call(lambda c: c["customer_number"] == "+84981000321" and c["answered_at"])
+    server.stop(signal.SIGKILL)
+    caller.proc.kill()
+    side.proc.kill()
+    server.start()
+    call = server.wait_call(lambda c: c["customer_number"] == "+84981000321")
+    assert (call["end_reason"], call["hung_up_by"]) == ("interrupted", "system") and call["ended_at"]
+
+
+def test_ctrl_c_stops_http_sip_and_rtpengine(server):
+    server.start()
+    pid_file = Path(server.data_dir) / "rtpengine" / "rtpengine.pid"
+    rtpengine_pid = int(pid_file.read_text())
+    assert Path(f"/proc/{rtpengine_pid}").exists()
+    assert server.stop(signal.SIGINT) == 0
+    for _ in range(50):
+        if not Path(f"/proc/{rtpengine_pid}").exists():
+            break
+        time.sleep(0.1)
+    assert not Path(f"/proc/{rtpengine_pid}").exists()
+    import socket
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", server.sip_port))  # the SIP port is free again
+
+
+def test_a_second_switch_on_the_same_sip_port_refuses_to_start(server, tmp_path):
+    server.start()
+    twin = Server(tmp_path / "twin")
+    twin.env["TONGDAI_SIP_ADDR"] = f"127.0.0.1:{server.sip_port}"
+    proc = subprocess.run([str(BIN), "serve"], env=twin.env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode != 0
+    assert "already" in proc.stdout + proc.stderr
+    assert server.options_ok()
+
+
+def test_dialling_an_extension_calls_the_agent_and_never_touches_a_trunk(server, tmp_path):
+    server.start()
+    binh = server.get("/agents", sip_username="binh")["items"][0]
+    an = server.get("/agents", sip_username="an")["items"][0]
+    port = free_port()  # binh's phone: registers from this port, then answers there
+    ok(Sipp("register", port=port, target=server.sip_port, workdir=tmp_path, final="200",
+            keys={"domain": "demo.tongdai.local", "user": "binh"}, extra=["-au", "binh", "-ap", "demo-secret-1"]))
+    callee = Sipp("carrier", port=port, workdir=tmp_path,
+                  flow=flows.carrier_invite(caller_user=an["extension"]) + flows.reply_answer() + flows.CARRIER_WAIT_BYE)
+    time.sleep(1.0)
+    ok(agent("agent_call", server, tmp_path, keys={"dest": binh["extension"]},
+             after_auth=flows.ANSWERED + flows.HANG_UP), "caller")
+    ok(callee, "callee")
+    call = server.wait_call(lambda c: c["direction"] == "internal" and c["ended_at"])
+    assert call["callee_agent_id"] == binh["id"] and call["agent_id"] == an["id"]
+    assert call["hotline_id"] is None and call["end_reason"] == "completed" and call["answered_at"]
