@@ -32,7 +32,7 @@ export TONGDAI_TEST_POSTGRES_URL="postgresql+psycopg://postgres@127.0.0.1:$pgpor
 export TONGDAI_DATA_DIR="$work/st" TONGDAI_DATABASE_URL="sqlite:///$work/st/tongdai.db"
 .venv/bin/tongdai demo > "$work/demo.json" 2>/dev/null
 port=$(free_port)
-TONGDAI_HTTP_ADDR="127.0.0.1:$port" TONGDAI_LOG_LEVEL=warning .venv/bin/tongdai serve > "$work/serve.log" 2>&1 &
+TONGDAI_SIP=off TONGDAI_HTTP_ADDR="127.0.0.1:$port" TONGDAI_LOG_LEVEL=warning .venv/bin/tongdai serve > "$work/serve.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/api/v1/health" >/dev/null && break; sleep 0.2; done
 for role in operator_key admin_key agent_key; do

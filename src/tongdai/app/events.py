@@ -15,6 +15,10 @@ class EventBus:
         self.queue_size = queue_size
         self._subscribers: dict[str, set[asyncio.Queue]] = {}
 
+    def has_subscribers(self, tenant_id: str) -> bool:
+        """Safe to ask from any thread: a read of one dict entry."""
+        return bool(self._subscribers.get(tenant_id))
+
     def publish(self, tenant_id: str, event_type: str, data: dict[str, Any]) -> None:
         message = {"type": event_type, "at": datetime.now(timezone.utc).isoformat(), "data": data}
         for queue in list(self._subscribers.get(tenant_id, ())):

@@ -1,9 +1,7 @@
 """Object ids: a short kind prefix and random lower-case letters and digits (`hl_3k9x…`)."""
 
+import base64
 import secrets
-import string
-
-_ALPHABET = string.ascii_lowercase + string.digits
 
 PREFIX = {
     "tenant": "tn", "trunk": "tk", "group": "gr", "hotline": "hl", "adaptive_number": "an",
@@ -12,4 +10,5 @@ PREFIX = {
 
 
 def new_id(kind: str) -> str:
-    return PREFIX[kind] + "_" + "".join(secrets.choice(_ALPHABET) for _ in range(14))
+    """70 random bits as 14 base32 characters (lower case): cheap enough to make one per call."""
+    return PREFIX[kind] + "_" + base64.b32encode(secrets.token_bytes(10)).decode().lower()[:14]

@@ -4,6 +4,7 @@ database and the event stream. Started and stopped with the HTTP server by `tong
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import random
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import delete, insert, select
 
-from ..media.rtpengine import NgClient, RtpengineOptions, RtpengineSupervisor
+from ..media.rtpengine import MediaWorker, NgClient, RtpengineOptions, RtpengineSupervisor
 from ..sip.engine import Bridge, SipEngine
 from ..sip.registrar import Binding, Registrar
 from ..store import tables as t
@@ -62,19 +63,20 @@ class Runtime:
         self.settings = settings
         self.bus = bus
         self.usage = usage
-        self.call_log = CallLog(engine, bus)
+        self.call_log = CallLog(engine, bus)  # its bridge is set when the loop is known
         self.directory = Directory()
         self._io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="switch-io")
         self._dirty = asyncio.Event()
         self._reloader: asyncio.Task | None = None
         self.rtpengine: RtpengineSupervisor | None = None
         self.sip: SipEngine | None = None
-        self.media: NgClient | None = None
+        self.media: MediaWorker | None = None
         self.registrar: Registrar | None = None
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
         bridge = Bridge(loop)
+        self.call_log.to_async = bridge.to_async
         s = self.settings
         self.directory = await loop.run_in_executor(self._io, self._load)
         closed = await loop.run_in_executor(self._io, self.call_log.close_interrupted, datetime.now(timezone.utc))
@@ -85,14 +87,14 @@ class Runtime:
                 ng_host=s.ng_host, ng_port=s.ng_port, port_min=s.rtp_port_min, port_max=s.rtp_port_max,
                 work_dir=s.data_dir / "rtpengine", interface=s.sip_host))
             await loop.run_in_executor(self._io, self.rtpengine.start)
-        self.media = NgClient(s.ng_host, s.ng_port)
+        self.media = MediaWorker(NgClient(s.ng_host, s.ng_port), deliver=Bridge.to_sip)
         self.registrar = Registrar(lambda: self.directory,
                                    on_change=lambda agent_id, bindings: bridge.to_async(self._persist, agent_id, bindings))
         self.registrar.restore(await loop.run_in_executor(self._io, self._bindings))
         self.sip = SipEngine(s.sip_host, s.sip_port, on_request=lambda req, t_: self.switchboard.on_request(req, t_))
         self.switchboard = Switchboard(directory=lambda: self.directory, registrar=self.registrar, media=self.media,
                                        usage=self.usage, global_config=self.sip.global_config,
-                                       publish=lambda record, event: bridge.to_async(self.call_log.handle, record, event),
+                                       publish=self.call_log.handle,
                                        rng=random.Random())
         try:
             await loop.run_in_executor(self._io, self.sip.start)
@@ -100,6 +102,11 @@ class Runtime:
             await self.stop()
             raise
         self._reloader = asyncio.create_task(self._reload_loop())
+        # sippy makes many small objects per call; with the default thresholds the cyclic collector
+        # runs so often, and over so much, that its pauses outlast SIP's 500 ms retransmission timer
+        # under load. Move what start-up made out of its way and let young objects pile up longer.
+        gc.freeze()
+        gc.set_threshold(50_000, 50, 100)
 
     def _load(self) -> Directory:
         with UnitOfWork(self.db) as uow:
@@ -146,6 +153,8 @@ class Runtime:
         loop = asyncio.get_running_loop()
         if self.sip is not None:
             await loop.run_in_executor(None, self.sip.stop)
+        if self.media is not None:
+            self.media.stop()
         if self.rtpengine is not None:
             await loop.run_in_executor(None, self.rtpengine.stop)
         self.call_log.close()

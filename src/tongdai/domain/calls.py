@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 OUTBOUND, INBOUND, INTERNAL = "outbound", "inbound", "internal"
@@ -28,7 +28,6 @@ class CallRecord:
     end_reason: str | None = None  # completed | busy | no_answer | rejected | cancelled | failed | refused | interrupted
     hung_up_by: str | None = None  # agent | customer | callee | system
     recorded: bool = False
-    events: list[str] = field(default_factory=list)
 
     def ring(self, now: datetime) -> bool:
         if self.ringing_at is None:

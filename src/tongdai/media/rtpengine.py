@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
 import secrets
 import shutil
 import socket
@@ -78,6 +79,41 @@ class NgClient:
 
     def close(self) -> None:
         self._sock.close()
+
+
+class MediaWorker:
+    """Runs ng commands off the SIP thread, one at a time, and hands each answer back through
+    `deliver` (the bridge into the SIP thread), so signalling never waits for rtpengine."""
+
+    def __init__(self, client: NgClient, deliver):
+        self.client = client
+        self.deliver = deliver
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="rtpengine-ng", daemon=True)
+        self._thread.start()
+
+    def submit(self, name: str, params: dict, on_reply=None, on_error=None) -> None:
+        self._queue.put((name, params, on_reply, on_error))
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            name, params, on_reply, on_error = item
+            try:
+                reply = self.client.command(name, **params)
+            except (NgError, OSError) as exc:
+                log.error("rtpengine %s failed: %s", name, exc)
+                if on_error is not None:
+                    self.deliver(on_error, exc)
+                continue
+            if on_reply is not None:
+                self.deliver(on_reply, reply)
+
+    def stop(self) -> None:
+        self._queue.put(None)
+        self._thread.join(timeout=5)
 
 
 @dataclass

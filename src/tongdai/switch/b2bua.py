@@ -17,7 +17,7 @@ from sippy.SipHeader import SipHeader
 from sippy.UA import UA
 
 from ..domain.calls import CallRecord, end_reason_for
-from ..media.rtpengine import NgClient, NgError
+from ..media.rtpengine import MediaWorker
 
 log = logging.getLogger("tongdai.switch")
 
@@ -43,7 +43,7 @@ def utcnow() -> datetime:
 
 
 class BridgedCall:
-    def __init__(self, *, global_config: dict, record: CallRecord, leg_b: LegB, media: NgClient,
+    def __init__(self, *, global_config: dict, record: CallRecord, leg_b: LegB, media: MediaWorker,
                  media_call_id: str, a_tag: str, on_update: Callable[[CallRecord, str], None]):
         self.global_config = global_config
         self.record = record
@@ -67,24 +67,26 @@ class BridgedCall:
 
     # -- media --------------------------------------------------------------------------------
 
-    def _rewrite(self, body, kind: str):
-        try:
-            sdp = str(body.content) if body.parsed else body.content
-            if kind == "offer":
-                new = self.media.offer(self.media_call_id, self.a_tag, sdp, **MEDIA_FLAGS)
-            else:
-                new = self.media.answer(self.media_call_id, self.a_tag, self.b_tag, sdp, **MEDIA_FLAGS)
-        except (NgError, OSError) as exc:
-            log.error("call %s: rtpengine %s failed: %s", self.record.id, kind, exc)
-            return body
-        body.content, body.parsed, body.needs_update = new, False, False
-        return body
+    def _rewrite(self, body, done, kind: str):
+        """Ask rtpengine for its SDP off the SIP thread; sippy holds the event until `done(body)`.
+        If rtpengine fails, the call goes on with the original SDP (media then bypasses it)."""
+        sdp = str(body.content) if body.parsed else body.content
+        params = {"call-id": self.media_call_id, "from-tag": self.a_tag, "sdp": sdp, **MEDIA_FLAGS}
+        if kind == "answer":
+            params["to-tag"] = self.b_tag
 
-    def _offer(self, body, _done):
-        return self._rewrite(body, "offer")
+        def rewritten(reply: dict) -> None:
+            body.content, body.parsed, body.needs_update = reply["sdp"], False, False
+            done(body)
 
-    def _answer(self, body, _done):
-        return self._rewrite(body, "answer")
+        self.media.submit(kind, params, rewritten, lambda _exc: done(body))
+        return None
+
+    def _offer(self, body, done):
+        return self._rewrite(body, done, "offer")
+
+    def _answer(self, body, done):
+        return self._rewrite(body, done, "answer")
 
     # -- events -------------------------------------------------------------------------------
 
@@ -133,10 +135,7 @@ class BridgedCall:
         if self.record.ended_at is not None:
             return
         self.record.end(utcnow(), status=status, reason=reason, by=by)
-        try:
-            self.media.delete(self.media_call_id)
-        except (NgError, OSError):
-            pass
+        self.media.submit("delete", {"call-id": self.media_call_id})
         self.on_update(self.record, "call.ended")
 
 

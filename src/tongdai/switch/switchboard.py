@@ -7,7 +7,6 @@ internal call; to a number, an outbound call through the hotline the caller-ID d
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import random
 from typing import Callable
@@ -18,7 +17,7 @@ from ..app.ids import new_id
 from ..app.services.caller_id import CallerIdUsage
 from ..domain.calls import INTERNAL, OUTBOUND, CallRecord
 from ..domain.caller_id import choose_caller_id
-from ..media.rtpengine import NgClient
+from ..media.rtpengine import MediaWorker
 from ..sip import auth
 from ..sip.registrar import Registrar
 from .b2bua import BridgedCall, LegB, pai_header, utcnow
@@ -32,7 +31,7 @@ CALLER_HEADER = "x-tongdai-caller"
 
 
 class Switchboard:
-    def __init__(self, *, directory: Callable[[], Directory], registrar: Registrar, media: NgClient,
+    def __init__(self, *, directory: Callable[[], Directory], registrar: Registrar, media: MediaWorker,
                  usage: CallerIdUsage, publish: Callable[[CallRecord, str], None], global_config: dict,
                  rng: random.Random | None = None, throttle: auth.Throttle | None = None):
         self.directory = directory
@@ -44,6 +43,7 @@ class Switchboard:
         self.rng = rng or random.Random()
         self.throttle = throttle or registrar.throttle
         self.calls: dict[str, BridgedCall] = {}
+        self._tracked: dict[str, object] = {}  # tenant -> the catalogue its usage already tracks
 
     def on_request(self, req, sip_t) -> tuple:
         method = req.getMethod()
@@ -115,7 +115,9 @@ class Switchboard:
         catalogue = d.catalogues[agent.tenant_id]
         tenant_usage = self.usage.for_tenant(agent.tenant_id)
         with self.usage.lock:
-            tenant_usage.track_all(catalogue.outbound_hotlines())
+            if self._tracked.get(agent.tenant_id) is not catalogue:  # a new configuration snapshot
+                tenant_usage.track_all(catalogue.outbound_hotlines())
+                self._tracked[agent.tenant_id] = catalogue
             decision = choose_caller_id(catalogue=catalogue, usage=tenant_usage, agent=d.calling(agent),
                                         destination=target, requested=requested, chooser=self.rng,
                                         ported=d.ported.get(agent.tenant_id))
@@ -145,13 +147,13 @@ class Switchboard:
     def _refuse(self, req, record: CallRecord, status: int, reason: str, code: str, why: str) -> tuple:
         record.end(utcnow(), status=status, reason="refused", by="system")
         record.end_reason = "refused"
-        self.publish(dataclasses.replace(record), "call.started")
-        self.publish(dataclasses.replace(record), "call.ended")
+        self.publish(record, "call.started")
+        self.publish(record, "call.ended")
         log.info("call %s refused: %s (%s)", record.id, code, why)
         return (_refusal(req, status, reason, code, why), None, None)
 
     def _update(self, record: CallRecord, event: str) -> None:
-        self.publish(dataclasses.replace(record), event)
+        self.publish(record, event)  # the call log takes its snapshot of the record right away
         if event == "call.ended":
             self.calls.pop(record.id, None)
 
