@@ -39,7 +39,7 @@ for role in operator_key admin_key agent_key; do
   key=$(.venv/bin/python -c "import json,sys;print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$work/demo.json" "$role")
   echo "== schemathesis as ${role%_key} =="
   .venv/bin/schemathesis run "http://127.0.0.1:$port/api/v1/openapi.json" \
-    --checks not_a_server_error -H "Authorization: Bearer $key" \
+    --checks not_a_server_error -H "Authorization: Bearer $key" --exclude-path /api/v1/events \
     --max-examples "${SCHEMATHESIS_EXAMPLES:-25}" --seed 1 --generation-deterministic \
     --suppress-health-check all --warnings off --no-color
 done

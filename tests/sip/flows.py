@@ -8,7 +8,7 @@ ANSWERED = '''
   <recv response="180" optional="true"/>
   <recv response="183" optional="true"/>
   <recv response="200" rtd="true" rrs="true">
-    <action><ereg regexp="c=IN IP4 127.0.0.1" search_in="body" check_it="true" assign_to="sdp"/></action>
+    <action><ereg regexp="m=audio [23][0-9]{4} " search_in="body" check_it="true" assign_to="sdp"/></action>
   </recv>
   <send><![CDATA[
 ACK [next_url] SIP/2.0
@@ -120,7 +120,8 @@ Content-Length: 0
 
 def carrier_invite(hotline: str | None = None, auth: bool = False, caller_user: str | None = None) -> str:
     """Receive the INVITE; check that From and P-Asserted-Identity carry `hotline` (an E.164 number)
-    and that the SDP is rtpengine's, or that From's user is `caller_user`.
+    and that the SDP is rtpengine's (its ports are in the 20000-39999 range the harness gives it;
+    SIPp's own media port is 6000), or that From's user is `caller_user`.
     (SIPp does not expand -key values inside regexps, so the expected text is written in here.)"""
     checks = ""
     names = []
@@ -129,7 +130,7 @@ def carrier_invite(hotline: str | None = None, auth: bool = False, caller_user: 
         checks += (f'<ereg regexp="sip:{number}@" search_in="hdr" header="From:" check_it="true" assign_to="from"/>'
                    f'<ereg regexp="sip:{number}@" search_in="hdr" header="P-Asserted-Identity:" check_it="true" '
                    'assign_to="pai"/>'
-                   '<ereg regexp="c=IN IP4 127.0.0.1" search_in="body" check_it="true" assign_to="sdp"/>')
+                   '<ereg regexp="m=audio [23][0-9]{4} " search_in="body" check_it="true" assign_to="sdp"/>')
         names += ["from", "pai", "sdp"]
     if caller_user:
         checks += (f'<ereg regexp="sip:{re.escape(caller_user)}@" search_in="hdr" header="From:" check_it="true" '

@@ -215,3 +215,18 @@ def test_the_event_stream_carries_the_call(server, work):
     ok(side, "carrier")
     listener.join(10)
     assert events == ["call.started", "call.ringing", "call.answered", "call.ended"]
+
+
+def test_the_call_log_filters(server):
+    an = agent_id(server, "an")
+    outbound = server.calls(direction="outbound", agent_id=an, limit=100)
+    assert outbound and all(c["direction"] == "outbound" and c["agent_id"] == an for c in outbound)
+    busy = server.calls(status=486)
+    assert busy and all(c["sip_status"] == 486 and c["end_reason"] == "busy" for c in busy)
+    viettel = hotline_id(server, VIETTEL)
+    assert all(c["hotline_id"] == viettel for c in server.calls(hotline_id=viettel))
+    first = min(c["started_at"] for c in server.calls(limit=1000))
+    assert server.calls(until=first) == []
+    assert len(server.calls(since=first, limit=1000)) == server.get("/calls")["total"]
+    r = httpx.get(server.api + "/calls", headers=server.operator)
+    assert r.status_code == 403
