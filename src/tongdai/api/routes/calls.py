@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from ...app.security import Principal
 from ...app.services.common import get_or_404
+from ...domain.errors import NotFound
 from ...store import tables as t
 from ...store.repositories import scoped
 from .. import schemas as s
@@ -52,7 +53,6 @@ def get_call(call_id: str, p: Annotated[Principal, Depends(admin)], c: Ctx):
     with c.uow() as uow:
         row = uow.conn.execute(scoped(select(t.calls), t.calls, p.tenant_id).where(t.calls.c.id == call_id)).first()
     if row is None:
-        from ...domain.errors import NotFound
         raise NotFound("call", call_id)
     return dict(row._mapping)
 
