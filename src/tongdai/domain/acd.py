@@ -1,0 +1,498 @@
+"""Agents and queues as one state machine: who may be offered which call, and when.
+
+One owner, one entry point: `Distributor.handle(event)` applies an event and returns the effects the
+switch must carry out (ring an agent, cancel a leg, bridge, alert, overflow...). Every change of an
+agent's state goes through `Distributor._set_state`, which refuses transitions the rules forbid.
+Time is passed in with each event; nothing here reads a clock or does I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Union
+
+OFFLINE, AVAILABLE, RINGING, ON_CALL, WRAP_UP, AWAY = "offline", "available", "ringing", "on_call", "wrap_up", "away"
+AGENT_STATES = (OFFLINE, AVAILABLE, RINGING, ON_CALL, WRAP_UP, AWAY)
+
+# state -> states it may move to
+ALLOWED = {
+    OFFLINE: {AVAILABLE, AWAY, ON_CALL},
+    AVAILABLE: {RINGING, ON_CALL, AWAY, OFFLINE},
+    RINGING: {AVAILABLE, ON_CALL, AWAY, OFFLINE},
+    ON_CALL: {WRAP_UP, AVAILABLE, AWAY, OFFLINE},
+    WRAP_UP: {AVAILABLE, AWAY, OFFLINE, ON_CALL},
+    AWAY: {AVAILABLE, ON_CALL, OFFLINE},
+}
+
+RING_ALL, LONGEST_IDLE, ROUND_ROBIN, LEAST_CALLS = "ring_all", "longest_idle", "round_robin", "least_calls"
+
+
+class TransitionRefused(ValueError):
+    pass
+
+
+# -- configuration --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class QueueRules:
+    """A queue as the distributor needs it. `tiers` are its groups by priority, primary first."""
+
+    id: str
+    tiers: tuple[frozenset[str], ...]
+    strategy: str = LONGEST_IDLE
+    ring_timeout: float = 20.0
+    max_wait: float = 0.0  # 0: no limit
+    overflow: tuple = ("hangup", None)  # ("queue", queue_id) | ("external", number) | ("hangup", reason)
+
+
+# -- live state -----------------------------------------------------------------------------------
+
+@dataclass
+class Agent:
+    id: str
+    groups: frozenset[str]
+    state: str = OFFLINE
+    reason: str | None = None
+    registered: bool = False
+    wants_away: str | None = None  # the agent asked for away (with this reason) while busy
+    available_since: float = 0.0
+    wrap_up_until: float | None = None
+    wrap_up_started: float | None = None
+    wrap_up_call: str | None = None
+    paused_wrap_up_until: float | None = None  # wrap-up interrupted by the agent's own outbound call
+    calls_taken: int = 0
+    call_id: str | None = None  # the call it rings for, talks on, or wraps up
+
+
+@dataclass
+class Call:
+    id: str
+    queue_id: str
+    entered_at: float
+    alert_after: float = 0.0
+    wrap_up_seconds: float = 0.0
+    ringing: dict[str, float] = field(default_factory=dict)  # agent -> ring started
+    rung_out: set[str] = field(default_factory=set)
+    offered: list[str] = field(default_factory=list)
+    alerted: bool = False
+    answered_by: str | None = None
+    answered_at: float | None = None
+
+
+# -- events ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CallArrives:
+    call_id: str
+    queue_id: str
+    now: float
+    wrap_up_seconds: float = 0.0
+    notify_answer_seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class AgentAnswers:
+    call_id: str
+    agent_id: str
+    now: float
+
+
+@dataclass(frozen=True)
+class AgentDeclines:
+    """The agent's phone refused the offer (busy, decline, unreachable)."""
+
+    call_id: str
+    agent_id: str
+    now: float
+
+
+@dataclass(frozen=True)
+class CallerHangsUp:
+    call_id: str
+    now: float
+
+
+@dataclass(frozen=True)
+class CallEnds:
+    """An answered call ended (either side hung up)."""
+
+    call_id: str
+    now: float
+
+
+@dataclass(frozen=True)
+class Tick:
+    now: float
+
+
+@dataclass(frozen=True)
+class AgentRegisters:
+    agent_id: str
+    now: float
+
+
+@dataclass(frozen=True)
+class AgentUnregisters:
+    agent_id: str
+    now: float
+
+
+@dataclass(frozen=True)
+class AgentSetsStatus:
+    agent_id: str
+    status: str  # available | away
+    now: float
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class AgentReady:
+    """The agent ends its own wrap-up early."""
+
+    agent_id: str
+    now: float
+
+
+@dataclass(frozen=True)
+class AgentBusyElsewhere:
+    """An outbound or internal call of the agent started (`busy=True`) or ended."""
+
+    agent_id: str
+    now: float
+    busy: bool = True
+
+
+Event = Union[CallArrives, AgentAnswers, AgentDeclines, CallerHangsUp, CallEnds, Tick, AgentRegisters,
+              AgentUnregisters, AgentSetsStatus, AgentReady, AgentBusyElsewhere]
+
+
+# -- effects --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Offer:
+    call_id: str
+    agent_id: str
+
+
+@dataclass(frozen=True)
+class CancelOffer:
+    call_id: str
+    agent_id: str
+    why: str  # answered_elsewhere | ring_timeout | caller_hung_up | overflow | agent_left
+
+
+@dataclass(frozen=True)
+class Connect:
+    call_id: str
+    agent_id: str
+
+
+@dataclass(frozen=True)
+class AnswerTimeExceeded:
+    call_id: str
+    queue_id: str
+    waited: float
+
+
+@dataclass(frozen=True)
+class Overflow:
+    call_id: str
+    queue_id: str
+    action: tuple
+    waited: float
+
+
+@dataclass(frozen=True)
+class Abandoned:
+    call_id: str
+    queue_id: str
+    waited: float
+
+
+@dataclass(frozen=True)
+class StatusChanged:
+    agent_id: str
+    old: str
+    new: str
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class WrapUpEnded:
+    agent_id: str
+    call_id: str
+    seconds: float
+
+
+Effect = Union[Offer, CancelOffer, Connect, AnswerTimeExceeded, Overflow, Abandoned, StatusChanged, WrapUpEnded]
+
+
+class Distributor:
+    """Owns every agent's state and every waiting call of one switch."""
+
+    def __init__(self, queues: dict[str, QueueRules], agents: dict[str, frozenset[str]]):
+        self.queues = dict(queues)
+        self.agents: dict[str, Agent] = {a: Agent(a, groups) for a, groups in agents.items()}
+        self.calls: dict[str, Call] = {}  # waiting or ringing, in arrival order
+        self.connected: dict[str, Call] = {}
+        # available agents per group, in the order they became available (longest idle first)
+        self._idle: dict[str, dict[str, None]] = {}
+        self._offers_by_queue: dict[str, dict[str, int]] = {}
+        self._offer_clock = 0
+        self._effects: list[Effect] = []
+
+    # -- the one entry point ------------------------------------------------------------------
+
+    def handle(self, event: Event) -> list[Effect]:
+        self._effects = []
+        handler = getattr(self, "_on_" + type(event).__name__)
+        handler(event)
+        self._dispatch(event.now)
+        effects, self._effects = self._effects, []
+        return effects
+
+    # -- agent state: the one transition function ---------------------------------------------
+
+    def _set_state(self, agent: Agent, new: str, now: float, reason: str | None = None) -> None:
+        old = agent.state
+        if new == old and reason == agent.reason:
+            return
+        if new != old and new not in ALLOWED[old]:
+            raise TransitionRefused(f"agent {agent.id}: {old} -> {new} is not allowed")
+        if old == AVAILABLE:
+            for group in agent.groups:
+                self._idle.get(group, {}).pop(agent.id, None)
+        agent.state, agent.reason = new, reason if new == AWAY else None
+        if new == AVAILABLE:
+            agent.available_since = now
+            for group in agent.groups:
+                self._idle.setdefault(group, {})[agent.id] = None
+        if new != WRAP_UP:
+            agent.wrap_up_until = None
+        self._effects.append(StatusChanged(agent.id, old, new, agent.reason))
+
+    def _free(self, agent: Agent, now: float) -> None:
+        """After a call: back to available, or to the away the agent asked for meanwhile."""
+        agent.call_id = None
+        if not agent.registered:
+            self._set_state(agent, OFFLINE, now)
+        elif agent.wants_away is not None:
+            reason, agent.wants_away = agent.wants_away, None
+            self._set_state(agent, AWAY, now, reason)
+        else:
+            self._set_state(agent, AVAILABLE, now)
+
+    def _end_wrap_up(self, agent: Agent, now: float) -> None:
+        started, call_id = agent.wrap_up_started, agent.wrap_up_call
+        agent.wrap_up_started = agent.wrap_up_call = None
+        self._free(agent, now)
+        if started is not None:
+            self._effects.append(WrapUpEnded(agent.id, call_id, round(now - started, 3)))
+
+    # -- events -------------------------------------------------------------------------------
+
+    def _on_AgentRegisters(self, e: AgentRegisters) -> None:
+        agent = self.agents[e.agent_id]
+        agent.registered = True
+        if agent.state == OFFLINE:
+            if agent.wants_away is not None:
+                reason, agent.wants_away = agent.wants_away, None
+                self._set_state(agent, AWAY, e.now, reason)
+            else:
+                self._set_state(agent, AVAILABLE, e.now)
+
+    def _on_AgentUnregisters(self, e: AgentUnregisters) -> None:
+        agent = self.agents[e.agent_id]
+        agent.registered = False
+        if agent.state == RINGING:
+            self._withdraw_offer(agent, e.now, "agent_left")
+        if agent.state in (AVAILABLE, AWAY, WRAP_UP, RINGING):
+            if agent.state == AWAY:
+                agent.wants_away = agent.reason
+            self._set_state(agent, OFFLINE, e.now)
+        # ON_CALL: the call goes on; the agent goes offline when it ends
+
+    def _on_AgentSetsStatus(self, e: AgentSetsStatus) -> None:
+        agent = self.agents[e.agent_id]
+        if e.status == AWAY:
+            if agent.state in (AVAILABLE, AWAY):
+                self._set_state(agent, AWAY, e.now, e.reason)
+            elif agent.state == RINGING:
+                self._withdraw_offer(agent, e.now, "agent_left")
+                self._set_state(agent, AWAY, e.now, e.reason)
+            else:  # offline, on a call or in wrap-up: takes effect when that ends
+                agent.wants_away = e.reason or "away"
+        elif e.status == AVAILABLE:
+            agent.wants_away = None
+            if agent.state == AWAY:
+                self._set_state(agent, AVAILABLE if agent.registered else OFFLINE, e.now)
+        else:
+            raise TransitionRefused(f"an agent sets itself available or away, not {e.status}")
+
+    def _on_AgentReady(self, e: AgentReady) -> None:
+        agent = self.agents[e.agent_id]
+        if agent.state == WRAP_UP:
+            self._end_wrap_up(agent, e.now)
+
+    def _on_AgentBusyElsewhere(self, e: AgentBusyElsewhere) -> None:
+        agent = self.agents[e.agent_id]
+        if e.busy:
+            if agent.state == ON_CALL:
+                return
+            if agent.state == RINGING:
+                self._withdraw_offer(agent, e.now, "agent_left")
+            if agent.state == AWAY:
+                agent.wants_away = agent.reason
+            if agent.state == WRAP_UP:  # calling out during wrap-up pauses it; it resumes after
+                agent.paused_wrap_up_until = agent.wrap_up_until
+            self._set_state(agent, ON_CALL, e.now)
+        elif agent.state == ON_CALL and agent.call_id is None:
+            resume, agent.paused_wrap_up_until = agent.paused_wrap_up_until, None
+            if resume is not None and e.now < resume and agent.registered:
+                self._set_state(agent, WRAP_UP, e.now)
+                agent.wrap_up_until = resume
+            elif resume is not None:
+                self._end_wrap_up(agent, e.now)
+            else:
+                self._free(agent, e.now)
+
+    def _on_CallArrives(self, e: CallArrives) -> None:
+        self.calls[e.call_id] = Call(e.call_id, e.queue_id, e.now, e.notify_answer_seconds, e.wrap_up_seconds)
+
+    def _on_AgentAnswers(self, e: AgentAnswers) -> None:
+        call = self.calls.get(e.call_id)
+        if call is None or e.agent_id not in call.ringing:
+            return  # late answer after a cancel: the switch hangs that leg up
+        del call.ringing[e.agent_id]
+        for other in list(call.ringing):
+            self._cancel(call, self.agents[other], e.now, "answered_elsewhere")
+        del self.calls[call.id]
+        call.answered_by, call.answered_at = e.agent_id, e.now
+        self.connected[call.id] = call
+        agent = self.agents[e.agent_id]
+        agent.calls_taken += 1
+        self._set_state(agent, ON_CALL, e.now)
+        self._effects.append(Connect(call.id, agent.id))
+
+    def _on_AgentDeclines(self, e: AgentDeclines) -> None:
+        call = self.calls.get(e.call_id)
+        if call is not None and e.agent_id in call.ringing:
+            self._cancel(call, self.agents[e.agent_id], e.now, None)
+
+    def _on_CallerHangsUp(self, e: CallerHangsUp) -> None:
+        call = self.calls.pop(e.call_id, None)
+        if call is not None:
+            for agent_id in list(call.ringing):
+                self._cancel(call, self.agents[agent_id], e.now, "caller_hung_up")
+            self._effects.append(Abandoned(call.id, call.queue_id, round(e.now - call.entered_at, 3)))
+        elif e.call_id in self.connected:
+            self._on_CallEnds(CallEnds(e.call_id, e.now))
+
+    def _on_CallEnds(self, e: CallEnds) -> None:
+        call = self.connected.pop(e.call_id, None)
+        if call is None:
+            return
+        agent = self.agents[call.answered_by]
+        if call.wrap_up_seconds > 0 and agent.registered:
+            agent.call_id = None
+            agent.wrap_up_until = e.now + call.wrap_up_seconds
+            agent.wrap_up_started, agent.wrap_up_call = e.now, call.id
+            self._set_state(agent, WRAP_UP, e.now)
+        else:
+            self._free(agent, e.now)
+            self._effects.append(WrapUpEnded(agent.id, call.id, 0.0))
+
+    def _on_Tick(self, e: Tick) -> None:
+        now = e.now
+        for agent in self.agents.values():
+            if agent.state == WRAP_UP and agent.wrap_up_until is not None and now >= agent.wrap_up_until:
+                self._end_wrap_up(agent, now)
+        for call in list(self.calls.values()):
+            rules = self.queues[call.queue_id]
+            for agent_id, started in list(call.ringing.items()):
+                if now - started >= rules.ring_timeout:
+                    self._cancel(call, self.agents[agent_id], now, "ring_timeout")
+            waited = now - call.entered_at
+            if call.alert_after > 0 and not call.alerted and waited >= call.alert_after:
+                call.alerted = True
+                self._effects.append(AnswerTimeExceeded(call.id, call.queue_id, round(waited, 3)))
+            if rules.max_wait > 0 and waited >= rules.max_wait:
+                for agent_id in list(call.ringing):
+                    self._cancel(call, self.agents[agent_id], now, "overflow")
+                del self.calls[call.id]
+                self._effects.append(Overflow(call.id, call.queue_id, rules.overflow, round(waited, 3)))
+
+    # -- offers -------------------------------------------------------------------------------
+
+    def _cancel(self, call: Call, agent: Agent, now: float, why: str | None) -> None:
+        """End one ringing leg: the agent is not rung again for this call."""
+        call.ringing.pop(agent.id, None)
+        call.rung_out.add(agent.id)
+        if why is not None:
+            self._effects.append(CancelOffer(call.id, agent.id, why))
+        if agent.state == RINGING and agent.call_id == call.id:
+            self._free(agent, now)
+
+    def _withdraw_offer(self, agent: Agent, now: float, why: str) -> None:
+        call = self.calls.get(agent.call_id) if agent.call_id else None
+        if call is not None and agent.id in call.ringing:
+            call.ringing.pop(agent.id)
+            call.rung_out.add(agent.id)
+            self._effects.append(CancelOffer(call.id, agent.id, why))
+        agent.call_id = None
+
+    def _dispatch(self, now: float) -> None:
+        """Offer waiting calls, oldest first, to the agents their queues would pick."""
+        for call in list(self.calls.values()):
+            rules = self.queues[call.queue_id]
+            if call.ringing and rules.strategy != RING_ALL:
+                continue
+            for agent in self.pick(call, rules):
+                agent.call_id = call.id
+                call.ringing[agent.id] = now
+                call.offered.append(agent.id)
+                self._set_state(agent, RINGING, now)
+                self._offer_clock += 1
+                self._offers_by_queue.setdefault(rules.id, {})[agent.id] = self._offer_clock
+                self._effects.append(Offer(call.id, agent.id))
+
+    def pick(self, call: Call, rules: QueueRules) -> list[Agent]:
+        """The agents to ring now for this call: from the first tier (by priority) that has an
+        eligible available agent; all of them for ring_all, else one chosen by the strategy."""
+        for tier in rules.tiers:
+            if rules.strategy == LONGEST_IDLE:
+                best = self._longest_idle(tier, call)
+                if best is not None:
+                    return [best]
+                continue
+            eligible = [self.agents[a] for group in tier for a in self._idle.get(group, ())
+                        if a not in call.rung_out and a not in call.ringing]
+            if not eligible:
+                continue
+            if rules.strategy == RING_ALL:
+                return list({a.id: a for a in eligible}.values())
+            if rules.strategy == ROUND_ROBIN:
+                offers = self._offers_by_queue.get(rules.id, {})
+                return [min(eligible, key=lambda a: (offers.get(a.id, 0), a.available_since, a.id))]
+            return [min(eligible, key=lambda a: (a.calls_taken, a.available_since, a.id))]
+        return []
+
+    def _longest_idle(self, tier: frozenset[str], call: Call) -> Agent | None:
+        """The first eligible agent of each group's idle order, then the oldest of those."""
+        best: Agent | None = None
+        for group in tier:
+            for agent_id in self._idle.get(group, ()):
+                if agent_id in call.rung_out or agent_id in call.ringing:
+                    continue
+                agent = self.agents[agent_id]
+                if best is None or (agent.available_since, agent.id) < (best.available_since, best.id):
+                    best = agent
+                break
+        return best
+
+    # -- views --------------------------------------------------------------------------------
+
+    def waiting(self, queue_id: str, now: float) -> list[tuple[str, float, bool]]:
+        """(call, waited seconds, over its answer-time threshold) for a queue's waiting calls."""
+        return [(c.id, round(now - c.entered_at, 3), c.alert_after > 0 and now - c.entered_at >= c.alert_after)
+                for c in self.calls.values() if c.queue_id == queue_id]

@@ -1,0 +1,280 @@
+"""The agent/queue state machine: rules one by one, then thousands of random events against the
+invariants (no agent with two calls, no offer to an agent who is not available, one end per call,
+primary groups before backups, no alert twice)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from tongdai.domain.acd import (
+    AVAILABLE, AWAY, ON_CALL, RINGING, WRAP_UP, Abandoned, AgentAnswers, AgentBusyElsewhere, AgentDeclines,
+    AgentReady, AgentRegisters, AgentSetsStatus, AgentUnregisters, AnswerTimeExceeded, CallArrives, CallEnds,
+    CallerHangsUp, CancelOffer, Connect, Distributor, Offer, Overflow, QueueRules, StatusChanged, Tick,
+    TransitionRefused, WrapUpEnded,
+)
+
+SALES, BACKUP = frozenset({"gr_sales"}), frozenset({"gr_backup"})
+
+
+def make(strategy="longest_idle", agents=None, **rules) -> Distributor:
+    queue = QueueRules("qu_main", (SALES, BACKUP), strategy=strategy, **rules)
+    agents = agents or {"ag_a": SALES, "ag_b": SALES, "ag_z": BACKUP}
+    d = Distributor({"qu_main": queue}, agents)
+    for i, agent in enumerate(agents):
+        d.handle(AgentRegisters(agent, now=float(i)))
+    return d
+
+
+def offers(effects):
+    return [(e.call_id, e.agent_id) for e in effects if isinstance(e, Offer)]
+
+
+def test_the_longest_idle_agent_of_the_primary_group_is_offered_the_call():
+    d = make()
+    assert offers(d.handle(CallArrives("c1", "qu_main", now=10))) == [("c1", "ag_a")]
+    assert d.agents["ag_a"].state == RINGING
+
+
+def test_backups_are_rung_only_when_no_primary_agent_is_available():
+    d = make()
+    d.handle(AgentSetsStatus("ag_a", "away", now=5, reason="lunch"))
+    d.handle(AgentSetsStatus("ag_b", "away", now=5, reason="meeting"))
+    assert offers(d.handle(CallArrives("c1", "qu_main", now=10))) == [("c1", "ag_z")]
+
+
+def test_an_agent_who_lets_the_call_ring_out_is_not_rung_again_for_it():
+    d = make(ring_timeout=15)
+    d.handle(CallArrives("c1", "qu_main", now=10))
+    effects = d.handle(Tick(now=25))
+    assert CancelOffer("c1", "ag_a", "ring_timeout") in effects
+    assert offers(effects) == [("c1", "ag_b")]
+    effects = d.handle(Tick(now=40))
+    assert offers(effects) == [("c1", "ag_z")]
+    assert offers(d.handle(Tick(now=55))) == []  # everyone rang out: the call waits
+    assert d.agents["ag_a"].state == AVAILABLE
+
+
+def test_one_answer_wins_and_every_other_leg_is_cancelled():
+    d = make("ring_all")
+    assert sorted(offers(d.handle(CallArrives("c1", "qu_main", now=10)))) == [("c1", "ag_a"), ("c1", "ag_b")]
+    effects = d.handle(AgentAnswers("c1", "ag_b", now=12))
+    assert Connect("c1", "ag_b") in effects and CancelOffer("c1", "ag_a", "answered_elsewhere") in effects
+    assert (d.agents["ag_a"].state, d.agents["ag_b"].state) == (AVAILABLE, ON_CALL)
+
+
+def test_the_caller_hanging_up_cancels_every_ringing_leg():
+    d = make("ring_all")
+    d.handle(CallArrives("c1", "qu_main", now=10))
+    effects = d.handle(CallerHangsUp("c1", now=13))
+    assert {e.agent_id for e in effects if isinstance(e, CancelOffer)} == {"ag_a", "ag_b"}
+    assert Abandoned("c1", "qu_main", 3.0) in effects
+    assert all(a.state == AVAILABLE for a in d.agents.values())
+
+
+def test_calls_are_offered_first_come_first_served():
+    d = make(agents={"ag_a": SALES})
+    d.handle(AgentSetsStatus("ag_a", "away", now=1, reason="x"))
+    d.handle(CallArrives("c1", "qu_main", now=10))
+    d.handle(CallArrives("c2", "qu_main", now=11))
+    assert offers(d.handle(AgentSetsStatus("ag_a", "available", now=12))) == [("c1", "ag_a")]
+
+
+def test_the_agent_in_wrap_up_is_not_offered_a_call():
+    d = make(agents={"ag_a": SALES, "ag_b": SALES})
+    d.handle(CallArrives("c1", "qu_main", now=10, wrap_up_seconds=30))
+    d.handle(AgentAnswers("c1", "ag_a", now=11))
+    d.handle(CallEnds("c1", now=20))
+    assert d.agents["ag_a"].state == WRAP_UP
+    assert offers(d.handle(CallArrives("c2", "qu_main", now=21))) == [("c2", "ag_b")]
+    d.handle(AgentAnswers("c2", "ag_b", now=22))
+    assert offers(d.handle(CallArrives("c3", "qu_main", now=30))) == []  # waits: nobody is free
+    effects = d.handle(Tick(now=50))
+    assert WrapUpEnded("ag_a", "c1", 30.0) in effects and offers(effects) == [("c3", "ag_a")]
+
+
+def test_only_the_agents_ready_ends_wrap_up_early():
+    d = make(agents={"ag_a": SALES})
+    d.handle(CallArrives("c1", "qu_main", now=10, wrap_up_seconds=60))
+    d.handle(AgentAnswers("c1", "ag_a", now=11))
+    d.handle(CallEnds("c1", now=20))
+    d.handle(AgentSetsStatus("ag_a", "available", now=21))  # not a way out of wrap-up
+    assert d.agents["ag_a"].state == WRAP_UP
+    effects = d.handle(AgentReady("ag_a", now=25))
+    assert d.agents["ag_a"].state == AVAILABLE and WrapUpEnded("ag_a", "c1", 5.0) in effects
+
+
+def test_zero_wrap_up_means_straight_back_to_available():
+    d = make(agents={"ag_a": SALES})
+    d.handle(CallArrives("c1", "qu_main", now=10, wrap_up_seconds=0))
+    d.handle(AgentAnswers("c1", "ag_a", now=11))
+    effects = d.handle(CallEnds("c1", now=20))
+    assert d.agents["ag_a"].state == AVAILABLE and WrapUpEnded("ag_a", "c1", 0.0) in effects
+
+
+def test_an_away_agent_is_skipped():
+    d = make()
+    d.handle(AgentSetsStatus("ag_a", "away", now=5, reason="break"))
+    assert offers(d.handle(CallArrives("c1", "qu_main", now=10))) == [("c1", "ag_b")]
+    assert d.agents["ag_a"].reason == "break"
+
+
+def test_max_wait_overflows_with_the_queues_action():
+    d = make(agents={"ag_a": SALES}, max_wait=60, overflow=("queue", "qu_other"))
+    d.handle(AgentSetsStatus("ag_a", "away", now=1))
+    d.handle(CallArrives("c1", "qu_main", now=10))
+    assert d.handle(Tick(now=69)) == []
+    assert Overflow("c1", "qu_main", ("queue", "qu_other"), 60.0) in d.handle(Tick(now=70))
+    assert d.calls == {}
+
+
+def test_the_answer_time_alert_fires_exactly_once():
+    d = make(agents={"ag_a": SALES})
+    d.handle(AgentSetsStatus("ag_a", "away", now=1))
+    d.handle(CallArrives("c1", "qu_main", now=10, notify_answer_seconds=30))
+    assert not any(isinstance(e, AnswerTimeExceeded) for e in d.handle(Tick(now=39)))
+    assert AnswerTimeExceeded("c1", "qu_main", 30.0) in d.handle(Tick(now=40))
+    assert not any(isinstance(e, AnswerTimeExceeded) for e in d.handle(Tick(now=41)))
+    assert d.waiting("qu_main", now=45) == [("c1", 35.0, True)]
+
+
+def test_an_outbound_call_makes_the_agent_on_call_and_wrap_up_resumes_after_it():
+    d = make(agents={"ag_a": SALES})
+    d.handle(CallArrives("c1", "qu_main", now=10, wrap_up_seconds=60))
+    d.handle(AgentAnswers("c1", "ag_a", now=11))
+    d.handle(CallEnds("c1", now=20))
+    d.handle(AgentBusyElsewhere("ag_a", now=30))
+    assert d.agents["ag_a"].state == ON_CALL
+    d.handle(AgentBusyElsewhere("ag_a", now=40, busy=False))
+    assert d.agents["ag_a"].state == WRAP_UP and d.agents["ag_a"].wrap_up_until == 80
+
+
+def test_away_asked_during_a_call_applies_when_it_ends():
+    d = make(agents={"ag_a": SALES})
+    d.handle(CallArrives("c1", "qu_main", now=10))
+    d.handle(AgentAnswers("c1", "ag_a", now=11))
+    d.handle(AgentSetsStatus("ag_a", "away", now=12, reason="lunch"))
+    d.handle(CallEnds("c1", now=20))
+    assert (d.agents["ag_a"].state, d.agents["ag_a"].reason) == (AWAY, "lunch")
+
+
+def test_round_robin_and_least_calls_spread_the_calls():
+    for strategy in ("round_robin", "least_calls"):
+        d = make(strategy, agents={"ag_a": SALES, "ag_b": SALES, "ag_c": SALES})
+        answered = []
+        for i in range(6):
+            (call, agent), = offers(d.handle(CallArrives(f"c{i}", "qu_main", now=10 + i)))
+            d.handle(AgentAnswers(call, agent, now=10 + i))
+            d.handle(CallEnds(call, now=10.5 + i))
+            answered.append(agent)
+        assert Counter(answered) == {"ag_a": 2, "ag_b": 2, "ag_c": 2}, strategy
+
+
+def test_a_forbidden_transition_is_refused():
+    d = make(agents={"ag_a": SALES})
+    d.handle(AgentUnregisters("ag_a", now=5))
+    with pytest.raises(TransitionRefused):
+        d._set_state(d.agents["ag_a"], WRAP_UP, 6)
+
+
+# -- properties ------------------------------------------------------------------------------------
+
+AGENTS = [f"ag_{i}" for i in range(6)]
+GROUP_OF = {a: frozenset({"gr_p" if i < 3 else "gr_b"}) for i, a in enumerate(AGENTS)}
+TIERS = (frozenset({"gr_p"}), frozenset({"gr_b"}))
+
+
+@st.composite
+def scenarios(draw):
+    strategy = draw(st.sampled_from(["ring_all", "longest_idle", "round_robin", "least_calls"]))
+    rules = QueueRules("qu_p", TIERS, strategy=strategy, ring_timeout=draw(st.sampled_from([5.0, 15.0])),
+                       max_wait=draw(st.sampled_from([0.0, 40.0])))
+    steps = draw(st.lists(st.tuples(st.integers(0, 11), st.integers(0, 5), st.integers(0, 30),
+                                    st.floats(0.0, 6.0)), min_size=50, max_size=400))
+    return rules, steps
+
+
+def run(rules, steps):
+    d = Distributor({"qu_p": rules}, GROUP_OF)
+    now, n_calls = 0.0, 0
+    log: list[tuple] = []
+    for kind, agent_i, call_i, dt in steps:
+        now += dt
+        agent = AGENTS[agent_i]
+        call = f"c{call_i % max(1, n_calls)}" if n_calls else None
+        ringing = [(c.id, a) for c in d.calls.values() for a in c.ringing]
+        events = {
+            0: CallArrives(f"c{n_calls}", "qu_p", now, wrap_up_seconds=(call_i % 3) * 5.0,
+                           notify_answer_seconds=(call_i % 2) * 10.0),
+            1: AgentAnswers(*ringing[call_i % len(ringing)], now) if ringing else Tick(now),
+            2: AgentDeclines(*ringing[call_i % len(ringing)], now) if ringing else Tick(now),
+            3: CallerHangsUp(call, now) if call else Tick(now),
+            4: CallEnds(call, now) if call else Tick(now),
+            5: Tick(now), 6: AgentRegisters(agent, now), 7: AgentUnregisters(agent, now),
+            8: AgentSetsStatus(agent, "away", now, "x"), 9: AgentSetsStatus(agent, "available", now),
+            10: AgentReady(agent, now), 11: AgentBusyElsewhere(agent, now, busy=bool(call_i % 2)),
+        }
+        event = events[kind]
+        if kind == 0:
+            n_calls += 1
+        before = {a.id: a.state for a in d.agents.values()}
+        effects = d.handle(event)
+        log.append((before, effects, {c.id: set(c.rung_out) for c in d.calls.values()}))
+        check_no_agent_has_two_calls(d)
+    # close everything: every call must end exactly once
+    now += 1000
+    for event in [CallerHangsUp(c, now) for c in list(d.calls) + list(d.connected)] + [Tick(now + 10_000)]:
+        before = {a.id: a.state for a in d.agents.values()}
+        effects = d.handle(event)
+        log.append((before, effects, {c.id: set(c.rung_out) for c in d.calls.values()}))
+    return d, log, n_calls
+
+
+def check_no_agent_has_two_calls(d: Distributor) -> None:
+    holders = Counter(a for c in d.calls.values() for a in c.ringing)
+    holders.update(c.answered_by for c in d.connected.values())
+    assert all(n == 1 for n in holders.values()), holders
+    for agent in d.agents.values():
+        if agent.state == RINGING:
+            assert holders[agent.id] == 1
+        if holders[agent.id]:
+            assert agent.state in (RINGING, ON_CALL)
+
+
+@settings(max_examples=300, deadline=None)
+@given(scenarios())
+def test_invariants_hold_over_random_event_sequences(scenario):
+    rules, steps = scenario
+    d, log, n_calls = run(rules, steps)
+    alerts, ends = Counter(), Counter()
+    for before, effects, rung_out in log:
+        state = dict(before)
+        for e in effects:
+            if isinstance(e, StatusChanged):
+                assert state[e.agent_id] == e.old
+                state[e.agent_id] = e.new
+            elif isinstance(e, Offer):
+                # the agent was available just before (it is ringing now, set by the same step)
+                assert state[e.agent_id] == RINGING
+                # primary groups are exhausted before backups
+                tier = next(i for i, t in enumerate(TIERS) if GROUP_OF[e.agent_id] & t)
+                for lower in TIERS[:tier]:
+                    eligible = [a for a in AGENTS if GROUP_OF[a] & lower and state[a] == AVAILABLE
+                                and a not in rung_out.get(e.call_id, set())]
+                    assert not eligible, (e, eligible)
+            elif isinstance(e, AnswerTimeExceeded):
+                alerts[e.call_id] += 1
+            elif isinstance(e, (Abandoned, Overflow)):
+                ends[e.call_id] += 1
+            elif isinstance(e, Connect):
+                ends[e.call_id] += 1
+        # offers only ever went to agents that were available when the step began or freed during it
+        offered = [e.agent_id for e in effects if isinstance(e, Offer)]
+        freed = {e.agent_id for e in effects if isinstance(e, StatusChanged) and e.new == AVAILABLE}
+        assert all(before[a] == AVAILABLE or a in freed for a in offered)
+    assert all(n == 1 for n in alerts.values()), alerts
+    assert all(n == 1 for n in ends.values()), ends  # answered, abandoned or overflowed: once
+    assert sum(ends.values()) == n_calls
+    assert not d.calls and not d.connected
