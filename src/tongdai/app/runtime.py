@@ -40,7 +40,7 @@ class SwitchSettings:
     sip_host: str = "127.0.0.1"
     sip_port: int = 5060
     ng_host: str = "127.0.0.1"
-    ng_port: int = 2223
+    ng_port: int = 22223
     spawn_rtpengine: bool = True
     rtp_port_min: int = 30000
     rtp_port_max: int = 39999
@@ -51,7 +51,7 @@ class SwitchSettings:
         sip_host, sip_port = _addr(os.environ.get("TONGDAI_SIP_ADDR", "127.0.0.1:5060"), 5060)
         rtpengine = os.environ.get("TONGDAI_RTPENGINE", "spawn")
         spawn = rtpengine == "spawn"
-        ng_host, ng_port = _addr(os.environ.get("TONGDAI_RTPENGINE_NG", "127.0.0.1:2223") if spawn else rtpengine, 2223)
+        ng_host, ng_port = _addr(os.environ.get("TONGDAI_RTPENGINE_NG", "127.0.0.1:22223") if spawn else rtpengine, 2223)
         low, _, high = os.environ.get("TONGDAI_RTP_PORTS", "30000-39999").partition("-")
         return cls(sip_host, sip_port, ng_host, ng_port, spawn, int(low), int(high),
                    Path(os.environ.get("TONGDAI_DATA_DIR", "var")))
