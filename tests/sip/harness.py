@@ -124,10 +124,10 @@ class Server:
         return code
 
 
-def sip_exchange(port: int, message: str, timeout: float = 2.0) -> str:
+def sip_exchange(port: int, message: str, timeout: float = 2.0, source_port: int = 0) -> str:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.settimeout(timeout)
-        s.bind(("127.0.0.1", 0))
+        s.bind(("127.0.0.1", source_port))
         message = message.replace("127.0.0.1:9;", f"127.0.0.1:{s.getsockname()[1]};")
         s.sendto(message.encode(), ("127.0.0.1", port))
         try:

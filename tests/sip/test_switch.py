@@ -230,3 +230,25 @@ def test_the_call_log_filters(server):
     assert len(server.calls(since=first, limit=1000)) == server.get("/calls")["total"]
     r = httpx.get(server.api + "/calls", headers=server.operator)
     assert r.status_code == 403
+
+
+def carrier_invite_to(server: Server, number: str) -> str:
+    invite = (f"INVITE sip:{number}@127.0.0.1:{server.sip_port} SIP/2.0\r\n"
+              f"Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKi{time.time_ns()}\r\n"
+              f"From: <sip:0912345678@carrier.example>;tag=i1\r\nTo: <sip:{number}@127.0.0.1>\r\n"
+              f"Call-ID: in{time.time_ns()}\r\nCSeq: 1 INVITE\r\nContact: <sip:0912345678@127.0.0.1:9>\r\n"
+              "Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n")
+    return sip_exchange(server.sip_port, invite, source_port=server.carrier_port)
+
+
+def test_an_inbound_call_to_a_number_that_is_no_hotline_gets_404(server):
+    reply = carrier_invite_to(server, "+84987654000")
+    assert reply.startswith("SIP/2.0 404") and 'text="no_hotline"' in reply
+
+
+def test_an_inbound_call_to_a_hotline_with_ivr_on_is_refused_with_480_and_a_reason(server):
+    toll_free = server.get("/hotlines", line_type="toll_free")["items"][0]
+    assert toll_free["ivr_enabled"]
+    reply = carrier_invite_to(server, toll_free["number"])
+    assert reply.startswith("SIP/2.0 480") and 'text="ivr_not_available"' in reply
+    assert "its IVR is not available yet" in server.read_log()

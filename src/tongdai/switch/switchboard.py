@@ -17,6 +17,7 @@ from ..app.ids import new_id
 from ..app.services.caller_id import CallerIdUsage
 from ..domain.calls import INTERNAL, OUTBOUND, CallRecord
 from ..domain.caller_id import choose_caller_id
+from ..domain.numbers import classify
 from ..media.rtpengine import MediaWorker
 from ..sip import auth
 from ..sip.registrar import Registrar
@@ -66,10 +67,9 @@ class Switchboard:
     def on_invite(self, req, sip_t) -> tuple:
         host, port = req.getSource()
         d = self.directory()
-        if d.trunks_from(host, port):
-            log.warning("INVITE from trunk address %s: inbound routing is not enabled yet", host)
-            return (_refusal(req, 480, "Temporarily Unavailable", "inbound_not_enabled",
-                             "inbound calls are not routed yet"), None, None)
+        trunks = d.trunks_from(host, port)
+        if trunks:
+            return self._inbound(req, d, trunks)
         from_url = req.getHFBody("from").getUrl()
         domain, username = (from_url.host or "").lower(), from_url.username or ""
         tenant_id = d.tenant_by_domain.get(domain)
@@ -96,6 +96,23 @@ class Switchboard:
         if callee_id is not None:
             return self._internal(req, sip_t, d, agent, callee_id, record)
         return self._outbound(req, sip_t, d, agent, target, record)
+
+    def _inbound(self, req, d: Directory, trunks) -> tuple:
+        """A carrier's INVITE: the called number must be a hotline on one of these trunks."""
+        called = req.getRURI().username or ""
+        info = classify(called)
+        hotline = d.hotline_by_number.get(info.e164) if info.e164 else None
+        if hotline is None or hotline.trunk_id not in {t.id for t in trunks}:
+            log.info("inbound INVITE to %r from trunk %s: no such hotline on it", called, trunks[0].id)
+            return (_refusal(req, 404, "Not Found", "no_hotline", f"{called} is not a hotline on this trunk"),
+                    None, None)
+        if hotline.ivr_enabled:
+            log.warning("inbound call to %s refused: its IVR is not available yet", hotline.number)
+            return (_refusal(req, 480, "Temporarily Unavailable", "ivr_not_available",
+                             "the IVR is not available yet"), None, None)
+        log.warning("inbound call to %s refused: queue routing is not enabled yet", hotline.number)
+        return (_refusal(req, 480, "Temporarily Unavailable", "queue_not_enabled",
+                         "queue routing is not enabled yet"), None, None)
 
     def _internal(self, req, sip_t, d: Directory, agent, callee_id: str, record: CallRecord) -> tuple:
         record.callee_agent_id = callee_id
