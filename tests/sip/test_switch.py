@@ -233,12 +233,24 @@ def test_the_call_log_filters(server):
 
 
 def carrier_invite_to(server: Server, number: str) -> str:
-    invite = (f"INVITE sip:{number}@127.0.0.1:{server.sip_port} SIP/2.0\r\n"
-              f"Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKi{time.time_ns()}\r\n"
-              f"From: <sip:0912345678@carrier.example>;tag=i1\r\nTo: <sip:{number}@127.0.0.1>\r\n"
-              f"Call-ID: in{time.time_ns()}\r\nCSeq: 1 INVITE\r\nContact: <sip:0912345678@127.0.0.1:9>\r\n"
-              "Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n")
-    return sip_exchange(server.sip_port, invite, source_port=server.carrier_port)
+    """An INVITE from the trunk's address; the final answer is ACKed, as a carrier would."""
+    branch, call_id = f"z9hG4bKi{time.time_ns()}", f"in{time.time_ns()}"
+    via = f"Via: SIP/2.0/UDP 127.0.0.1:{server.carrier_port};branch={branch}\r\n"
+    head = (f"From: <sip:0912345678@carrier.example>;tag=i1\r\nCall-ID: {call_id}\r\nMax-Forwards: 70\r\n")
+    invite = (f"INVITE sip:{number}@127.0.0.1:{server.sip_port} SIP/2.0\r\n{via}{head}"
+              f"To: <sip:{number}@127.0.0.1>\r\nCSeq: 1 INVITE\r\n"
+              f"Contact: <sip:0912345678@127.0.0.1:{server.carrier_port}>\r\nContent-Length: 0\r\n\r\n")
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.settimeout(2)
+        s.bind(("127.0.0.1", server.carrier_port))
+        s.sendto(invite.encode(), ("127.0.0.1", server.sip_port))
+        reply = s.recv(65535).decode(errors="replace")
+        to = next(line for line in reply.split("\r\n") if line.lower().startswith("to:"))
+        ack = (f"ACK sip:{number}@127.0.0.1:{server.sip_port} SIP/2.0\r\n{via}{head}{to}\r\n"
+               "CSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n")
+        s.sendto(ack.encode(), ("127.0.0.1", server.sip_port))
+        time.sleep(0.2)
+    return reply
 
 
 def test_an_inbound_call_to_a_number_that_is_no_hotline_gets_404(server):
@@ -252,3 +264,18 @@ def test_an_inbound_call_to_a_hotline_with_ivr_on_is_refused_with_480_and_a_reas
     reply = carrier_invite_to(server, toll_free["number"])
     assert reply.startswith("SIP/2.0 480") and 'text="ivr_not_available"' in reply
     assert "its IVR is not available yet" in server.read_log()
+
+
+def test_a_softphone_set_up_with_the_servers_address_as_domain_works(server, work):
+    """Zoiper-style setups use the server's IP as the SIP domain: a username that exists in one
+    tenant only is enough to find its realm."""
+    ok(agent("register", server, work, user="binh", keys={"domain": "127.0.0.1"}, final="200"))
+    regs = server.get(f"/agents/{agent_id(server, 'binh')}/registrations")["items"]
+    assert regs, "binh registered with 127.0.0.1 as domain"
+    side = carrier(server, work, flows.carrier_invite(VINA) + flows.CARRIER_RING_ANSWER + flows.CARRIER_WAIT_BYE)
+    time.sleep(0.3)
+    ok(agent("agent_call", server, work, user="binh", keys={"domain": "127.0.0.1", "dest": "0912000444"},
+             after_auth=flows.ANSWERED + flows.HANG_UP), "agent")
+    ok(side, "carrier")
+    call = server.wait_call(lambda c: c["customer_number"] == "+84912000444" and c["ended_at"])
+    assert call["agent_id"] == agent_id(server, "binh") and call["hotline_number"] == VINA

@@ -60,10 +60,14 @@ class Registrar:
         """Answer one REGISTER."""
         source_host, source_port = req.getSource()
         to_url = req.getHFBody("to").getUrl()
-        domain, username = (to_url.host or "").lower(), to_url.username or ""
+        username = to_url.username or ""
         directory = self.directory()
         if self.throttle.blocked(source_host):
             return req.genResponse(403, "Forbidden (too many failures)")
+        domain = directory.realm_for(to_url.host or "", username)
+        if domain is None:
+            self.throttle.failure(source_host)
+            return req.genResponse(403, "Forbidden")
         credentials = auth.credentials(req)
         if credentials is None or credentials.realm != domain:
             return self._challenge(req, domain)

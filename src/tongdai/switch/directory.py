@@ -19,6 +19,7 @@ class Directory:
     agents: dict[str, Agent] = field(default_factory=dict)
     agent_by_login: dict[tuple[str, str], str] = field(default_factory=dict)  # (domain, username) -> id
     agent_by_extension: dict[tuple[str, str], str] = field(default_factory=dict)  # (tenant, ext) -> id
+    agents_by_username: dict[str, tuple[str, ...]] = field(default_factory=dict)  # username -> ids
     trunks: dict[str, Trunk] = field(default_factory=dict)
     trunks_by_source: dict[str, tuple[str, ...]] = field(default_factory=dict)  # IP -> trunk ids
     hotline_by_number: dict[str, Hotline] = field(default_factory=dict)
@@ -46,6 +47,7 @@ class Directory:
             agents={a.id: a for a in agents},
             agent_by_login={(domain_of[a.tenant_id], a.sip_username): a.id for a in agents},
             agent_by_extension={(a.tenant_id, a.extension): a.id for a in agents},
+            agents_by_username=_group_by_username(agents),
             trunks={t.id: t for t in trunks},
             trunks_by_source={k: tuple(v) for k, v in by_source.items()},
             hotline_by_number={h.number: h for h in hotlines},
@@ -57,6 +59,21 @@ class Directory:
         agent_id = self.agent_by_login.get((domain.lower(), username))
         return self.agents.get(agent_id) if agent_id else None
 
+    def realm_for(self, domain: str, username: str) -> str | None:
+        """The SIP domain (digest realm) a request's From/To host and user belong to.
+
+        A known tenant domain is itself. Softphones are often set up with the server's address as
+        their domain; then a username that exists in exactly one tenant names that tenant. Anything
+        else (unknown, or ambiguous between tenants) has no realm and is refused.
+        """
+        domain = domain.lower()
+        if domain in self.tenant_by_domain:
+            return domain
+        ids = self.agents_by_username.get(username, ())
+        if len(ids) == 1:
+            return self.tenants[self.agents[ids[0]].tenant_id].sip_domain
+        return None
+
     def calling(self, agent: Agent) -> CallingAgent:
         return CallingAgent(agent.id, frozenset(agent.groups), agent.default_caller_id)
 
@@ -64,3 +81,10 @@ class Directory:
         """Trunks whose source addresses list this host, or this host:port."""
         ids = self.trunks_by_source.get(f"{host}:{port}", ()) + self.trunks_by_source.get(host, ())
         return tuple(self.trunks[i] for i in ids)
+
+
+def _group_by_username(agents: list[Agent]) -> dict[str, tuple[str, ...]]:
+    grouped: dict[str, list[str]] = {}
+    for a in agents:
+        grouped.setdefault(a.sip_username, []).append(a.id)
+    return {k: tuple(v) for k, v in grouped.items()}

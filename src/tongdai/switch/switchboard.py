@@ -71,10 +71,11 @@ class Switchboard:
         if trunks:
             return self._inbound(req, d, trunks)
         from_url = req.getHFBody("from").getUrl()
-        domain, username = (from_url.host or "").lower(), from_url.username or ""
-        tenant_id = d.tenant_by_domain.get(domain)
+        username = from_url.username or ""
+        domain = d.realm_for(from_url.host or "", username)
+        tenant_id = d.tenant_by_domain.get(domain) if domain else None
         if tenant_id is None:
-            log.info("INVITE from unknown sender %s@%s at %s:%d refused", username, domain, host, port)
+            log.info("INVITE from unknown sender %s@%s at %s:%d refused", username, from_url.host, host, port)
             return (req.genResponse(403, "Forbidden"), None, None)
         if self.throttle.blocked(host):
             return (req.genResponse(403, "Forbidden (too many failures)"), None, None)
