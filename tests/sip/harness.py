@@ -183,3 +183,13 @@ def agent(scenario: str, server: Server, workdir: Path, *, user: str = "an", pas
 
 def carrier(server: Server, workdir: Path, flow: str) -> Sipp:
     return Sipp("carrier", port=server.carrier_port, workdir=workdir, flow=flow)
+
+
+def agent_id(server: Server, username: str) -> str:
+    return server.get("/agents", sip_username=username)["items"][0]["id"]
+
+
+def ok(sipp: Sipp, what: str = "SIPp") -> None:
+    """The SIPp process ended its scenario without a failed call."""
+    code = sipp.wait()
+    assert code == 0, f"{what} exited {code}: {sipp.errors()[-2000:]}"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from . import flows
-from .harness import BIN, DOMAIN, Server, Sipp, agent, carrier, free_port, sip_exchange
+from .harness import BIN, DOMAIN, Server, Sipp, agent, agent_id, carrier, free_port, ok, sip_exchange
 
 
 @pytest.fixture
@@ -21,13 +21,6 @@ def server(tmp_path):
     s.stop()
 
 
-def agent_id(server: Server, username: str) -> str:
-    return server.get("/agents", sip_username=username)["items"][0]["id"]
-
-
-def ok(sipp, what="SIPp"):
-    code = sipp.wait()
-    assert code == 0, f"{what} exited {code}: {sipp.errors()[-2000:]}"
 
 
 def test_several_contacts_are_kept_across_a_restart(server, tmp_path):

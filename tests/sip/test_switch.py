@@ -14,7 +14,7 @@ import pytest
 from tongdai.media.rtpengine import NgClient
 
 from . import flows
-from .harness import DOMAIN, Server, agent, carrier, free_port, sip_exchange
+from .harness import DOMAIN, Server, agent, agent_id, carrier, free_port, ok, sip_exchange
 
 VIETTEL, VINA, MOBI, VIRTUAL = "+84981000001", "+84912000001", "+84901000001", "+842838259999"
 
@@ -40,13 +40,6 @@ def hotline_id(server: Server, number: str) -> str:
     return server.get("/hotlines", number=number)["items"][0]["id"]
 
 
-def agent_id(server: Server, username: str) -> str:
-    return server.get("/agents", sip_username=username)["items"][0]["id"]
-
-
-def ok(sipp, what="SIPp"):
-    code = sipp.wait()
-    assert code == 0, f"{what} exited {code}: {sipp.errors()[-2000:]}"
 
 
 def test_agent_registers_and_a_wrong_password_is_refused(server, work):
