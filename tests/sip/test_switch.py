@@ -62,6 +62,8 @@ def test_outbound_call_carries_the_hotline_number_and_the_agent_hangs_up(server,
     assert call["sip_status"] == 200 and call["end_reason"] == "completed"
     assert call["ringing_at"] and call["answered_at"] and call["talk_seconds"] > 0
     assert any("viettel" in r for r in call["caller_id_reasons"]) and call["recorded"] is True
+    # the Viettel hotline records its outbound calls: rtpengine wrote the call's RTP to a pcap
+    assert list((server.data_dir / "rtpengine" / "recordings").rglob("*.pcap"))
 
 
 def test_the_customer_hangs_up(server, work):
@@ -81,6 +83,7 @@ def test_the_agent_chooses_the_hotline_with_a_header(server, work):
     ok(side, "carrier")
     call = server.wait_call(lambda c: c["ended_at"] and c["customer_number"] == "+84912345678")
     assert call["hotline_number"] == MOBI and call["agent_id"] == agent_id(server, "binh")
+    assert call["recorded"] is False  # the MobiFone hotline does not record
 
 
 def test_adaptive_number_to_a_viettel_customer_uses_the_viettel_hotline(server, work):

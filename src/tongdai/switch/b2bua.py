@@ -44,7 +44,8 @@ def utcnow() -> datetime:
 
 class BridgedCall:
     def __init__(self, *, global_config: dict, record: CallRecord, leg_b: LegB, media: MediaWorker,
-                 media_call_id: str, a_tag: str, on_update: Callable[[CallRecord, str], None]):
+                 media_call_id: str, a_tag: str, on_update: Callable[[CallRecord, str], None],
+                 record_audio: bool = False):
         self.global_config = global_config
         self.record = record
         self.leg_b = leg_b
@@ -52,6 +53,7 @@ class BridgedCall:
         self.media_call_id = media_call_id
         self.a_tag = a_tag
         self.on_update = on_update
+        self.record_audio = record_audio
         self.b_tag = "b" + record.id
         self.ua_a = UA(global_config, self.from_a)
         self.ua_a.on_remote_sdp_change = self._offer
@@ -124,6 +126,9 @@ class BridgedCall:
         elif isinstance(event, CCEventConnect):
             self.record.answer(now)
             self.on_update(self.record, "call.answered")
+            if self.record_audio:  # rtpengine writes the call's RTP to a pcap in its recording dir
+                self.media.submit("start recording", {"call-id": self.media_call_id},
+                                  lambda _reply: setattr(self.record, "recorded", True))
         elif isinstance(event, CCEventFail):
             status = event.getData()[0] if event.getData() else 500
             self._finish(status, end_reason_for(status), "callee" if status in (486, 600, 603) else "system")

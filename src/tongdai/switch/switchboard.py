@@ -147,18 +147,18 @@ class Switchboard:
             return self._refuse(req, record, 403, "Forbidden", decision.code, decision.reasons[-1])
         hotline = decision.hotline
         trunk = d.trunks.get(hotline.trunk_id)
-        record.hotline_id, record.hotline_number, record.recorded = hotline.id, hotline.number, decision.record
+        record.hotline_id, record.hotline_number = hotline.id, hotline.number
         if trunk is None:
             return self._refuse(req, record, 503, "Service Unavailable", "no_trunk", "the hotline has no trunk")
         leg = LegB(host=trunk.host, port=trunk.port, called=decision.destination.e164, calling=hotline.number,
                    username=trunk.username, password=trunk.password,
                    extra_headers=(pai_header(hotline.number, self.global_config["_sip_address"]),))
-        return self._bridge(req, sip_t, record, leg)
+        return self._bridge(req, sip_t, record, leg, record_audio=decision.record)
 
-    def _bridge(self, req, sip_t, record: CallRecord, leg: LegB) -> tuple:
+    def _bridge(self, req, sip_t, record: CallRecord, leg: LegB, record_audio: bool = False) -> tuple:
         call = BridgedCall(global_config=self.global_config, record=record, leg_b=leg, media=self.media,
                            media_call_id=str(req.getHFBody("call-id")), a_tag=req.getHFBody("from").getTag(),
-                           on_update=self._update)
+                           on_update=self._update, record_audio=record_audio)
         self.calls[record.id] = call
         return call.ua_a.recvRequest(req, sip_t)
 
