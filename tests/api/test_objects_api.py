@@ -150,3 +150,17 @@ def test_adaptive_number_crud(world):
     assert shop.delete(f"/adaptive-numbers/{a['id']}").status_code == 409
     assert shop.patch(f"/agents/{ag['id']}", {"default_caller_id": None}).status_code == 200
     assert shop.delete(f"/adaptive-numbers/{a['id']}").status_code == 204
+
+
+def test_webhook_rules_and_secret_never_shown(world):
+    shop = world.tenant()
+    r = shop.post("/webhooks", {"url": "ftp://x", "events": ["call.nope"], "secret": "short"}, expect=None)
+    assert codes(r) == {("url", "invalid_url"), ("events", "invalid_value"), ("secret", "too_short")}
+    hook = shop.post("/webhooks", {"url": "https://crm.example/hook", "events": ["call.ended", "call.started"],
+                                   "secret": "0123456789abcdef"}).json()
+    assert "secret" not in hook and hook["events"] == ["call.ended", "call.started"]
+    assert shop.get("/webhooks").json()["total"] == 1
+    assert shop.get(f"/webhooks/{hook['id']}/deliveries").json() == {"items": []}
+    assert world.client.delete(f"/api/v1/tenants/{shop.id}", headers=world.operator).status_code == 409
+    assert shop.delete(f"/webhooks/{hook['id']}").status_code == 204
+    assert shop.get(f"/webhooks/{hook['id']}").status_code == 404

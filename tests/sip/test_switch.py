@@ -275,3 +275,51 @@ def test_a_softphone_set_up_with_the_servers_address_as_domain_works(server, wor
     ok(side, "carrier")
     call = server.wait_call(lambda c: c["customer_number"] == "+84912000444" and c["ended_at"])
     assert call["agent_id"] == agent_id(server, "binh") and call["hotline_number"] == VINA
+
+
+def test_webhooks_are_signed_retried_and_logged(server, work):
+    import hashlib
+    import hmac
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    received: list[tuple[dict, bytes]] = []
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - http.server's naming
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append((dict(self.headers), body))
+            self.send_response(500 if len(received) == 1 else 200)  # the first attempt fails
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    httpd = HTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    secret = "webhook-secret-0123456789"
+    r = httpx.post(server.api + "/webhooks", headers=server.admin, json={
+        "url": f"http://127.0.0.1:{httpd.server_address[1]}/hook", "events": ["call.ended"], "secret": secret})
+    assert r.status_code == 201
+    hook = r.json()["id"]
+    side = carrier(server, work, flows.carrier_invite(VIETTEL) + flows.CARRIER_RING_ANSWER + flows.CARRIER_WAIT_BYE)
+    time.sleep(0.3)
+    ok(agent("agent_call", server, work, keys={"dest": "0981000666"}, after_auth=flows.ANSWERED + flows.HANG_UP))
+    ok(side, "carrier")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and len(received) < 2:
+        time.sleep(0.1)
+    httpd.shutdown()
+    log = []
+    for _ in range(50):
+        log = server.get(f"/webhooks/{hook}/deliveries")["items"]
+        if log and log[0]["status"] == "delivered":
+            break
+        time.sleep(0.1)
+    httpx.delete(f"{server.api}/webhooks/{hook}", headers=server.admin)
+    assert [(d["event"], d["status"], d["attempts"], d["last_status_code"]) for d in log] == [
+        ("call.ended", "delivered", 2, 200)]
+    assert len(received) == 2 and received[0][1] == received[1][1]  # the same delivery, retried
+    headers, body = received[1]
+    assert headers["X-Tongdai-Signature"] == "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    message = json.loads(body)
+    assert message["type"] == "call.ended" and message["data"]["customer_number"] == "+84981000666"

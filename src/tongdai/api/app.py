@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from .. import __version__
 from . import errors
 from .deps import Context
-from .routes import calls, numbers, operator, tenant
+from .routes import calls, numbers, operator, tenant, webhooks
 
 log = logging.getLogger("tongdai")
 
@@ -22,19 +22,23 @@ def create_app(engine: Engine, context: Context | None = None, switch_settings=N
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
-        if switch_settings is None:
-            yield
-            return
-        from ..app.runtime import Runtime
-        runtime = Runtime(engine, switch_settings, ctx.bus, ctx.usage)
-        await runtime.start()
-        ctx.runtime = runtime
+        from ..app.webhooks import WebhookDispatcher
+        ctx.webhooks = WebhookDispatcher(engine, ctx.bus)
+        await ctx.webhooks.start()
+        runtime = None
         try:
+            if switch_settings is not None:
+                from ..app.runtime import Runtime
+                runtime = Runtime(engine, switch_settings, ctx.bus, ctx.usage)
+                await runtime.start()
+                ctx.runtime = runtime
             yield
         finally:
             ctx.runtime = None
-            await runtime.stop()
-            log.info("switch stopped")
+            if runtime is not None:
+                await runtime.stop()
+                log.info("switch stopped")
+            await ctx.webhooks.stop()
 
     app = FastAPI(title="tongdai", version=__version__, openapi_url="/api/v1/openapi.json",
                   docs_url="/api/v1/docs", redoc_url=None, lifespan=lifespan,
@@ -46,15 +50,18 @@ def create_app(engine: Engine, context: Context | None = None, switch_settings=N
     async def config_changes(request: Request, call_next):
         """A successful change of configuration tells the running switch to reload it."""
         response = await call_next(request)
-        if request.method in ("POST", "PUT", "PATCH", "DELETE") and response.status_code < 400 \
-                and ctx.runtime is not None:
-            ctx.runtime.config_changed()
+        if request.method in ("POST", "PUT", "PATCH", "DELETE") and response.status_code < 400:
+            if ctx.runtime is not None:
+                ctx.runtime.config_changed()
+            if ctx.webhooks is not None and request.url.path.startswith("/api/v1/webhooks"):
+                await ctx.webhooks.refresh()
         return response
 
     app.include_router(tenant.router, prefix="/api/v1")
     app.include_router(operator.router, prefix="/api/v1")
     app.include_router(numbers.router, prefix="/api/v1")
     app.include_router(calls.router, prefix="/api/v1")
+    app.include_router(webhooks.router, prefix="/api/v1")
 
     @app.get("/api/v1/health", tags=["operations"])
     def health() -> dict:

@@ -30,6 +30,7 @@ class Context:
     rng: random.Random = field(default_factory=random.Random)
     bus: EventBus = field(default_factory=EventBus)
     runtime: object | None = None  # the running switch, when `tongdai serve` runs one
+    webhooks: object | None = None  # the webhook dispatcher, while the app runs
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine)

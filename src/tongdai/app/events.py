@@ -14,13 +14,23 @@ class EventBus:
     def __init__(self, queue_size: int = 1000):
         self.queue_size = queue_size
         self._subscribers: dict[str, set[asyncio.Queue]] = {}
+        self._listeners: list = []  # callables (tenant_id, message), e.g. the webhook dispatcher
+        self._tapped: frozenset[str] = frozenset()  # tenants the listeners want events of
+
+    def add_listener(self, listener) -> None:
+        self._listeners.append(listener)
+
+    def set_tapped(self, tenant_ids: set[str]) -> None:
+        self._tapped = frozenset(tenant_ids)
 
     def has_subscribers(self, tenant_id: str) -> bool:
-        """Safe to ask from any thread: a read of one dict entry."""
-        return bool(self._subscribers.get(tenant_id))
+        """Safe to ask from any thread: reads of one dict entry and one frozenset."""
+        return bool(self._subscribers.get(tenant_id)) or tenant_id in self._tapped
 
     def publish(self, tenant_id: str, event_type: str, data: dict[str, Any]) -> None:
         message = {"type": event_type, "at": datetime.now(timezone.utc).isoformat(), "data": data}
+        for listener in self._listeners:
+            listener(tenant_id, message)
         for queue in list(self._subscribers.get(tenant_id, ())):
             try:
                 queue.put_nowait(message)

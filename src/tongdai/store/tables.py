@@ -194,3 +194,28 @@ registrations = Table(
     Column("expires_at", Float, nullable=False),
     Column("user_agent", String(200), nullable=False),
 )
+
+webhooks = Table(
+    "webhooks", metadata,
+    Column("id", String(ID), primary_key=True),
+    _tenant_fk(),
+    Column("url", String(500), nullable=False),
+    Column("events", JSON, nullable=False),
+    Column("secret", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries", metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("webhook_id", String(ID), ForeignKey("webhooks.id", ondelete="CASCADE"), nullable=False, index=True),
+    _tenant_fk(),
+    Column("event", String(60), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("status", String(12), nullable=False),  # pending | delivered | failed
+    Column("attempts", Integer, nullable=False),
+    Column("last_status_code", Integer),
+    Column("last_error", String(300)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("delivered_at", DateTime(timezone=True)),
+)

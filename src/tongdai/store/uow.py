@@ -36,6 +36,11 @@ class UnitOfWork:
         from sqlalchemy import select
         return self.conn.execute(select(t.calls.c.id).where(t.calls.c.tenant_id == tenant_id).limit(1)).first() is not None
 
+    def webhooks_exist(self, tenant_id: str) -> bool:
+        from sqlalchemy import select
+        return self.conn.execute(select(t.webhooks.c.id).where(t.webhooks.c.tenant_id == tenant_id)
+                                 .limit(1)).first() is not None
+
     def __exit__(self, exc_type, exc, tb) -> None:
         try:
             if exc_type is None:

@@ -59,6 +59,7 @@ def delete_tenant(uow: UnitOfWork, *, tenant_id: str) -> None:
     used += ["inventory numbers"] if uow.inventory.count(None, tenant_id=tenant_id) else []
     used += ["trunks"] if uow.trunks.count(None, tenant_id=tenant_id) else []
     used += ["call records"] if uow.calls_exist(tenant_id) else []
+    used += ["webhooks"] if uow.webhooks_exist(tenant_id) else []
     if used:
         raise InUse("tenant", tenant_id, used)
     uow.api_keys.remove_for_tenant(tenant_id)

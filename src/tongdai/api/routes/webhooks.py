@@ -1,0 +1,57 @@
+"""Webhooks of a tenant: subscribe a URL to events, and read its delivery log."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response
+
+from ...app import webhooks as svc
+from ...app.security import Principal
+from .. import schemas as s
+from ..deps import Context, Paging, admin, ctx
+
+router = APIRouter(tags=["webhooks"])
+Admin = Annotated[Principal, Depends(admin)]
+Ctx = Annotated[Context, Depends(ctx)]
+
+
+def _public(row: dict) -> dict:
+    return {k: v for k, v in row.items() if k != "secret"}
+
+
+@router.post("/webhooks", status_code=201, response_model=s.WebhookOut)
+def create_webhook(body: s.WebhookIn, p: Admin, c: Ctx):
+    """Deliveries carry `X-Tongdai-Signature: sha256=<hex HMAC-SHA256 of the body with the secret>`."""
+    with c.uow() as uow:
+        return _public(svc.create_webhook(uow, tenant_id=p.tenant_id, url=body.url, events=body.events,
+                                          secret=body.secret, now=c.clock()))
+
+
+@router.get("/webhooks", response_model=s.WebhookList)
+def list_webhooks(p: Admin, c: Ctx):
+    with c.uow() as uow:
+        items = [_public(r) for r in svc.list_webhooks(uow, tenant_id=p.tenant_id)]
+    return {"items": items, "total": len(items)}
+
+
+@router.get("/webhooks/{object_id}", response_model=s.WebhookOut)
+def get_webhook(object_id: str, p: Admin, c: Ctx):
+    with c.uow() as uow:
+        return _public(svc.get_webhook(uow, tenant_id=p.tenant_id, webhook_id=object_id))
+
+
+@router.delete("/webhooks/{object_id}", status_code=204, response_class=Response)
+def delete_webhook(object_id: str, p: Admin, c: Ctx):
+    with c.uow() as uow:
+        svc.delete_webhook(uow, tenant_id=p.tenant_id, webhook_id=object_id)
+    return Response(status_code=204)
+
+
+@router.get("/webhooks/{object_id}/deliveries", response_model=s.DeliveryList)
+def list_deliveries(object_id: str, p: Admin, c: Ctx, page: Annotated[Paging, Depends()]):
+    """The delivery log, newest first: status (pending, delivered, failed), attempts, last answer."""
+    with c.uow() as uow:
+        items = svc.deliveries(uow, tenant_id=p.tenant_id, webhook_id=object_id, limit=page.limit,
+                               offset=page.offset)
+    return {"items": items}
