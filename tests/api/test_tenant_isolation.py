@@ -43,8 +43,9 @@ def test_every_id_route_answers_404_to_another_tenant(two):
     for method, path in tenant_routes(world.client.app):
         collection = path.split("/")[3]
         url = re.sub(r"\{(object_id|agent_id)\}", ids[collection], path)
-        body = {"name": "Hijack"} if method == "PATCH" else {}
-        r = world.client.request(method, url, headers=b.headers, json=body if method in ("PATCH", "POST") else None)
+        body = {"PATCH": {"name": "Hijack"}, "PUT": {"status": "away", "reason": "hijack"}}.get(method, {})
+        r = world.client.request(method, url, headers=b.headers,
+                                 json=body if method in ("PATCH", "POST", "PUT") else None)
         assert r.status_code == 404, (method, url, r.status_code, r.text)
         assert r.json()["errors"][0]["code"] == "not_found"
         tried += 1

@@ -109,3 +109,48 @@ def test_dialling_an_extension_calls_the_agent_and_never_touches_a_trunk(server,
     call = server.wait_call(lambda c: c["direction"] == "internal" and c["ended_at"])
     assert call["callee_agent_id"] == binh["id"] and call["agent_id"] == an["id"]
     assert call["hotline_id"] is None and call["end_reason"] == "completed" and call["answered_at"]
+
+
+def wait_state(server: Server, agent: str, state: str, timeout: float = 5.0) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        status = server.get(f"/agents/{agent}/status")
+        if status["state"] == state or time.monotonic() > deadline:
+            assert status["state"] == state, status
+            return status
+        time.sleep(0.1)
+
+
+def test_agent_states_follow_registrations_calls_and_the_agents_own_choice(server, tmp_path):
+    import httpx
+    server.start()
+    binh = agent_id(server, "binh")
+    assert server.get(f"/agents/{binh}/status")["state"] == "offline"
+    ok(agent("register", server, tmp_path, user="binh", final="200"))
+    wait_state(server, binh, "available")
+    key = httpx.post(f"{server.api}/agents/{binh}/api-keys", headers=server.admin).json()["key"]
+    own = {"Authorization": f"Bearer {key}"}
+    r = httpx.put(f"{server.api}/agents/{binh}/status", headers=own, json={"status": "away", "reason": "lunch"})
+    assert r.status_code == 200 and (r.json()["state"], r.json()["reason"]) == ("away", "lunch")
+    an = agent_id(server, "an")
+    assert httpx.put(f"{server.api}/agents/{an}/status", headers=own, json={"status": "away"}).status_code == 403
+    r = httpx.put(f"{server.api}/agents/{binh}/status", headers=own, json={"status": "available"})
+    assert r.json()["state"] == "available"
+    # an outbound call makes the agent on_call, then available again
+    side = carrier(server, tmp_path, flows.carrier_invite("+84912000001") + flows.CARRIER_RING_ANSWER
+                   + flows.CARRIER_WAIT_BYE)
+    time.sleep(0.3)
+    ok(agent("agent_call", server, tmp_path, user="binh", keys={"dest": "0912000123"},
+             after_auth=flows.ANSWERED + flows.HANG_UP))
+    ok(side, "carrier")
+    wait_state(server, binh, "available")
+    changes = [(h["old"], h["new"]) for h in reversed(server.get(f"/agents/{binh}/status-history")["items"])]
+    assert changes == [("offline", "available"), ("available", "away"), ("away", "available"),
+                       ("available", "on_call"), ("on_call", "available")]
+    # away survives a restart (the binding does too)
+    httpx.put(f"{server.api}/agents/{binh}/status", headers=own, json={"status": "away", "reason": "training"})
+    time.sleep(0.3)
+    assert server.stop() == 0
+    server.start()
+    status = wait_state(server, binh, "away")
+    assert status["reason"] == "training"

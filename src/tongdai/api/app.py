@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from .. import __version__
 from . import errors
 from .deps import Context
-from .routes import calls, numbers, operator, tenant, webhooks
+from .routes import calls, numbers, operator, presence, tenant, webhooks
 
 log = logging.getLogger("tongdai")
 
@@ -62,6 +62,7 @@ def create_app(engine: Engine, context: Context | None = None, switch_settings=N
     app.include_router(numbers.router, prefix="/api/v1")
     app.include_router(calls.router, prefix="/api/v1")
     app.include_router(webhooks.router, prefix="/api/v1")
+    app.include_router(presence.router, prefix="/api/v1")
 
     @app.get("/api/v1/health", tags=["operations"])
     def health() -> dict:

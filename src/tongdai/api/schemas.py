@@ -513,3 +513,29 @@ class DeliveryOut(BaseModel):
 
 class DeliveryList(BaseModel):
     items: list[DeliveryOut]
+
+
+# -- agent states -------------------------------------------------------------------------------------
+
+class AgentStatusIn(In):
+    status: Literal["available", "away"]
+    reason: Text | None = None
+
+
+class AgentStatusOut(BaseModel):
+    agent_id: str
+    state: str
+    reason: str | None
+    wrap_up_until: datetime | None
+    pending_away: str | None = None
+
+
+class StatusChangeOut(BaseModel):
+    old: str
+    new: str
+    reason: str | None
+    at: datetime
+
+
+class AgentStatusHistory(BaseModel):
+    items: list[StatusChangeOut]

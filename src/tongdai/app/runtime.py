@@ -21,7 +21,9 @@ from ..sip.registrar import Binding, Registrar
 from ..store import tables as t
 from ..store.uow import UnitOfWork
 from ..switch.directory import Directory
+from ..switch.presence import Presence
 from ..switch.switchboard import Switchboard
+from .ids import new_id
 from .call_log import CallLog
 from .events import EventBus
 from .services.caller_id import CallerIdUsage
@@ -88,25 +90,74 @@ class Runtime:
                 work_dir=s.data_dir / "rtpengine", interface=s.sip_host))
             await loop.run_in_executor(self._io, self.rtpengine.start)
         self.media = MediaWorker(NgClient(s.ng_host, s.ng_port), deliver=Bridge.to_sip)
-        self.registrar = Registrar(lambda: self.directory,
-                                   on_change=lambda agent_id, bindings: bridge.to_async(self._persist, agent_id, bindings))
+        self.presence = Presence(self.directory, on_change=lambda tenant_id, agent_id, change, at: self._state_changed(
+            bridge, tenant_id, agent_id, change, at))
+        for agent_id, reason in await loop.run_in_executor(self._io, self._away_agents):
+            self.presence.distributor.restore_away(agent_id, reason)
+
+        def bindings_changed(agent_id: str, bindings: list) -> None:  # SIP thread
+            bridge.to_async(self._persist, agent_id, bindings)
+            self.presence.registered(agent_id, bool(bindings))
+
+        self.registrar = Registrar(lambda: self.directory, on_change=bindings_changed)
         self.registrar.restore(await loop.run_in_executor(self._io, self._bindings))
         self.sip = SipEngine(s.sip_host, s.sip_port, on_request=lambda req, t_: self.switchboard.on_request(req, t_))
         self.switchboard = Switchboard(directory=lambda: self.directory, registrar=self.registrar, media=self.media,
                                        usage=self.usage, global_config=self.sip.global_config,
-                                       publish=self.call_log.handle,
+                                       publish=self.call_log.handle, presence=self.presence,
                                        rng=random.Random())
         try:
             await loop.run_in_executor(self._io, self.sip.start)
         except Exception:
             await self.stop()
             raise
+        Bridge.to_sip(self._start_presence)
         self._reloader = asyncio.create_task(self._reload_loop())
         # sippy makes many small objects per call; with the default thresholds the cyclic collector
         # runs so often, and over so much, that its pauses outlast SIP's 500 ms retransmission timer
         # under load. Move what start-up made out of its way and let young objects pile up longer.
         gc.freeze()
         gc.set_threshold(50_000, 50, 100)
+
+    def _start_presence(self) -> None:
+        """In the SIP thread: agents with live bindings are registered; then a one-second tick runs
+        timers (ring timeouts, wrap-up ends) and notices bindings that expired."""
+        from sippy.Time.Timeout import Timeout
+
+        def tick() -> None:
+            for agent_id, agent in self.presence.distributor.agents.items():
+                live = bool(self.registrar.contacts(agent_id))
+                if agent.registered != live:
+                    self.presence.registered(agent_id, live)
+            self.presence.tick()
+
+        tick()
+        self._ticker = Timeout(tick, 1.0, -1)
+
+    def _state_changed(self, bridge: Bridge, tenant_id: str, agent_id: str, change, at: datetime) -> None:
+        """SIP thread: persist the new state and its history row, and publish the event."""
+        self._io.submit(self._write_state, tenant_id, agent_id, change, at)
+        if self.bus.has_subscribers(tenant_id):
+            bridge.to_async(self.bus.publish, tenant_id, "agent.status_changed", {
+                "agent_id": agent_id, "old": change.old, "new": change.new, "reason": change.reason,
+                "at": at.isoformat()})
+
+    def _write_state(self, tenant_id: str, agent_id: str, change, at: datetime) -> None:
+        try:
+            with UnitOfWork(self.db) as uow:
+                uow.conn.execute(delete(t.agent_states).where(t.agent_states.c.agent_id == agent_id))
+                uow.conn.execute(insert(t.agent_states).values(agent_id=agent_id, tenant_id=tenant_id,
+                                                               state=change.new, reason=change.reason, since=at))
+                uow.conn.execute(insert(t.agent_state_history).values(
+                    id=new_id("state_change"), agent_id=agent_id, tenant_id=tenant_id, old=change.old,
+                    new=change.new, reason=change.reason, at=at))
+        except Exception:  # the agent may have been deleted meanwhile
+            log.warning("could not persist the state of %s", agent_id, exc_info=True)
+
+    def _away_agents(self) -> list[tuple[str, str | None]]:
+        with UnitOfWork(self.db) as uow:
+            rows = uow.conn.execute(select(t.agent_states).where(t.agent_states.c.state == "away"))
+            return [(r.agent_id, r.reason) for r in rows]
 
     def _load(self) -> Directory:
         with UnitOfWork(self.db) as uow:
@@ -123,6 +174,7 @@ class Runtime:
             self._dirty.clear()
             try:
                 self.directory = await loop.run_in_executor(self._io, self._load)
+                Bridge.to_sip(self.presence.reconfigure, self.directory)
             except Exception:
                 log.exception("could not reload the configuration")
 
@@ -152,6 +204,8 @@ class Runtime:
             self._reloader.cancel()
         loop = asyncio.get_running_loop()
         if self.sip is not None:
+            if getattr(self, "_ticker", None) is not None:
+                Bridge.to_sip(self._ticker.cancel)
             await loop.run_in_executor(None, self.sip.stop)
         if self.media is not None:
             self.media.stop()

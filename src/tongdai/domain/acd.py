@@ -241,6 +241,34 @@ class Distributor:
         self._offer_clock = 0
         self._effects: list[Effect] = []
 
+    def reconfigure(self, queues: dict[str, QueueRules], agents: dict[str, frozenset[str]], now: float) -> None:
+        """Take a new configuration without losing live state: new agents start offline, changed
+        groups are re-indexed, removed agents that are free are dropped (busy ones stay until free)."""
+        self.queues = dict(queues)
+        for agent_id, groups in agents.items():
+            agent = self.agents.get(agent_id)
+            if agent is None:
+                self.agents[agent_id] = Agent(agent_id, groups)
+            elif agent.groups != groups:
+                if agent.state == AVAILABLE:
+                    for group in agent.groups:
+                        self._idle.get(group, {}).pop(agent_id, None)
+                    for group in groups:
+                        self._idle.setdefault(group, {})[agent_id] = None
+                agent.groups = groups
+        for agent_id in [a for a in self.agents if a not in agents]:
+            agent = self.agents[agent_id]
+            if agent.state in (OFFLINE, AVAILABLE, AWAY):
+                for group in agent.groups:
+                    self._idle.get(group, {}).pop(agent_id, None)
+                del self.agents[agent_id]
+
+    def restore_away(self, agent_id: str, reason: str | None) -> None:
+        """At start: an agent who was away stays away when it registers again."""
+        agent = self.agents.get(agent_id)
+        if agent is not None and agent.state == OFFLINE:
+            agent.wants_away = reason or "away"
+
     # -- the one entry point ------------------------------------------------------------------
 
     def handle(self, event: Event) -> list[Effect]:

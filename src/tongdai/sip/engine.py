@@ -38,6 +38,21 @@ class Bridge:
         from sippy.Core.EventDispatcher import ED2
         ED2.callFromThread(fn, *args)
 
+    @classmethod
+    def ask_sip(cls, fn: Callable[..., Any], *args: Any, timeout: float = 5.0) -> Any:
+        """From a thread other than the SIP thread: run `fn(*args)` there and wait for its result."""
+        from concurrent.futures import Future
+        future: Future = Future()
+
+        def run() -> None:
+            try:
+                future.set_result(fn(*args))
+            except BaseException as exc:  # handed back to the caller
+                future.set_exception(exc)
+
+        cls.to_sip(run)
+        return future.result(timeout)
+
 
 class SipEngine:
     """Owns the UDP socket (through sippy's transaction manager) and dispatches requests."""

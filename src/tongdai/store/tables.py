@@ -219,3 +219,23 @@ webhook_deliveries = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("delivered_at", DateTime(timezone=True)),
 )
+
+agent_states = Table(
+    "agent_states", metadata,
+    Column("agent_id", String(ID), ForeignKey("agents.id", ondelete="CASCADE"), primary_key=True),
+    _tenant_fk(),
+    Column("state", String(12), nullable=False),
+    Column("reason", String(100)),
+    Column("since", DateTime(timezone=True), nullable=False),
+)
+
+agent_state_history = Table(
+    "agent_state_history", metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("agent_id", String(ID), ForeignKey("agents.id", ondelete="CASCADE"), nullable=False, index=True),
+    _tenant_fk(),
+    Column("old", String(12), nullable=False),
+    Column("new", String(12), nullable=False),
+    Column("reason", String(100)),
+    Column("at", DateTime(timezone=True), nullable=False),
+)

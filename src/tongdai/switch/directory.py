@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..domain.caller_id import CallingAgent, Catalogue
-from ..domain.model import Agent, Hotline, Tenant, Trunk
+from ..domain.model import Agent, Hotline, Queue, Tenant, Trunk
 
 
 @dataclass(frozen=True)
@@ -25,11 +25,12 @@ class Directory:
     hotline_by_number: dict[str, Hotline] = field(default_factory=dict)
     catalogues: dict[str, Catalogue] = field(default_factory=dict)
     ported: dict[str, dict[str, str]] = field(default_factory=dict)  # tenant -> operator+tenant table
+    queues: dict[str, Queue] = field(default_factory=dict)
 
     @classmethod
     def build(cls, *, tenants: list[Tenant], agents: list[Agent], trunks: list[Trunk], hotlines: list[Hotline],
               adaptive_numbers: list, operator_ported: dict[str, str],
-              tenant_ported: dict[str, dict[str, str]]) -> "Directory":
+              tenant_ported: dict[str, dict[str, str]], queues: list[Queue] = ()) -> "Directory":
         by_source: dict[str, list[str]] = {}
         for trunk in trunks:
             for address in trunk.source_addresses:
@@ -53,6 +54,7 @@ class Directory:
             hotline_by_number={h.number: h for h in hotlines},
             catalogues={t.id: Catalogue(hotlines_of.get(t.id, []), adaptive_of.get(t.id, [])) for t in tenants},
             ported={t.id: {**operator_ported, **tenant_ported.get(t.id, {})} for t in tenants},
+            queues={q.id: q for q in queues},
         )
 
     def agent_at(self, domain: str, username: str) -> Agent | None:

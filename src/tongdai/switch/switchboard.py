@@ -34,7 +34,7 @@ CALLER_HEADER = "x-tongdai-caller"
 class Switchboard:
     def __init__(self, *, directory: Callable[[], Directory], registrar: Registrar, media: MediaWorker,
                  usage: CallerIdUsage, publish: Callable[[CallRecord, str], None], global_config: dict,
-                 rng: random.Random | None = None, throttle: auth.Throttle | None = None):
+                 rng: random.Random | None = None, throttle: auth.Throttle | None = None, presence=None):
         self.directory = directory
         self.registrar = registrar
         self.media = media
@@ -44,6 +44,7 @@ class Switchboard:
         self.rng = rng or random.Random()
         self.throttle = throttle or registrar.throttle
         self.calls: dict[str, BridgedCall] = {}
+        self.presence = presence  # agent states: an agent's own calls make it on_call
         self._tracked: dict[str, object] = {}  # tenant -> the catalogue its usage already tracks
 
     def on_request(self, req, sip_t) -> tuple:
@@ -160,6 +161,8 @@ class Switchboard:
                            media_call_id=str(req.getHFBody("call-id")), a_tag=req.getHFBody("from").getTag(),
                            on_update=self._update, record_audio=record_audio)
         self.calls[record.id] = call
+        if self.presence is not None:
+            self.presence.busy(record.agent_id, True)
         return call.ua_a.recvRequest(req, sip_t)
 
     def _refuse(self, req, record: CallRecord, status: int, reason: str, code: str, why: str) -> tuple:
@@ -173,7 +176,8 @@ class Switchboard:
     def _update(self, record: CallRecord, event: str) -> None:
         self.publish(record, event)  # the call log takes its snapshot of the record right away
         if event == "call.ended":
-            self.calls.pop(record.id, None)
+            if self.calls.pop(record.id, None) is not None and self.presence is not None:
+                self.presence.busy(record.agent_id, False)
 
 
 def _refusal(req, status: int, reason: str, code: str, why: str):

@@ -16,11 +16,12 @@ def load_directory(uow: UnitOfWork) -> Directory:
     rows = uow.conn.execute(select(t.ported_numbers).where(t.ported_numbers.c.scope != OPERATOR_SCOPE))
     for row in rows:
         tenant_ported.setdefault(row.scope, {})[row.number] = row.carrier
-    hotlines, adaptive, agents = [], [], []
+    hotlines, adaptive, agents, queues = [], [], [], []
     for tenant in tenants:
+        queues += uow.queues.all(tenant.id)
         hotlines += uow.hotlines.all(tenant.id)
         adaptive += uow.adaptive_numbers.all(tenant.id)
         agents += uow.agents.all(tenant.id)
     return Directory.build(tenants=tenants, agents=agents, trunks=uow.trunks.all(), hotlines=hotlines,
                            adaptive_numbers=adaptive, operator_ported=uow.ported.table(OPERATOR_SCOPE),
-                           tenant_ported=tenant_ported)
+                           tenant_ported=tenant_ported, queues=queues)

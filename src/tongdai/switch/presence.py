@@ -1,0 +1,90 @@
+"""Agent states in the running switch: the Distributor lives in the SIP thread, fed by registrations,
+the agents' own calls, the agents' status requests (through the bridge) and a one-second tick."""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime, timezone
+from typing import Callable
+
+from ..domain.acd import (
+    AgentBusyElsewhere, AgentReady, AgentRegisters, AgentSetsStatus, AgentUnregisters, Distributor, QueueRules,
+    StatusChanged, Tick, TransitionRefused,
+)
+from .directory import Directory
+
+log = logging.getLogger("tongdai.switch")
+
+
+def queue_rules(directory: Directory) -> dict[str, QueueRules]:
+    rules = {}
+    for q in directory.queues.values():
+        priorities = sorted({g.priority for g in q.groups})
+        tiers = tuple(frozenset(g.group_id for g in q.groups if g.priority == p) for p in priorities)
+        action = q.max_wait_action
+        target = action.queue_id if action.type == "queue" else action.number if action.type == "external" \
+            else action.reason
+        rules[q.id] = QueueRules(q.id, tiers, q.strategy, float(q.ring_timeout_seconds),
+                                 float(q.max_wait_seconds), (action.type, target))
+    return rules
+
+
+class Presence:
+    """Owner of the Distributor. Every method runs in the SIP thread."""
+
+    def __init__(self, directory: Directory, *, on_change: Callable[[str, str, StatusChanged, datetime], None],
+                 clock: Callable[[], float] = time.time):
+        self.clock = clock
+        self.on_change = on_change
+        self.directory = directory
+        self.distributor = Distributor(queue_rules(directory),
+                                       {a.id: frozenset(a.groups) for a in directory.agents.values()})
+
+    def reconfigure(self, directory: Directory) -> None:
+        self.directory = directory
+        self.distributor.reconfigure(queue_rules(directory),
+                                     {a.id: frozenset(a.groups) for a in directory.agents.values()}, self.clock())
+
+    def _apply(self, event) -> list:
+        effects = self.distributor.handle(event)
+        at = datetime.now(timezone.utc)
+        for effect in effects:
+            if isinstance(effect, StatusChanged):
+                agent = self.directory.agents.get(effect.agent_id)
+                if agent is not None:
+                    self.on_change(agent.tenant_id, agent.id, effect, at)
+        return effects
+
+    def registered(self, agent_id: str, live: bool) -> None:
+        agent = self.distributor.agents.get(agent_id)
+        if agent is None or agent.registered == live:
+            return
+        self._apply(AgentRegisters(agent_id, self.clock()) if live else AgentUnregisters(agent_id, self.clock()))
+
+    def busy(self, agent_id: str, busy: bool) -> None:
+        if agent_id in self.distributor.agents:
+            self._apply(AgentBusyElsewhere(agent_id, self.clock(), busy=busy))
+
+    def set_status(self, agent_id: str, status: str, reason: str | None) -> dict:
+        try:
+            self._apply(AgentSetsStatus(agent_id, status, self.clock(), reason))
+        except TransitionRefused as exc:
+            raise ValueError(str(exc)) from None
+        return self.view(agent_id)
+
+    def ready(self, agent_id: str) -> dict:
+        self._apply(AgentReady(agent_id, self.clock()))
+        return self.view(agent_id)
+
+    def tick(self) -> None:
+        self._apply(Tick(self.clock()))
+
+    def view(self, agent_id: str) -> dict:
+        agent = self.distributor.agents.get(agent_id)
+        if agent is None:
+            return {"agent_id": agent_id, "state": "offline", "reason": None, "wrap_up_until": None}
+        until = agent.wrap_up_until
+        return {"agent_id": agent_id, "state": agent.state, "reason": agent.reason,
+                "wrap_up_until": datetime.fromtimestamp(until, timezone.utc) if until else None,
+                "pending_away": agent.wants_away}
