@@ -244,3 +244,66 @@ def reply_answer() -> str:
     """A callee answering: 180 then 200 with SDP, then the ACK."""
     return _reply("180 Ringing") + _reply("200 OK", sdp=True) + '\n  <recv request="ACK"/>\n'
 
+
+
+# -- a customer calling a hotline (scenarios/customer_call.xml) -------------------------------------------
+
+CUSTOMER_ANSWERED_HANGS_UP = '''
+  <recv response="200" rrs="true">
+    <action><ereg regexp="m=audio [23][0-9]{4} " search_in="body" check_it="true" assign_to="sdp"/></action>
+  </recv>
+  <send><![CDATA[
+ACK [next_url] SIP/2.0
+Via: SIP/2.0/UDP [local_ip]:[local_port];branch=[branch]
+From: <sip:[customer]@carrier.example>;tag=[pid]SIPpTag00[call_number]
+To: <sip:[hotline]@[remote_ip]>[peer_tag_param]
+Call-ID: [call_id]
+CSeq: 1 ACK
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+  <pause milliseconds="300"/>
+  <send retrans="500"><![CDATA[
+BYE [next_url] SIP/2.0
+Via: SIP/2.0/UDP [local_ip]:[local_port];branch=[branch]
+From: <sip:[customer]@carrier.example>;tag=[pid]SIPpTag00[call_number]
+To: <sip:[hotline]@[remote_ip]>[peer_tag_param]
+Call-ID: [call_id]
+CSeq: 2 BYE
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+  <recv response="200"/>
+  <Reference variables="sdp"/>
+'''
+
+
+CUSTOMER_HANGS_UP_WHILE_RINGING = '''
+  <pause milliseconds="${wait_ms}"/>
+  <send><![CDATA[
+CANCEL sip:[hotline]@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/UDP [local_ip]:[local_port];branch=[branch-4]
+From: <sip:[customer]@carrier.example>;tag=[pid]SIPpTag00[call_number]
+To: <sip:[hotline]@[remote_ip]>
+Call-ID: [call_id]
+CSeq: 1 CANCEL
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+  <recv response="200"/>
+  <recv response="487"/>
+  <send><![CDATA[
+ACK sip:[hotline]@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/UDP [local_ip]:[local_port];branch=[branch-7]
+From: <sip:[customer]@carrier.example>;tag=[pid]SIPpTag00[call_number]
+To: <sip:[hotline]@[remote_ip]>[peer_tag_param]
+Call-ID: [call_id]
+CSeq: 1 ACK
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+'''

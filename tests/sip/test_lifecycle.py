@@ -154,3 +154,131 @@ def test_agent_states_follow_registrations_calls_and_the_agents_own_choice(serve
     server.start()
     status = wait_state(server, binh, "away")
     assert status["reason"] == "training"
+
+
+def test_an_inbound_call_reaches_an_agent_of_the_queue_who_then_wraps_up(server, tmp_path):
+    import httpx
+    server.start()
+    binh = agent_id(server, "binh")
+    port = free_port()  # binh's phone: registers, then answers there
+    ok(Sipp("register", port=port, target=server.sip_port, workdir=tmp_path, final="200",
+            keys={"domain": DOMAIN, "user": "binh"}, extra=["-au", "binh", "-ap", "demo-secret-1"]))
+    wait_state(server, binh, "available")
+    phone = Sipp("carrier", port=port, workdir=tmp_path,
+                 flow=flows.carrier_invite(caller_user="+84987111222") + flows.reply_answer() + flows.CARRIER_WAIT_BYE)
+    time.sleep(0.5)
+    customer = Sipp("customer_call", port=server.carrier_port, target=server.sip_port, workdir=tmp_path,
+                    keys={"hotline": "0912000001", "customer": "0987111222"},
+                    after_ring=flows.CUSTOMER_ANSWERED_HANGS_UP)
+    ok(customer, "customer")
+    ok(phone, "agent phone")
+    call = server.wait_call(lambda c: c["direction"] == "inbound" and c["ended_at"])
+    assert (call["agent_id"], call["customer_number"], call["hotline_number"]) == (binh, "+84987111222",
+                                                                                  "+84912000001")
+    assert call["answered_at"] and call["end_reason"] == "completed" and call["hung_up_by"] == "customer"
+    # the Vinaphone hotline's wrap-up (30 s in the demo): no call meanwhile, until binh says ready
+    status = wait_state(server, binh, "wrap_up")
+    assert status["wrap_up_until"]
+    key = httpx.post(f"{server.api}/agents/{binh}/api-keys", headers=server.admin).json()["key"]
+    r = httpx.post(f"{server.api}/agents/{binh}/ready", headers={"Authorization": f"Bearer {key}"})
+    assert r.status_code == 200 and r.json()["state"] == "available"
+
+
+def register_phone(server: Server, tmp_path, user: str) -> int:
+    port = free_port()
+    ok(Sipp("register", port=port, target=server.sip_port, workdir=tmp_path, final="200",
+            keys={"domain": DOMAIN, "user": user}, extra=["-au", user, "-ap", "demo-secret-1"]))
+    wait_state(server, agent_id(server, user), "available")
+    return port
+
+
+def test_the_caller_hanging_up_while_an_agent_rings_cancels_the_leg(server, tmp_path):
+    server.start()
+    port = register_phone(server, tmp_path, "binh")
+    phone = Sipp("carrier", port=port, workdir=tmp_path, flow=flows.carrier_invite() + flows.CARRIER_RING_CANCELLED)
+    time.sleep(0.5)
+    customer = Sipp("customer_call", port=server.carrier_port, target=server.sip_port, workdir=tmp_path,
+                    keys={"hotline": "0912000001", "customer": "0987111333"},
+                    after_ring=flows.CUSTOMER_HANGS_UP_WHILE_RINGING.replace("${wait_ms}", "1000"))
+    ok(customer, "customer")
+    ok(phone, "agent phone")
+    call = server.wait_call(lambda c: c["direction"] == "inbound" and c["ended_at"])
+    assert (call["end_reason"], call["hung_up_by"], call["answered_at"]) == ("abandoned", "customer", None)
+    wait_state(server, agent_id(server, "binh"), "available")
+
+
+def test_an_away_agent_is_skipped_and_a_backup_agent_answers(server, tmp_path):
+    import httpx
+    server.start()
+    binh = agent_id(server, "binh")
+    register_phone(server, tmp_path, "binh")
+    httpx.put(f"{server.api}/agents/{binh}/status", headers=server.admin, json={"status": "away", "reason": "break"})
+    wait_state(server, binh, "away")
+    an_port = register_phone(server, tmp_path, "an")  # sales: the support queue's backup group
+    phone = Sipp("carrier", port=an_port, workdir=tmp_path,
+                 flow=flows.carrier_invite() + flows.reply_answer() + flows.CARRIER_WAIT_BYE)
+    time.sleep(0.5)
+    customer = Sipp("customer_call", port=server.carrier_port, target=server.sip_port, workdir=tmp_path,
+                    keys={"hotline": "0912000001", "customer": "0987111444"},
+                    after_ring=flows.CUSTOMER_ANSWERED_HANGS_UP)
+    ok(customer, "customer")
+    ok(phone, "an's phone")
+    call = server.wait_call(lambda c: c["direction"] == "inbound" and c["ended_at"])
+    assert call["agent_id"] == agent_id(server, "an")
+
+
+def test_the_answer_time_alert_fires_once_on_the_event_stream(server, tmp_path):
+    import json
+    import threading
+    import httpx
+    server.start()
+    hotline = server.get("/hotlines", number="+84912000001")["items"][0]
+    r = httpx.patch(f"{server.api}/hotlines/{hotline['id']}", headers=server.admin, json={"notify_answer_seconds": 1})
+    assert r.status_code == 200
+    time.sleep(0.5)  # the switch reloads its configuration
+    alerts: list[dict] = []
+
+    def listen():
+        with httpx.stream("GET", server.api + "/events", headers=server.admin, timeout=15) as stream:
+            for line in stream.iter_lines():
+                if line.startswith("data: "):
+                    message = json.loads(line[6:])
+                    if message["type"] == "call.answer_time_exceeded":
+                        alerts.append(message["data"])
+                    if message["type"] == "call.ended":
+                        return
+
+    listener = threading.Thread(target=listen, daemon=True)
+    listener.start()
+    time.sleep(0.5)
+    # nobody is registered: the call waits, the alert fires after 1 s, the caller leaves after 3 s
+    customer = Sipp("customer_call", port=server.carrier_port, target=server.sip_port, workdir=tmp_path,
+                    keys={"hotline": "0912000001", "customer": "0987111555"},
+                    after_ring=flows.CUSTOMER_HANGS_UP_WHILE_RINGING.replace("${wait_ms}", "3000"))
+    ok(customer, "customer")
+    listener.join(10)
+    assert len(alerts) == 1 and alerts[0]["hotline_id"] == hotline["id"] and alerts[0]["waited_seconds"] >= 1
+
+
+def test_a_ring_timeout_moves_the_call_to_the_next_agent(server, tmp_path):
+    import httpx
+    server.start()
+    queue = server.get("/queues", name="Support")["items"][0]
+    assert httpx.patch(f"{server.api}/queues/{queue['id']}", headers=server.admin,
+                       json={"ring_timeout_seconds": 5}).status_code == 200
+    binh_port = register_phone(server, tmp_path, "binh")  # support: rings first, never answers
+    an_port = register_phone(server, tmp_path, "an")  # sales: the backup, answers
+    silent = Sipp("carrier", port=binh_port, workdir=tmp_path,
+                  flow=flows.carrier_invite() + flows.CARRIER_RING_CANCELLED)
+    answers = Sipp("carrier", port=an_port, workdir=tmp_path,
+                   flow=flows.carrier_invite() + flows.reply_answer() + flows.CARRIER_WAIT_BYE)
+    time.sleep(0.5)
+    customer = Sipp("customer_call", port=server.carrier_port, target=server.sip_port, workdir=tmp_path,
+                    keys={"hotline": "0912000001", "customer": "0987111666"},
+                    after_ring=flows.CUSTOMER_ANSWERED_HANGS_UP)
+    ok(customer, "customer")
+    ok(silent, "binh's phone (rang out)")
+    ok(answers, "an's phone")
+    call = server.wait_call(lambda c: c["direction"] == "inbound" and c["ended_at"])
+    assert call["agent_id"] == agent_id(server, "an")
+    wait_state(server, agent_id(server, "binh"), "available")

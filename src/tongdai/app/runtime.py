@@ -105,6 +105,8 @@ class Runtime:
         self.switchboard = Switchboard(directory=lambda: self.directory, registrar=self.registrar, media=self.media,
                                        usage=self.usage, global_config=self.sip.global_config,
                                        publish=self.call_log.handle, presence=self.presence,
+                                       publish_event=lambda tenant, kind, data: bridge.to_async(
+                                           self.bus.publish, tenant, kind, data),
                                        rng=random.Random())
         try:
             await loop.run_in_executor(self._io, self.sip.start)

@@ -9,8 +9,8 @@ from datetime import datetime, timezone
 from typing import Callable
 
 from ..domain.acd import (
-    AgentBusyElsewhere, AgentReady, AgentRegisters, AgentSetsStatus, AgentUnregisters, Distributor, QueueRules,
-    StatusChanged, Tick, TransitionRefused,
+    AgentAnswers, AgentBusyElsewhere, AgentDeclines, AgentReady, AgentRegisters, AgentSetsStatus, AgentUnregisters,
+    CallArrives, CallEnds, CallerHangsUp, Connect, Distributor, QueueRules, StatusChanged, Tick, TransitionRefused,
 )
 from .directory import Directory
 
@@ -37,6 +37,7 @@ class Presence:
                  clock: Callable[[], float] = time.time):
         self.clock = clock
         self.on_change = on_change
+        self.on_call_effect: Callable[[object], None] | None = None  # the switchboard carries these out
         self.directory = directory
         self.distributor = Distributor(queue_rules(directory),
                                        {a.id: frozenset(a.groups) for a in directory.agents.values()})
@@ -54,7 +55,27 @@ class Presence:
                 agent = self.directory.agents.get(effect.agent_id)
                 if agent is not None:
                     self.on_change(agent.tenant_id, agent.id, effect, at)
+            elif self.on_call_effect is not None:
+                self.on_call_effect(effect)
         return effects
+
+    # -- inbound calls ----------------------------------------------------------------------------
+
+    def call_arrives(self, call_id: str, queue_id: str, wrap_up: float, notify: float) -> None:
+        self._apply(CallArrives(call_id, queue_id, self.clock(), wrap_up, notify))
+
+    def answers(self, call_id: str, agent_id: str) -> bool:
+        """True when this answer wins the call."""
+        return Connect(call_id, agent_id) in self._apply(AgentAnswers(call_id, agent_id, self.clock()))
+
+    def declines(self, call_id: str, agent_id: str) -> None:
+        self._apply(AgentDeclines(call_id, agent_id, self.clock()))
+
+    def caller_hangs_up(self, call_id: str) -> None:
+        self._apply(CallerHangsUp(call_id, self.clock()))
+
+    def call_ends(self, call_id: str) -> None:
+        self._apply(CallEnds(call_id, self.clock()))
 
     def registered(self, agent_id: str, live: bool) -> None:
         agent = self.distributor.agents.get(agent_id)

@@ -15,7 +15,8 @@ from sippy.SipHeader import SipHeader
 
 from ..app.ids import new_id
 from ..app.services.caller_id import CallerIdUsage
-from ..domain.calls import INTERNAL, OUTBOUND, CallRecord
+from ..domain.acd import AnswerTimeExceeded, CancelOffer, Offer, Overflow
+from ..domain.calls import INBOUND, INTERNAL, OUTBOUND, CallRecord
 from ..domain.caller_id import choose_caller_id
 from ..domain.numbers import classify
 from ..media.rtpengine import MediaWorker
@@ -23,6 +24,7 @@ from ..sip import auth
 from ..sip.registrar import Registrar
 from .b2bua import BridgedCall, LegB, pai_header, utcnow
 from .directory import Directory
+from .inbound import QueuedCall
 
 log = logging.getLogger("tongdai.switch")
 
@@ -34,7 +36,8 @@ CALLER_HEADER = "x-tongdai-caller"
 class Switchboard:
     def __init__(self, *, directory: Callable[[], Directory], registrar: Registrar, media: MediaWorker,
                  usage: CallerIdUsage, publish: Callable[[CallRecord, str], None], global_config: dict,
-                 rng: random.Random | None = None, throttle: auth.Throttle | None = None, presence=None):
+                 rng: random.Random | None = None, throttle: auth.Throttle | None = None, presence=None,
+                 publish_event: Callable[[str, str, dict], None] = lambda *_: None):
         self.directory = directory
         self.registrar = registrar
         self.media = media
@@ -44,7 +47,11 @@ class Switchboard:
         self.rng = rng or random.Random()
         self.throttle = throttle or registrar.throttle
         self.calls: dict[str, BridgedCall] = {}
+        self.publish_event = publish_event  # (tenant, type, data) onto the event stream
         self.presence = presence  # agent states: an agent's own calls make it on_call
+        self.queued: dict[str, QueuedCall] = {}
+        if presence is not None:
+            presence.on_call_effect = self._call_effect
         self._tracked: dict[str, object] = {}  # tenant -> the catalogue its usage already tracks
 
     def on_request(self, req, sip_t) -> tuple:
@@ -70,7 +77,7 @@ class Switchboard:
         d = self.directory()
         trunks = d.trunks_from(host, port)
         if trunks:
-            return self._inbound(req, d, trunks)
+            return self._inbound(req, sip_t, d, trunks)
         from_url = req.getHFBody("from").getUrl()
         username = from_url.username or ""
         domain = d.realm_for(from_url.host or "", username)
@@ -99,7 +106,7 @@ class Switchboard:
             return self._internal(req, sip_t, d, agent, callee_id, record)
         return self._outbound(req, sip_t, d, agent, target, record)
 
-    def _inbound(self, req, d: Directory, trunks) -> tuple:
+    def _inbound(self, req, sip_t, d: Directory, trunks) -> tuple:
         """A carrier's INVITE: the called number must be a hotline on one of these trunks."""
         called = req.getRURI().username or ""
         info = classify(called)
@@ -112,9 +119,66 @@ class Switchboard:
             log.warning("inbound call to %s refused: its IVR is not available yet", hotline.number)
             return (_refusal(req, 480, "Temporarily Unavailable", "ivr_not_available",
                              "the IVR is not available yet"), None, None)
-        log.warning("inbound call to %s refused: queue routing is not enabled yet", hotline.number)
-        return (_refusal(req, 480, "Temporarily Unavailable", "queue_not_enabled",
-                         "queue routing is not enabled yet"), None, None)
+        if self.presence is None or hotline.queue_id not in self.presence.distributor.queues:
+            log.warning("inbound call to %s refused: its queue is not available", hotline.number)
+            return (_refusal(req, 480, "Temporarily Unavailable", "queue_not_available",
+                             "the hotline's queue is not available"), None, None)
+        caller = classify(req.getHFBody("from").getUrl().username or "")
+        record = CallRecord(id=new_id("call"), tenant_id=hotline.tenant_id, direction=INBOUND, started_at=utcnow(),
+                            hotline_id=hotline.id, hotline_number=hotline.number,
+                            customer_number=caller.e164 or req.getHFBody("from").getUrl().username)
+        call = QueuedCall(global_config=self.global_config, record=record, queue_id=hotline.queue_id,
+                          caller=caller.e164 or "", media=self.media, media_call_id=str(req.getHFBody("call-id")),
+                          caller_tag=req.getHFBody("from").getTag(), events=self, on_update=self._update)
+        call.wrap_up, call.notify = float(hotline.wrap_up_seconds), float(hotline.notify_answer_seconds)
+        self.queued[record.id] = call
+        return call.ua_caller.recvRequest(req, sip_t)
+
+    # -- the queue: QueuedCall reports here, the Distributor's effects come back here ----------
+
+    def queue(self, call: QueuedCall) -> None:
+        self.presence.call_arrives(call.record.id, call.queue_id, call.wrap_up, call.notify)
+
+    def answered(self, call: QueuedCall, agent_id: str) -> bool:
+        return self.presence.answers(call.record.id, agent_id)
+
+    def declined(self, call: QueuedCall, agent_id: str) -> None:
+        self.presence.declines(call.record.id, agent_id)
+
+    def hung_up(self, call: QueuedCall) -> None:
+        self.presence.caller_hangs_up(call.record.id)
+        self.queued.pop(call.record.id, None)
+
+    def ended(self, call: QueuedCall) -> None:
+        self.presence.call_ends(call.record.id)
+        self.queued.pop(call.record.id, None)
+
+    def _call_effect(self, effect) -> None:
+        call = self.queued.get(getattr(effect, "call_id", ""))
+        if call is None:
+            return
+        if isinstance(effect, Offer):
+            bindings = self.registrar.contacts(effect.agent_id)
+            if not bindings:
+                self.presence.declines(call.record.id, effect.agent_id)
+                return
+            b = bindings[0]
+            user = b.contact.split(":", 1)[1].split("@", 1)[0] if "@" in b.contact else "agent"
+            call.offer_to(effect.agent_id, b.host, b.port, user)
+        elif isinstance(effect, CancelOffer):
+            call.cancel(effect.agent_id)
+        elif isinstance(effect, AnswerTimeExceeded):
+            self.publish_event(call.record.tenant_id, "call.answer_time_exceeded", {
+                "call_id": call.record.id, "hotline_id": call.record.hotline_id, "queue_id": effect.queue_id,
+                "waited_seconds": effect.waited})
+        elif isinstance(effect, Overflow):
+            kind, target = effect.action
+            if kind == "queue" and target in self.presence.distributor.queues:
+                call.queue_id = target
+                self.presence.call_arrives(call.record.id, target, call.wrap_up, call.notify)
+            else:  # hang-up (an external number through the hotline is not wired yet: hang up too)
+                call.hang_up_caller(480, str(target or "no agent available"))
+                self.queued.pop(call.record.id, None)
 
     def _internal(self, req, sip_t, d: Directory, agent, callee_id: str, record: CallRecord) -> tuple:
         record.callee_agent_id = callee_id

@@ -1,0 +1,129 @@
+"""An inbound call waiting in a queue: the caller's leg (answered with ringback while queued) and the
+legs to the agents the Distributor offers it to. Runs in the SIP thread."""
+
+from __future__ import annotations
+
+import logging
+from typing import Callable
+
+from sippy.CCEvents import CCEventConnect, CCEventDisconnect, CCEventFail, CCEventRing, CCEventTry
+from sippy.SipContact import SipContact
+from sippy.UA import UA
+
+from ..domain.calls import CallRecord
+from ..media.rtpengine import MediaWorker
+from .b2bua import MEDIA_FLAGS, utcnow
+
+log = logging.getLogger("tongdai.switch")
+
+
+class QueuedCall:
+    def __init__(self, *, global_config: dict, record: CallRecord, queue_id: str, caller: str,
+                 media: MediaWorker, media_call_id: str, caller_tag: str, events, on_update: Callable):
+        self.global_config = global_config
+        self.record = record
+        self.queue_id = queue_id
+        self.caller = caller
+        self.media = media
+        self.media_call_id = media_call_id
+        self.caller_tag = caller_tag
+        self.events = events  # the switchboard: queue(), answered(), declined(), hung_up(), ended()
+        self.on_update = on_update
+        self.offer_body = None
+        self.legs: dict[str, UA] = {}
+        self.connected_agent: str | None = None
+        self.ua_caller = UA(global_config, self.from_caller)
+        self.ua_caller.on_remote_sdp_change = self._caller_offer
+        self.ua_caller.lContact = self._contact("tongdai")
+
+    def _contact(self, user: str) -> SipContact:
+        host, port = self.global_config["_sip_address"], self.global_config["_sip_port"]
+        contact = SipContact(body=f"<sip:{user}@{host}:{port}>")
+        contact.parse()
+        return contact
+
+    def _rewrite(self, body, done, params: dict) -> None:
+        sdp = str(body.content) if body.parsed else body.content
+        params = {"call-id": self.media_call_id, "sdp": sdp, **MEDIA_FLAGS, **params}
+
+        def rewritten(reply: dict) -> None:
+            body.content, body.parsed, body.needs_update = reply["sdp"], False, False
+            done(body)
+
+        self.media.submit(params.pop("_command"), params, rewritten, lambda _exc: done(body))
+
+    def _caller_offer(self, body, done):
+        self._rewrite(body, done, {"_command": "offer", "from-tag": self.caller_tag})
+        return None
+
+    # -- the caller's leg -------------------------------------------------------------------------
+
+    def from_caller(self, event, ua) -> None:
+        if isinstance(event, CCEventTry) and self.offer_body is None:
+            self.offer_body = event.getData()[3]
+            self.ua_caller.recvEvent(CCEventRing((180, "Ringing", None)))
+            self.on_update(self.record, "call.started")
+            self.events.queue(self)
+        elif isinstance(event, CCEventDisconnect):
+            if self.connected_agent is not None:
+                leg = self.legs.get(self.connected_agent)
+                if leg is not None:
+                    leg.recvEvent(CCEventDisconnect())
+                self.finish("completed", "customer")
+                self.events.ended(self)
+            else:
+                self.finish("abandoned", "customer", status=487)
+                self.events.hung_up(self)
+
+    # -- the agents' legs -------------------------------------------------------------------------
+
+    def offer_to(self, agent_id: str, host: str, port: int, contact_user: str) -> None:
+        leg = UA(self.global_config, lambda event, ua: self.from_leg(agent_id, event), nh_address=(host, port))
+        leg.lContact = self._contact(self.caller or "caller")
+        to_tag = "a" + agent_id
+
+        def answer(body, done):
+            self._rewrite(body, done, {"_command": "answer", "from-tag": self.caller_tag, "to-tag": to_tag})
+            return None
+
+        leg.on_remote_sdp_change = answer
+        self.legs[agent_id] = leg
+        body = self.offer_body.getCopy() if self.offer_body is not None else None
+        leg.recvEvent(CCEventTry((None, self.caller or "anonymous", contact_user, body, None, None)))
+        if self.record.ringing_at is None and self.record.ring(utcnow()):
+            self.on_update(self.record, "call.ringing")
+
+    def cancel(self, agent_id: str) -> None:
+        leg = self.legs.pop(agent_id, None)
+        if leg is not None:
+            leg.recvEvent(CCEventDisconnect())
+
+    def from_leg(self, agent_id: str, event) -> None:
+        if isinstance(event, CCEventConnect):
+            if self.events.answered(self, agent_id):
+                self.connected_agent = agent_id
+                self.record.agent_id = agent_id
+                self.record.answer(utcnow())
+                self.on_update(self.record, "call.answered")
+                self.ua_caller.recvEvent(event)
+            else:  # answered too late: another agent won, or the caller left
+                self.cancel(agent_id)
+        elif isinstance(event, CCEventFail):
+            self.legs.pop(agent_id, None)
+            self.events.declined(self, agent_id)
+        elif isinstance(event, CCEventDisconnect) and agent_id == self.connected_agent:
+            self.ua_caller.recvEvent(CCEventDisconnect())
+            self.finish("completed", "agent")
+            self.events.ended(self)
+
+    def hang_up_caller(self, status: int, reason: str) -> None:
+        """The queue gives up on the call (max wait with hang-up, or no way to serve it)."""
+        self.ua_caller.recvEvent(CCEventFail((status, reason)))
+        self.finish("overflow", "system", status=status)
+
+    def finish(self, reason: str, by: str, status: int | None = None) -> None:
+        if self.record.ended_at is not None:
+            return
+        self.record.end(utcnow(), status=status, reason=reason, by=by)
+        self.media.submit("delete", {"call-id": self.media_call_id})
+        self.on_update(self.record, "call.ended")
