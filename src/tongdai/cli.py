@@ -37,8 +37,9 @@ def cmd_serve(_args) -> int:
     host, port = _addr(os.environ.get("TONGDAI_HTTP_ADDR", "127.0.0.1:8080"), 8080)
     switch = None if os.environ.get("TONGDAI_SIP", "on") == "off" else SwitchSettings.from_env()
     logging.getLogger("tongdai").info("HTTP on http://%s:%d/api/v1", host, port)
+    # open event streams must not hold a shutdown up: they get 3 s, then close
     uvicorn.run(create_app(engine, switch_settings=switch), host=host, port=port,
-                log_level=os.environ.get("TONGDAI_LOG_LEVEL", "info"))
+                log_level=os.environ.get("TONGDAI_LOG_LEVEL", "info"), timeout_graceful_shutdown=3)
     return 0
 
 

@@ -139,6 +139,8 @@ def sip_exchange(port: int, message: str, timeout: float = 2.0, source_port: int
 class Sipp:
     """A SIPp process running one scenario from tests/sip/scenarios."""
 
+    running: list["Sipp"] = []  # every SIPp started, so a test's leftovers can be stopped after it
+
     def __init__(self, scenario: str, *, port: int, target: int | None = None, keys: dict | None = None,
                  calls: int = 1, extra: list[str] = (), workdir: Path, **template: str):
         self.workdir = workdir
@@ -155,7 +157,8 @@ class Sipp:
         for k, v in (keys or {}).items():
             args += ["-key", k, str(v)]
         args += list(extra)
-        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=workdir)
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=workdir)
+        Sipp.running.append(self)
 
     def wait(self, timeout: float = 30) -> int:
         try:

@@ -7,7 +7,9 @@ import asyncio
 import gc
 import logging
 import os
+import queue
 import random
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -69,6 +71,9 @@ class Runtime:
         self.directory = Directory()
         self._io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="switch-io")
         self._dirty = asyncio.Event()
+        self._states: queue.SimpleQueue = queue.SimpleQueue()
+        self._state_writer = threading.Thread(target=self._write_states, name="agent-states", daemon=True)
+        self._state_writer.start()
         self._reloader: asyncio.Task | None = None
         self.rtpengine: RtpengineSupervisor | None = None
         self.sip: SipEngine | None = None
@@ -138,23 +143,38 @@ class Runtime:
 
     def _state_changed(self, bridge: Bridge, tenant_id: str, agent_id: str, change, at: datetime) -> None:
         """SIP thread: persist the new state and its history row, and publish the event."""
-        self._io.submit(self._write_state, tenant_id, agent_id, change, at)
+        self._states.put((tenant_id, agent_id, change, at))
         if self.bus.has_subscribers(tenant_id):
             bridge.to_async(self.bus.publish, tenant_id, "agent.status_changed", {
                 "agent_id": agent_id, "old": change.old, "new": change.new, "reason": change.reason,
                 "at": at.isoformat()})
 
-    def _write_state(self, tenant_id: str, agent_id: str, change, at: datetime) -> None:
-        try:
-            with UnitOfWork(self.db) as uow:
-                uow.conn.execute(delete(t.agent_states).where(t.agent_states.c.agent_id == agent_id))
-                uow.conn.execute(insert(t.agent_states).values(agent_id=agent_id, tenant_id=tenant_id,
-                                                               state=change.new, reason=change.reason, since=at))
-                uow.conn.execute(insert(t.agent_state_history).values(
-                    id=new_id("state_change"), agent_id=agent_id, tenant_id=tenant_id, old=change.old,
-                    new=change.new, reason=change.reason, at=at))
-        except Exception:  # the agent may have been deleted meanwhile
-            log.warning("could not persist the state of %s", agent_id, exc_info=True)
+    def _write_states(self) -> None:
+        """The state writer thread: one transaction per batch of changes (the latest state per agent,
+        every history row), so busy agents do not cost one transaction per change."""
+        while True:
+            batch = [self._states.get()]
+            while len(batch) < 1000:
+                try:
+                    batch.append(self._states.get_nowait())
+                except queue.Empty:
+                    break
+            changes = [c for c in batch if c is not None]
+            if changes:
+                latest = {agent_id: (tenant_id, change, at) for tenant_id, agent_id, change, at in changes}
+                try:
+                    with UnitOfWork(self.db) as uow:
+                        uow.conn.execute(delete(t.agent_states).where(t.agent_states.c.agent_id.in_(list(latest))))
+                        uow.conn.execute(insert(t.agent_states), [
+                            {"agent_id": a, "tenant_id": tn, "state": c.new, "reason": c.reason, "since": at}
+                            for a, (tn, c, at) in latest.items()])
+                        uow.conn.execute(insert(t.agent_state_history), [
+                            {"id": new_id("state_change"), "agent_id": a, "tenant_id": tn, "old": c.old,
+                             "new": c.new, "reason": c.reason, "at": at} for tn, a, c, at in changes])
+                except Exception:  # e.g. an agent deleted meanwhile
+                    log.warning("could not persist %d agent state change(s)", len(changes), exc_info=True)
+            if None in batch:
+                return
 
     def _away_agents(self) -> list[tuple[str, str | None]]:
         with UnitOfWork(self.db) as uow:
@@ -214,4 +234,6 @@ class Runtime:
         if self.rtpengine is not None:
             await loop.run_in_executor(None, self.rtpengine.stop)
         self.call_log.close()
+        self._states.put(None)
+        self._state_writer.join(timeout=30)
         self._io.shutdown(wait=True)

@@ -116,6 +116,14 @@ class MediaWorker:
         self._thread.join(timeout=5)
 
 
+def _die_with_parent() -> None:
+    """In the child, before exec: the kernel sends SIGTERM to rtpengine if tongdai dies, even by
+    SIGKILL, so no rtpengine outlives the process that supervises it."""
+    import ctypes
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, 15)
+
+
 @dataclass
 class RtpengineOptions:
     interface: str = "127.0.0.1"
@@ -188,7 +196,8 @@ class RtpengineSupervisor:
     def _spawn(self) -> None:
         logfile = open(self.options.work_dir / "rtpengine.log", "ab")
         self.process = subprocess.Popen(self.command_line(), stdout=logfile, stderr=subprocess.STDOUT,
-                                        stdin=subprocess.DEVNULL, start_new_session=True)
+                                        stdin=subprocess.DEVNULL, start_new_session=True,
+                                        preexec_fn=_die_with_parent)
         logfile.close()
 
     def _watch(self) -> None:
