@@ -10,6 +10,7 @@ import os
 import queue
 import random
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -175,6 +176,7 @@ class Runtime:
                     log.warning("could not persist %d agent state change(s)", len(changes), exc_info=True)
             if None in batch:
                 return
+            time.sleep(0.25)  # let changes gather: a few transactions a second, however busy the agents
 
     def _away_agents(self) -> list[tuple[str, str | None]]:
         with UnitOfWork(self.db) as uow:
