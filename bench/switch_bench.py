@@ -93,8 +93,8 @@ def run_step(target_port: int, carrier_port: int, rate: int, seconds: int, work:
             for row in csv.DictReader(f, delimiter=";"):
                 try:
                     times.append(float(row["response_time_ms"]))
-                except (KeyError, ValueError):
-                    pass
+                except (KeyError, ValueError):  # a header or partial line
+                    continue
         path.rename(work / f"{label}-{rate}-{path.name}")
     times.sort()
     pct = lambda q: times[min(len(times) - 1, int(q * len(times)))] if times else float("nan")  # noqa: E731

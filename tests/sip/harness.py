@@ -69,8 +69,8 @@ class Server:
             try:
                 if httpx.get(self.api + "/health", timeout=1).status_code == 200 and self.options_ok():
                     break
-            except httpx.TransportError:
-                pass
+            except httpx.TransportError:  # not listening yet
+                time.sleep(0.1)
             time.sleep(0.2)
         else:
             raise RuntimeError("tongdai serve did not come up")

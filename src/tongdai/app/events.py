@@ -34,8 +34,8 @@ class EventBus:
         for queue in list(self._subscribers.get(tenant_id, ())):
             try:
                 queue.put_nowait(message)
-            except asyncio.QueueFull:
-                pass
+            except asyncio.QueueFull:  # a subscriber that does not keep up misses events
+                continue
 
     async def subscribe(self, tenant_id: str, keepalive: float = 15.0) -> AsyncIterator[str]:
         """Server-sent events for one tenant; a comment line every `keepalive` seconds."""

@@ -28,7 +28,7 @@ RING_ALL, LONGEST_IDLE, ROUND_ROBIN, LEAST_CALLS = "ring_all", "longest_idle", "
 
 
 class TransitionRefused(ValueError):
-    pass
+    """An agent state change the rules do not allow."""
 
 
 # -- configuration --------------------------------------------------------------------------------

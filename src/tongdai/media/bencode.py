@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 class BencodeError(ValueError):
-    pass
+    """The bytes are not well-formed bencode."""
 
 
 def encode(value) -> bytes:

@@ -92,7 +92,7 @@ def configure_address(host: str, port: int) -> dict:
 
 
 class PortInUse(RuntimeError):
-    pass
+    """Another process already serves SIP on this address."""
 
 
 class PortLock:

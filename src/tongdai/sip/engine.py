@@ -30,7 +30,7 @@ class Bridge:
         try:
             self.loop.call_soon_threadsafe(fn, *args)
         except RuntimeError:  # the loop is closing: the event is dropped, as at a crash
-            pass
+            return
 
     @staticmethod
     def to_sip(fn: Callable[..., Any], *args: Any) -> None:
