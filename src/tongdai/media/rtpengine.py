@@ -120,8 +120,10 @@ def _die_with_parent() -> None:
     """In the child, before exec: the kernel sends SIGTERM to rtpengine if tongdai dies, even by
     SIGKILL, so no rtpengine outlives the process that supervises it."""
     import ctypes
+    import resource
     PR_SET_PDEATHSIG = 1
     ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, 15)
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a crash at shutdown leaves no core dump
 
 
 @dataclass
@@ -197,7 +199,7 @@ class RtpengineSupervisor:
         logfile = open(self.options.work_dir / "rtpengine.log", "ab")
         self.process = subprocess.Popen(self.command_line(), stdout=logfile, stderr=subprocess.STDOUT,
                                         stdin=subprocess.DEVNULL, start_new_session=True,
-                                        preexec_fn=_die_with_parent)
+                                        preexec_fn=_die_with_parent, cwd=self.options.work_dir)
         logfile.close()
 
     def _watch(self) -> None:
