@@ -157,6 +157,7 @@ class RtpengineSupervisor:
                 "--recording-method=pcap", "--delete-delay=0"]
 
     def start(self, timeout: float = 10.0) -> None:
+        self.options.work_dir = self.options.work_dir.resolve()  # rtpengine runs in it: paths must be absolute
         self.options.work_dir.mkdir(parents=True, exist_ok=True)
         (self.options.work_dir / "recordings").mkdir(exist_ok=True)
         self._stop_stale()
