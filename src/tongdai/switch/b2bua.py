@@ -61,11 +61,7 @@ class BridgedCall:
         self.ua_b: UA | None = None
 
     def _contact(self, user: str) -> SipContact:
-        """Our Contact, without sippy's default display name "Anonymous"."""
-        host, port = self.global_config["_sip_address"], self.global_config["_sip_port"]
-        contact = SipContact(body=f"<sip:{user}@{host}:{port}>")
-        contact.parse()
-        return contact
+        return our_contact(self.global_config, user)
 
     # -- media --------------------------------------------------------------------------------
 
@@ -142,6 +138,13 @@ class BridgedCall:
         self.record.end(utcnow(), status=status, reason=reason, by=by)
         self.media.submit("delete", {"call-id": self.media_call_id})
         self.on_update(self.record, "call.ended")
+
+
+def our_contact(global_config: dict, user: str) -> SipContact:
+    """tongdai's Contact for a leg, without sippy's default display name "Anonymous"."""
+    contact = SipContact(body=f"<sip:{user}@{global_config['_sip_address']}:{global_config['_sip_port']}>")
+    contact.parse()
+    return contact
 
 
 def pai_header(number: str, host: str) -> SipHeader:

@@ -7,12 +7,11 @@ import logging
 from typing import Callable
 
 from sippy.CCEvents import CCEventConnect, CCEventDisconnect, CCEventFail, CCEventRing, CCEventTry
-from sippy.SipContact import SipContact
 from sippy.UA import UA
 
 from ..domain.calls import CallRecord
 from ..media.rtpengine import MediaWorker
-from .b2bua import MEDIA_FLAGS, utcnow
+from .b2bua import MEDIA_FLAGS, our_contact, utcnow
 
 log = logging.getLogger("tongdai.switch")
 
@@ -36,11 +35,8 @@ class QueuedCall:
         self.ua_caller.on_remote_sdp_change = self._caller_offer
         self.ua_caller.lContact = self._contact("tongdai")
 
-    def _contact(self, user: str) -> SipContact:
-        host, port = self.global_config["_sip_address"], self.global_config["_sip_port"]
-        contact = SipContact(body=f"<sip:{user}@{host}:{port}>")
-        contact.parse()
-        return contact
+    def _contact(self, user: str):
+        return our_contact(self.global_config, user)
 
     def _rewrite(self, body, done, params: dict) -> None:
         sdp = str(body.content) if body.parsed else body.content
