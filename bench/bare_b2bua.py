@@ -2,7 +2,10 @@
 tongdai's outbound path (challenge the agent with digest, check the answer, place the second leg with
 a rewritten caller ID), and nothing else: no rtpengine, no caller-ID decision, no call log.
 
-Run: python bench/bare_b2bua.py LISTEN_PORT CARRIER_PORT
+Run: python bench/bare_b2bua.py LISTEN_PORT CARRIER_PORT [--inbound]
+
+With --inbound it is the baseline for bench/inbound_bench.py: INVITEs are not challenged and go
+straight to CARRIER_PORT (there: the agents' SIPp), with no queue, agent states or media.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ class Call:
 
 def main() -> None:
     port, carrier = int(sys.argv[1]), int(sys.argv[2])
+    inbound = "--inbound" in sys.argv[3:]
     config = {**compat.configure_address("127.0.0.1", port), "_sip_logger": SipLogger("bare")}
 
     def on_request(req, sip_t):
@@ -54,6 +58,8 @@ def main() -> None:
             return (req.genResponse(481, "Call Leg/Transaction Does Not Exist"), None, None)
         if req.getMethod() != "INVITE":
             return (req.genResponse(501, "Not Implemented"), None, None)
+        if inbound:
+            return Call(config, carrier).a.recvRequest(req, sip_t)
         creds = auth.credentials(req)
         if creds is None:
             resp = req.genResponse(407, "Proxy Authentication Required")

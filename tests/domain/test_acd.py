@@ -121,13 +121,35 @@ def test_an_away_agent_is_skipped():
     assert d.agents["ag_a"].reason == "break"
 
 
-def test_max_wait_overflows_with_the_queues_action():
-    d = make(agents={"ag_a": SALES}, max_wait=60, overflow=("queue", "qu_other"))
+def test_max_wait_hangs_up_or_overflows_into_a_queue_that_no_longer_exists_as_a_hang_up():
+    for action, expected in ((("hangup", "closed"), ("hangup", "closed")), (("queue", "qu_gone"), ("hangup", None))):
+        d = make(agents={"ag_a": SALES}, max_wait=60, overflow=action)
+        d.handle(AgentSetsStatus("ag_a", "away", now=1))
+        d.handle(CallArrives("c1", "qu_main", now=10))
+        assert d.handle(Tick(now=69)) == []
+        assert Overflow("c1", "qu_main", expected, 60.0) in d.handle(Tick(now=70))
+        assert d.calls == {}
+
+
+def test_max_wait_moves_the_call_into_the_next_queue_keeping_its_place_and_its_alert():
+    main = QueueRules("qu_main", (SALES,), max_wait=60, overflow=("queue", "qu_next"))
+    nxt = QueueRules("qu_next", (BACKUP,), max_wait=30, overflow=("hangup", "closed"))
+    d = Distributor({"qu_main": main, "qu_next": nxt}, {"ag_a": SALES, "ag_z": BACKUP})
+    d.handle(AgentRegisters("ag_a", now=0))
     d.handle(AgentSetsStatus("ag_a", "away", now=1))
-    d.handle(CallArrives("c1", "qu_main", now=10))
-    assert d.handle(Tick(now=69)) == []
-    assert Overflow("c1", "qu_main", ("queue", "qu_other"), 60.0) in d.handle(Tick(now=70))
-    assert d.calls == {}
+    d.handle(CallArrives("c1", "qu_main", now=10, notify_answer_seconds=20))
+    d.handle(CallArrives("c2", "qu_next", now=50))
+    assert [type(e) for e in d.handle(Tick(now=30))] == [AnswerTimeExceeded]
+    effects = d.handle(Tick(now=70))
+    assert Overflow("c1", "qu_main", ("queue", "qu_next"), 60.0) in effects
+    assert d.calls["c1"].queue_id == "qu_next"
+    # the first agent of qu_next gets c1 before c2, which arrived later; no second alert
+    assert offers(d.handle(AgentRegisters("ag_z", now=75))) == [("c1", "ag_z")]
+    assert not any(isinstance(e, AnswerTimeExceeded) for e in d.handle(Tick(now=95)))
+    # its max wait in qu_next counts from entering it (70 + 30), not from the first queue
+    d.handle(AgentDeclines("c1", "ag_z", now=96))
+    assert not any(isinstance(e, Overflow) for e in d.handle(Tick(now=99.5)))
+    assert Overflow("c1", "qu_next", ("hangup", "closed"), 90.0) in d.handle(Tick(now=100))
 
 
 def test_the_answer_time_alert_fires_exactly_once():
@@ -189,15 +211,22 @@ TIERS = (frozenset({"gr_p"}), frozenset({"gr_b"}))
 @st.composite
 def scenarios(draw):
     strategy = draw(st.sampled_from(["ring_all", "longest_idle", "round_robin", "least_calls"]))
-    rules = QueueRules("qu_p", TIERS, strategy=strategy, ring_timeout=draw(st.sampled_from([5.0, 15.0])),
-                       max_wait=draw(st.sampled_from([0.0, 40.0])))
+    ring_timeout = draw(st.sampled_from([5.0, 15.0]))
+    rules = QueueRules("qu_p", TIERS, strategy=strategy, ring_timeout=ring_timeout,
+                       max_wait=draw(st.sampled_from([0.0, 40.0])),
+                       overflow=draw(st.sampled_from([("hangup", None), ("queue", "qu_b")])))
+    backup = QueueRules("qu_b", TIERS[1:], strategy=strategy, ring_timeout=ring_timeout,
+                        max_wait=draw(st.sampled_from([0.0, 30.0])))
     steps = draw(st.lists(st.tuples(st.integers(0, 11), st.integers(0, 5), st.integers(0, 30),
                                     st.floats(0.0, 6.0)), min_size=50, max_size=400))
-    return rules, steps
+    return (rules, backup), steps
+
+
+QUEUE_TIERS = {"qu_p": TIERS, "qu_b": TIERS[1:]}
 
 
 def run(rules, steps):
-    d = Distributor({"qu_p": rules}, GROUP_OF)
+    d = Distributor({r.id: r for r in rules}, GROUP_OF)
     now, n_calls = 0.0, 0
     log: list[tuple] = []
     for kind, agent_i, call_i, dt in steps:
@@ -221,14 +250,16 @@ def run(rules, steps):
             n_calls += 1
         before = {a.id: a.state for a in d.agents.values()}
         effects = d.handle(event)
-        log.append((before, effects, {c.id: set(c.rung_out) for c in d.calls.values()}))
+        log.append((before, effects, {c.id: set(c.rung_out) for c in d.calls.values()},
+                    {c.id: c.queue_id for c in d.calls.values()}))
         check_no_agent_has_two_calls(d)
     # close everything: every call must end exactly once
     now += 1000
     for event in [CallerHangsUp(c, now) for c in list(d.calls) + list(d.connected)] + [Tick(now + 10_000)]:
         before = {a.id: a.state for a in d.agents.values()}
         effects = d.handle(event)
-        log.append((before, effects, {c.id: set(c.rung_out) for c in d.calls.values()}))
+        log.append((before, effects, {c.id: set(c.rung_out) for c in d.calls.values()},
+                    {c.id: c.queue_id for c in d.calls.values()}))
     return d, log, n_calls
 
 
@@ -249,7 +280,7 @@ def test_invariants_hold_over_random_event_sequences(scenario):
     rules, steps = scenario
     d, log, n_calls = run(rules, steps)
     alerts, ends = Counter(), Counter()
-    for before, effects, rung_out in log:
+    for before, effects, rung_out, queue_of in log:
         state = dict(before)
         for e in effects:
             if isinstance(e, StatusChanged):
@@ -259,14 +290,15 @@ def test_invariants_hold_over_random_event_sequences(scenario):
                 # the agent was available just before (it is ringing now, set by the same step)
                 assert state[e.agent_id] == RINGING
                 # primary groups are exhausted before backups
-                tier = next(i for i, t in enumerate(TIERS) if GROUP_OF[e.agent_id] & t)
-                for lower in TIERS[:tier]:
+                tiers = QUEUE_TIERS[queue_of[e.call_id]]
+                tier = next(i for i, t in enumerate(tiers) if GROUP_OF[e.agent_id] & t)
+                for lower in tiers[:tier]:
                     eligible = [a for a in AGENTS if GROUP_OF[a] & lower and state[a] == AVAILABLE
                                 and a not in rung_out.get(e.call_id, set())]
                     assert not eligible, (e, eligible)
             elif isinstance(e, AnswerTimeExceeded):
                 alerts[e.call_id] += 1
-            elif isinstance(e, (Abandoned, Overflow)):
+            elif isinstance(e, Abandoned) or isinstance(e, Overflow) and e.action[0] != "queue":
                 ends[e.call_id] += 1
             elif isinstance(e, Connect):
                 ends[e.call_id] += 1

@@ -248,7 +248,9 @@ def reply_answer() -> str:
 
 # -- a customer calling a hotline (scenarios/customer_call.xml) -------------------------------------------
 
-CUSTOMER_ANSWERED_HANGS_UP = '''
+def customer_answered(talk: str = '\n  <pause milliseconds="300"/>\n') -> str:
+    """The customer's call is answered (by an agent, or an overflow number); `talk`, then it hangs up."""
+    return '''
   <recv response="200" rrs="true">
     <action><ereg regexp="m=audio [23][0-9]{4} " search_in="body" check_it="true" assign_to="sdp"/></action>
   </recv>
@@ -263,8 +265,7 @@ Max-Forwards: 70
 Content-Length: 0
 
 ]]></send>
-  <pause milliseconds="300"/>
-  <send retrans="500"><![CDATA[
+''' + talk + '''  <send retrans="500"><![CDATA[
 BYE [next_url] SIP/2.0
 Via: SIP/2.0/UDP [local_ip]:[local_port];branch=[branch]
 From: <sip:[customer]@carrier.example>;tag=[pid]SIPpTag00[call_number]
@@ -277,6 +278,27 @@ Content-Length: 0
 ]]></send>
   <recv response="200"/>
   <Reference variables="sdp"/>
+'''
+
+
+CUSTOMER_ANSWERED_HANGS_UP = customer_answered()
+
+
+def customer_refused(status: int) -> str:
+    """The switch gives up on the queued call with this final status; the customer ACKs it."""
+    return f'''
+  <recv response="{status}"/>
+  <send><![CDATA[
+ACK sip:[hotline]@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/UDP [local_ip]:[local_port];branch=[branch-4]
+From: <sip:[customer]@carrier.example>;tag=[pid]SIPpTag00[call_number]
+To: <sip:[hotline]@[remote_ip]>[peer_tag_param]
+Call-ID: [call_id]
+CSeq: 1 ACK
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
 '''
 
 

@@ -196,3 +196,21 @@ def ok(sipp: Sipp, what: str = "SIPp") -> None:
     """The SIPp process ended its scenario without a failed call."""
     code = sipp.wait()
     assert code == 0, f"{what} exited {code}: {sipp.errors()[-2000:]}"
+
+
+def wait_state(server: Server, agent: str, state: str, timeout: float = 5.0) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        status = server.get(f"/agents/{agent}/status")
+        if status["state"] == state or time.monotonic() > deadline:
+            assert status["state"] == state, status
+            return status
+        time.sleep(0.1)
+
+
+def register_phone(server: Server, tmp_path, user: str) -> int:
+    port = free_port()
+    ok(Sipp("register", port=port, target=server.sip_port, workdir=tmp_path, final="200",
+            keys={"domain": DOMAIN, "user": user}, extra=["-au", user, "-ap", "demo-secret-1"]))
+    wait_state(server, agent_id(server, user), "available")
+    return port

@@ -32,7 +32,7 @@ def tone(path, seconds=4):
                                for i in range(8000 * seconds)))
 
 
-def baresip_config(home, server: Server) -> None:
+def baresip_config(home, server: Server, user: str = "an", answer: str | None = None) -> None:
     tone(home / "in.wav")
     (home / "config").write_text("\n".join([
         "poll_method epoll", f"sip_listen 127.0.0.1:{free_port()}", "module_path /usr/lib/baresip/modules",
@@ -40,7 +40,8 @@ def baresip_config(home, server: Server) -> None:
         f"audio_player aufile,{home / 'out.wav'}", f"audio_source aufile,{home / 'in.wav'}",
         f"audio_alert aufile,{home / 'alert.wav'}", "rtp_stats yes", ""]))
     (home / "accounts").write_text(
-        f'<sip:an@{DOMAIN}>;auth_pass={PASSWORD};outbound="sip:127.0.0.1:{server.sip_port}";regint=60\n')
+        f'<sip:{user}@{DOMAIN}>;auth_pass={PASSWORD};outbound="sip:127.0.0.1:{server.sip_port}";regint=60'
+        + (f";answermode={answer}" if answer else "") + "\n")
 
 
 def test_baresip_registers_calls_out_and_audio_flows_both_ways(server, tmp_path):

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from . import flows
-from .harness import BIN, DOMAIN, Server, Sipp, agent, agent_id, carrier, free_port, ok, sip_exchange
+from .harness import (BIN, DOMAIN, Server, Sipp, agent, agent_id, carrier, free_port, ok, register_phone,
+                      sip_exchange, wait_state)
 
 
 @pytest.fixture
@@ -111,16 +112,6 @@ def test_dialling_an_extension_calls_the_agent_and_never_touches_a_trunk(server,
     assert call["hotline_id"] is None and call["end_reason"] == "completed" and call["answered_at"]
 
 
-def wait_state(server: Server, agent: str, state: str, timeout: float = 5.0) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        status = server.get(f"/agents/{agent}/status")
-        if status["state"] == state or time.monotonic() > deadline:
-            assert status["state"] == state, status
-            return status
-        time.sleep(0.1)
-
-
 def test_agent_states_follow_registrations_calls_and_the_agents_own_choice(server, tmp_path):
     import httpx
     server.start()
@@ -182,14 +173,6 @@ def test_an_inbound_call_reaches_an_agent_of_the_queue_who_then_wraps_up(server,
     key = httpx.post(f"{server.api}/agents/{binh}/api-keys", headers=server.admin).json()["key"]
     r = httpx.post(f"{server.api}/agents/{binh}/ready", headers={"Authorization": f"Bearer {key}"})
     assert r.status_code == 200 and r.json()["state"] == "available"
-
-
-def register_phone(server: Server, tmp_path, user: str) -> int:
-    port = free_port()
-    ok(Sipp("register", port=port, target=server.sip_port, workdir=tmp_path, final="200",
-            keys={"domain": DOMAIN, "user": user}, extra=["-au", user, "-ap", "demo-secret-1"]))
-    wait_state(server, agent_id(server, user), "available")
-    return port
 
 
 def test_the_caller_hanging_up_while_an_agent_rings_cancels_the_leg(server, tmp_path):

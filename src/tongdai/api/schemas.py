@@ -462,6 +462,13 @@ class CallOut(BaseModel):
     end_reason: str | None
     hung_up_by: str | None
     recorded: bool
+    queue_id: str | None = Field(None, description="inbound: the queue that served the call (the last one, after an overflow)")
+    queued_at: datetime | None = None
+    queue_seconds: float | None = Field(None, description="inbound: entering the queue to the answer, or to the end")
+    ring_seconds: float | None = Field(None, description="inbound: the answering agent's phone rang this long")
+    agents_offered: list[str] = Field(default_factory=list, description="inbound: agents rung, in order")
+    overflow: str | None = Field(None, description="inbound: what max wait did: queue:<id>, external:<number> or hangup")
+    wrap_up_seconds: float | None = Field(None, description="inbound: wrap-up the answering agent actually took")
 
 
 class CallList(Page):
@@ -539,3 +546,36 @@ class StatusChangeOut(BaseModel):
 
 class AgentStatusHistory(BaseModel):
     items: list[StatusChangeOut]
+
+
+class WaitingCallOut(BaseModel):
+    call_id: str
+    waited_seconds: float
+    notify_answer_seconds: float = Field(description="the hotline's answer-time alert threshold (0: off)")
+    over_threshold: bool
+    ringing_agents: list[str]
+
+
+class TalkingCallOut(BaseModel):
+    call_id: str
+    agent_id: str
+    waited_seconds: float
+    talk_seconds: float
+
+
+class QueueAgentOut(BaseModel):
+    agent_id: str
+    tier: int = Field(description="1 for the queue's primary groups, 2 for the first backups, ...")
+    state: str
+    reason: str | None
+    call_id: str | None
+    wrap_up_until: datetime | None
+
+
+class QueueLiveOut(BaseModel):
+    queue_id: str
+    strategy: str | None
+    over_threshold: int = Field(description="waiting calls past their answer-time threshold")
+    waiting: list[WaitingCallOut]
+    talking: list[TalkingCallOut]
+    agents: list[QueueAgentOut]

@@ -26,6 +26,7 @@ def call_view(record: CallRecord) -> dict:
     """The public form of a call record (shallow: every field is a plain value)."""
     row = {name: getattr(record, name) for name in COLUMNS}
     row["caller_id_reasons"] = list(record.caller_id_reasons)
+    row["agents_offered"] = list(record.agents_offered)
     return row
 
 
@@ -45,7 +46,7 @@ class CallLog:
         tenant's stream; persist the row in the background, in order, when the call starts (so a
         crash leaves it to be closed as interrupted) and when it ends."""
         listened = self.bus.has_subscribers(record.tenant_id)
-        if not listened and event not in ("call.started", "call.ended"):
+        if not listened and event not in ("call.started", "call.ended", "call.wrap_up_ended"):
             return
         row = call_view(record)
         if listened:
@@ -55,7 +56,7 @@ class CallLog:
                 self.to_async(self.bus.publish, record.tenant_id, event, row)
         if event == "call.started":
             self._pending.put({**row, "_new": True})
-        elif event == "call.ended":
+        elif event in ("call.ended", "call.wrap_up_ended"):
             self._pending.put(row)
 
     def _drain(self) -> None:

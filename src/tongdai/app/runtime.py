@@ -128,19 +128,24 @@ class Runtime:
         gc.set_threshold(50_000, 50, 100)
 
     def _start_presence(self) -> None:
-        """In the SIP thread: agents with live bindings are registered; then a one-second tick runs
-        timers (ring timeouts, wrap-up ends) and notices bindings that expired."""
+        """In the SIP thread: agents with live bindings are registered; then a tick every 250 ms runs
+        timers (ring timeouts, wrap-up ends, alerts, max wait: each within a quarter second of its
+        deadline), and once a second notices bindings that expired."""
         from sippy.Time.Timeout import Timeout
 
+        count = [0]
+
         def tick() -> None:
-            for agent_id, agent in self.presence.distributor.agents.items():
-                live = bool(self.registrar.contacts(agent_id))
-                if agent.registered != live:
-                    self.presence.registered(agent_id, live)
+            if count[0] % 4 == 0:
+                for agent_id, agent in self.presence.distributor.agents.items():
+                    live = bool(self.registrar.contacts(agent_id))
+                    if agent.registered != live:
+                        self.presence.registered(agent_id, live)
+            count[0] += 1
             self.presence.tick()
 
         tick()
-        self._ticker = Timeout(tick, 1.0, -1)
+        self._ticker = Timeout(tick, 0.25, -1)
 
     def _state_changed(self, bridge: Bridge, tenant_id: str, agent_id: str, change, at: datetime) -> None:
         """SIP thread: persist the new state and its history row, and publish the event."""

@@ -27,7 +27,8 @@ from .ids import new_id
 log = logging.getLogger("tongdai.webhooks")
 
 EVENTS = ("call.started", "call.ringing", "call.answered", "call.ended", "agent.status_changed",
-          "call.queued", "call.offered", "call.answer_time_exceeded", "call.abandoned")
+          "call.queued", "call.offered", "call.answer_time_exceeded", "call.abandoned",
+          "call.wrap_up_ended")
 BACKOFF = (1.0, 2.0, 4.0, 8.0)  # seconds before attempts 2..5
 
 

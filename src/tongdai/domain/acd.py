@@ -61,6 +61,7 @@ class Agent:
     wrap_up_call: str | None = None
     paused_wrap_up_until: float | None = None  # wrap-up interrupted by the agent's own outbound call
     calls_taken: int = 0
+    own_calls: int = 0  # outbound and internal calls in progress
     call_id: str | None = None  # the call it rings for, talks on, or wraps up
 
 
@@ -70,6 +71,7 @@ class Call:
     queue_id: str
     entered_at: float
     alert_after: float = 0.0
+    queue_entered_at: float = 0.0  # entering its current queue (max wait counts from here)
     wrap_up_seconds: float = 0.0
     ringing: dict[str, float] = field(default_factory=dict)  # agent -> ring started
     rung_out: set[str] = field(default_factory=set)
@@ -364,6 +366,7 @@ class Distributor:
 
     def _on_AgentBusyElsewhere(self, e: AgentBusyElsewhere) -> None:
         agent = self.agents[e.agent_id]
+        agent.own_calls = agent.own_calls + 1 if e.busy else max(0, agent.own_calls - 1)
         if e.busy:
             if agent.state == ON_CALL:
                 return
@@ -374,7 +377,7 @@ class Distributor:
             if agent.state == WRAP_UP:  # calling out during wrap-up pauses it; it resumes after
                 agent.paused_wrap_up_until = agent.wrap_up_until
             self._set_state(agent, ON_CALL, e.now)
-        elif agent.state == ON_CALL and agent.call_id is None:
+        elif agent.state == ON_CALL and agent.call_id is None and agent.own_calls == 0:
             resume, agent.paused_wrap_up_until = agent.paused_wrap_up_until, None
             if resume is not None and e.now < resume and agent.registered:
                 self._set_state(agent, WRAP_UP, e.now)
@@ -385,7 +388,8 @@ class Distributor:
                 self._free(agent, e.now)
 
     def _on_CallArrives(self, e: CallArrives) -> None:
-        self.calls[e.call_id] = Call(e.call_id, e.queue_id, e.now, e.notify_answer_seconds, e.wrap_up_seconds)
+        self.calls[e.call_id] = Call(e.call_id, e.queue_id, e.now, e.notify_answer_seconds, e.now,
+                                     wrap_up_seconds=e.wrap_up_seconds)
 
     def _on_AgentAnswers(self, e: AgentAnswers) -> None:
         call = self.calls.get(e.call_id)
@@ -444,11 +448,24 @@ class Distributor:
             if call.alert_after > 0 and not call.alerted and waited >= call.alert_after:
                 call.alerted = True
                 self._effects.append(AnswerTimeExceeded(call.id, call.queue_id, round(waited, 3)))
-            if rules.max_wait > 0 and waited >= rules.max_wait:
-                for agent_id in list(call.ringing):
-                    self._cancel(call, self.agents[agent_id], now, "overflow")
-                del self.calls[call.id]
-                self._effects.append(Overflow(call.id, call.queue_id, rules.overflow, round(waited, 3)))
+            if rules.max_wait > 0 and now - call.queue_entered_at >= rules.max_wait:
+                self._overflow(call, rules, now)
+
+    def _overflow(self, call: Call, rules: QueueRules, now: float) -> None:
+        """Max wait reached: cancel the ringing legs; into the next queue the call keeps its place
+        (first come, first served), its answer-time alert and the agents who rang out; to an
+        external number or hang-up, it leaves the distributor."""
+        for agent_id in list(call.ringing):
+            self._cancel(call, self.agents[agent_id], now, "overflow")
+        kind, target = rules.overflow
+        waited = round(now - call.entered_at, 3)
+        if kind == "queue" and target not in self.queues:
+            kind, target = "hangup", None  # the queue is gone: the call cannot wait forever
+        self._effects.append(Overflow(call.id, call.queue_id, (kind, target), waited))
+        if kind == "queue":
+            call.queue_id, call.queue_entered_at = target, now
+        else:
+            del self.calls[call.id]
 
     # -- offers -------------------------------------------------------------------------------
 

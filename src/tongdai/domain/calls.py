@@ -28,6 +28,14 @@ class CallRecord:
     end_reason: str | None = None  # completed | busy | no_answer | rejected | cancelled | failed | refused | interrupted
     hung_up_by: str | None = None  # agent | customer | callee | system
     recorded: bool = False
+    # inbound calls through a queue
+    queue_id: str | None = None
+    queued_at: datetime | None = None
+    queue_seconds: float | None = None  # from entering the queue to the answer, or to the end unanswered
+    ring_seconds: float | None = None  # the answering agent's phone ringing (or, unanswered, all offers' span)
+    agents_offered: tuple[str, ...] = ()
+    overflow: str | None = None  # what max wait did: queue:<id> | external:<number> | hangup
+    wrap_up_seconds: float | None = None  # taken by the answering agent, ended by ready or its deadline
 
     def ring(self, now: datetime) -> bool:
         if self.ringing_at is None:
@@ -38,6 +46,11 @@ class CallRecord:
     def answer(self, now: datetime) -> None:
         self.answered_at = now
         self.sip_status = 200
+        if self.queued_at is not None:
+            self.queue_seconds = round((now - self.queued_at).total_seconds(), 3)
+
+    def offered(self, agent_id: str) -> None:
+        self.agents_offered = (*self.agents_offered, agent_id)
 
     def end(self, now: datetime, *, status: int | None, reason: str, by: str | None) -> None:
         """Close the record once; later calls are ignored (both legs may report the end)."""
@@ -50,6 +63,10 @@ class CallRecord:
         self.hung_up_by = by
         if self.answered_at is not None:
             self.talk_seconds = round((now - self.answered_at).total_seconds(), 3)
+        elif self.queued_at is not None:
+            self.queue_seconds = round((now - self.queued_at).total_seconds(), 3)
+            if self.ringing_at is not None:
+                self.ring_seconds = round((now - self.ringing_at).total_seconds(), 3)
 
 
 def end_reason_for(status: int) -> str:

@@ -181,6 +181,13 @@ calls = Table(
     Column("end_reason", String(20)),
     Column("hung_up_by", String(10)),
     Column("recorded", Boolean, nullable=False),
+    Column("queue_id", String(ID)),
+    Column("queued_at", DateTime(timezone=True)),
+    Column("queue_seconds", Float),
+    Column("ring_seconds", Float),
+    Column("agents_offered", JSON, nullable=False, server_default="[]"),
+    Column("overflow", String(60)),
+    Column("wrap_up_seconds", Float),
     Index("ix_calls_tenant_started", "tenant_id", "started_at"),
 )
 

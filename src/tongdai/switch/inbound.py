@@ -11,7 +11,7 @@ from sippy.UA import UA
 
 from ..domain.calls import CallRecord
 from ..media.rtpengine import MediaWorker
-from .b2bua import MEDIA_FLAGS, our_contact, utcnow
+from .b2bua import MEDIA_FLAGS, LegB, our_contact, utcnow
 
 log = logging.getLogger("tongdai.switch")
 
@@ -30,7 +30,10 @@ class QueuedCall:
         self.on_update = on_update
         self.offer_body = None
         self.legs: dict[str, UA] = {}
+        self.offered_at: dict[str, object] = {}  # agent -> when its phone started ringing
         self.connected_agent: str | None = None
+        self.external: UA | None = None  # the leg to an external number after an overflow
+        self.record_audio = False  # the queue records its calls (set by the switchboard)
         self.ua_caller = UA(global_config, self.from_caller)
         self.ua_caller.on_remote_sdp_change = self._caller_offer
         self.ua_caller.lContact = self._contact("tongdai")
@@ -61,7 +64,12 @@ class QueuedCall:
             self.on_update(self.record, "call.started")
             self.events.queue(self)
         elif isinstance(event, CCEventDisconnect):
-            if self.connected_agent is not None:
+            if self.external is not None:
+                self.external.recvEvent(CCEventDisconnect())
+                answered = self.record.answered_at is not None
+                self.finish("completed" if answered else "abandoned", "customer", status=None if answered else 487)
+                self.events.ended(self)
+            elif self.connected_agent is not None:
                 leg = self.legs.get(self.connected_agent)
                 if leg is not None:
                     leg.recvEvent(CCEventDisconnect())
@@ -84,6 +92,8 @@ class QueuedCall:
 
         leg.on_remote_sdp_change = answer
         self.legs[agent_id] = leg
+        self.offered_at[agent_id] = utcnow()
+        self.record.offered(agent_id)
         body = self.offer_body.getCopy() if self.offer_body is not None else None
         leg.recvEvent(CCEventTry((None, self.caller or "anonymous", contact_user, body, None, None)))
         if self.record.ringing_at is None and self.record.ring(utcnow()):
@@ -99,8 +109,12 @@ class QueuedCall:
             if self.events.answered(self, agent_id):
                 self.connected_agent = agent_id
                 self.record.agent_id = agent_id
-                self.record.answer(utcnow())
+                now = utcnow()
+                self.record.answer(now)
+                if agent_id in self.offered_at:
+                    self.record.ring_seconds = round((now - self.offered_at[agent_id]).total_seconds(), 3)
                 self.on_update(self.record, "call.answered")
+                self._start_recording()
                 self.ua_caller.recvEvent(event)
             else:  # answered too late: another agent won, or the caller left
                 self.cancel(agent_id)
@@ -110,6 +124,48 @@ class QueuedCall:
         elif isinstance(event, CCEventDisconnect) and agent_id == self.connected_agent:
             self.ua_caller.recvEvent(CCEventDisconnect())
             self.finish("completed", "agent")
+            self.events.ended(self)
+
+    def _start_recording(self) -> None:
+        if self.record_audio:  # rtpengine writes the call's RTP to a pcap in its recording dir
+            self.media.submit("start recording", {"call-id": self.media_call_id},
+                              lambda _reply: setattr(self.record, "recorded", True))
+
+    # -- overflow to an external number, through the same hotline's trunk ------------------------
+
+    def forward(self, leg: LegB) -> None:
+        """Place a call to `leg` and bridge the caller to it when it answers; the caller keeps
+        hearing ringback meanwhile. A failure ends the caller's call with the same status."""
+        ua = UA(self.global_config, self.from_external, username=leg.username, password=leg.password,
+                nh_address=(leg.host, leg.port))
+        ua.lContact = self._contact(leg.calling)
+        ua.godead_timeout = 5
+
+        def answer(body, done):
+            self._rewrite(body, done, {"_command": "answer", "from-tag": self.caller_tag, "to-tag": "x" + self.record.id})
+            return None
+
+        ua.on_remote_sdp_change = answer
+        self.external = ua
+        body = self.offer_body.getCopy() if self.offer_body is not None else None
+        try_ = CCEventTry((None, leg.calling, leg.called, body, None, None))
+        try_.extra_headers = tuple(leg.extra_headers) or None
+        ua.recvEvent(try_)
+
+    def from_external(self, event, ua) -> None:
+        if isinstance(event, CCEventConnect):
+            self.record.answer(utcnow())
+            self.on_update(self.record, "call.answered")
+            self._start_recording()
+            self.ua_caller.recvEvent(event)
+        elif isinstance(event, CCEventFail):
+            status = event.getData()[0] if event.getData() else 500
+            self.ua_caller.recvEvent(CCEventFail((status, event.getData()[1] if event.getData() else "Failed")))
+            self.finish("overflow", "system", status=status)
+            self.events.ended(self)
+        elif isinstance(event, CCEventDisconnect):
+            self.ua_caller.recvEvent(CCEventDisconnect())
+            self.finish("completed", "callee")
             self.events.ended(self)
 
     def hang_up_caller(self, status: int, reason: str) -> None:

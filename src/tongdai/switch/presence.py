@@ -109,3 +109,30 @@ class Presence:
         return {"agent_id": agent_id, "state": agent.state, "reason": agent.reason,
                 "wrap_up_until": datetime.fromtimestamp(until, timezone.utc) if until else None,
                 "pending_away": agent.wants_away}
+
+    def live(self, queue_id: str) -> dict:
+        """The queue now: its waiting calls (oldest first) with waited seconds and whether they are
+        over their answer-time threshold, its answered calls, and its agents with their states."""
+        now = self.clock()
+        d = self.distributor
+        rules = d.queues.get(queue_id)
+        waiting = [{"call_id": c.id, "waited_seconds": round(now - c.entered_at, 3),
+                    "notify_answer_seconds": c.alert_after,
+                    "over_threshold": c.alert_after > 0 and now - c.entered_at >= c.alert_after,
+                    "ringing_agents": list(c.ringing)}
+                   for c in d.calls.values() if c.queue_id == queue_id]
+        talking = [{"call_id": c.id, "agent_id": c.answered_by, "waited_seconds": round(c.answered_at - c.entered_at, 3),
+                    "talk_seconds": round(now - c.answered_at, 3)}
+                   for c in d.connected.values() if c.queue_id == queue_id]
+        agents = []
+        for priority, tier in enumerate(rules.tiers if rules else (), start=1):
+            for agent in sorted((a for a in d.agents.values() if a.groups & tier), key=lambda a: a.id):
+                until = agent.wrap_up_until
+                agents.append({"agent_id": agent.id, "tier": priority, "state": agent.state, "reason": agent.reason,
+                               "call_id": agent.call_id,
+                               "wrap_up_until": datetime.fromtimestamp(until, timezone.utc) if until else None})
+        seen: set[str] = set()
+        agents = [a for a in agents if not (a["agent_id"] in seen or seen.add(a["agent_id"]))]
+        return {"queue_id": queue_id, "strategy": rules.strategy if rules else None,
+                "over_threshold": sum(1 for w in waiting if w["over_threshold"]),
+                "waiting": waiting, "talking": talking, "agents": agents}

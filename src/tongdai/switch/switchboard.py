@@ -15,7 +15,7 @@ from sippy.SipHeader import SipHeader
 
 from ..app.ids import new_id
 from ..app.services.caller_id import CallerIdUsage
-from ..domain.acd import AnswerTimeExceeded, CancelOffer, Offer, Overflow
+from ..domain.acd import Abandoned, AnswerTimeExceeded, CancelOffer, Offer, Overflow, WrapUpEnded
 from ..domain.calls import INBOUND, INTERNAL, OUTBOUND, CallRecord
 from ..domain.caller_id import choose_caller_id
 from ..domain.numbers import classify
@@ -50,6 +50,7 @@ class Switchboard:
         self.publish_event = publish_event  # (tenant, type, data) onto the event stream
         self.presence = presence  # agent states: an agent's own calls make it on_call
         self.queued: dict[str, QueuedCall] = {}
+        self.wrapping: dict[str, CallRecord] = {}  # answered inbound calls whose agent is in wrap-up
         if presence is not None:
             presence.on_call_effect = self._call_effect
         self._tracked: dict[str, object] = {}  # tenant -> the catalogue its usage already tracks
@@ -131,13 +132,19 @@ class Switchboard:
                           caller=caller.e164 or "", media=self.media, media_call_id=str(req.getHFBody("call-id")),
                           caller_tag=req.getHFBody("from").getTag(), events=self, on_update=self._update)
         call.wrap_up, call.notify = float(hotline.wrap_up_seconds), float(hotline.notify_answer_seconds)
+        call.record_audio = d.queues[hotline.queue_id].record_calls
         self.queued[record.id] = call
         return call.ua_caller.recvRequest(req, sip_t)
 
     # -- the queue: QueuedCall reports here, the Distributor's effects come back here ----------
 
     def queue(self, call: QueuedCall) -> None:
-        self.presence.call_arrives(call.record.id, call.queue_id, call.wrap_up, call.notify)
+        record = call.record
+        record.queue_id, record.queued_at = call.queue_id, utcnow()
+        self.publish_event(record.tenant_id, "call.queued", {
+            "call_id": record.id, "hotline_id": record.hotline_id, "queue_id": call.queue_id,
+            "customer_number": record.customer_number, "overflow": None})
+        self.presence.call_arrives(record.id, call.queue_id, call.wrap_up, call.notify)
 
     def answered(self, call: QueuedCall, agent_id: str) -> bool:
         return self.presence.answers(call.record.id, agent_id)
@@ -150,35 +157,76 @@ class Switchboard:
         self.queued.pop(call.record.id, None)
 
     def ended(self, call: QueuedCall) -> None:
+        if call.connected_agent is not None:
+            self.wrapping[call.record.id] = call.record  # until the agent's wrap-up ends
         self.presence.call_ends(call.record.id)
         self.queued.pop(call.record.id, None)
 
     def _call_effect(self, effect) -> None:
+        if isinstance(effect, WrapUpEnded):
+            record = self.wrapping.pop(effect.call_id, None)
+            if record is not None:
+                record.wrap_up_seconds = effect.seconds
+                self.publish(record, "call.wrap_up_ended")
+            return
         call = self.queued.get(getattr(effect, "call_id", ""))
         if call is None:
             return
+        record = call.record
         if isinstance(effect, Offer):
             bindings = self.registrar.contacts(effect.agent_id)
             if not bindings:
-                self.presence.declines(call.record.id, effect.agent_id)
+                self.presence.declines(record.id, effect.agent_id)
                 return
             b = bindings[0]
             user = b.contact.split(":", 1)[1].split("@", 1)[0] if "@" in b.contact else "agent"
             call.offer_to(effect.agent_id, b.host, b.port, user)
+            self.publish_event(record.tenant_id, "call.offered", {
+                "call_id": record.id, "hotline_id": record.hotline_id, "queue_id": call.queue_id,
+                "agent_id": effect.agent_id})
         elif isinstance(effect, CancelOffer):
             call.cancel(effect.agent_id)
         elif isinstance(effect, AnswerTimeExceeded):
-            self.publish_event(call.record.tenant_id, "call.answer_time_exceeded", {
-                "call_id": call.record.id, "hotline_id": call.record.hotline_id, "queue_id": effect.queue_id,
+            self.publish_event(record.tenant_id, "call.answer_time_exceeded", {
+                "call_id": record.id, "hotline_id": record.hotline_id, "queue_id": effect.queue_id,
                 "waited_seconds": effect.waited})
+        elif isinstance(effect, Abandoned):
+            self.publish_event(record.tenant_id, "call.abandoned", {
+                "call_id": record.id, "hotline_id": record.hotline_id, "queue_id": effect.queue_id,
+                "waited_seconds": effect.waited, "agents_offered": list(record.agents_offered)})
         elif isinstance(effect, Overflow):
-            kind, target = effect.action
-            if kind == "queue" and target in self.presence.distributor.queues:
-                call.queue_id = target
-                self.presence.call_arrives(call.record.id, target, call.wrap_up, call.notify)
-            else:  # hang-up (an external number through the hotline is not wired yet: hang up too)
-                call.hang_up_caller(480, str(target or "no agent available"))
-                self.queued.pop(call.record.id, None)
+            self._overflow(call, effect)
+
+    def _overflow(self, call: QueuedCall, effect: Overflow) -> None:
+        """Max wait reached: another queue, an external number through the same hotline, or hang-up."""
+        kind, target = effect.action
+        record = call.record
+        d = self.directory()
+        if kind == "queue":  # the distributor moved the call, keeping its place in line
+            record.overflow = f"queue:{target}"
+            log.info("call %s waited %.0f s in %s: overflows to queue %s", record.id, effect.waited,
+                     effect.queue_id, target)
+            call.queue_id = record.queue_id = target
+            self.publish_event(record.tenant_id, "call.queued", {
+                "call_id": record.id, "hotline_id": record.hotline_id, "queue_id": target,
+                "customer_number": record.customer_number, "overflow": record.overflow})
+            return
+        hotline = d.hotline_by_number.get(record.hotline_number or "")
+        trunk = d.trunks.get(hotline.trunk_id) if hotline is not None else None
+        if kind == "external" and target and trunk is not None:
+            target = classify(target).e164 or target
+            record.overflow = f"external:{target}"
+            log.info("call %s waited %.0f s in %s: overflows to %s through %s", record.id, effect.waited,
+                     effect.queue_id, target, hotline.number)
+            call.forward(LegB(host=trunk.host, port=trunk.port, called=target, calling=hotline.number,
+                              username=trunk.username, password=trunk.password,
+                              extra_headers=(pai_header(hotline.number, self.global_config["_sip_address"]),)))
+            return
+        record.overflow = "hangup"
+        reason = target if kind == "hangup" and target else "no agent available"
+        log.info("call %s waited %.0f s in %s: hung up (%s)", record.id, effect.waited, effect.queue_id, reason)
+        call.hang_up_caller(480, str(reason))
+        self.queued.pop(record.id, None)
 
     def _internal(self, req, sip_t, d: Directory, agent, callee_id: str, record: CallRecord) -> tuple:
         record.callee_agent_id = callee_id
@@ -225,8 +273,9 @@ class Switchboard:
                            media_call_id=str(req.getHFBody("call-id")), a_tag=req.getHFBody("from").getTag(),
                            on_update=self._update, record_audio=record_audio)
         self.calls[record.id] = call
-        if self.presence is not None:
-            self.presence.busy(record.agent_id, True)
+        if self.presence is not None:  # the caller, and an internal call's callee from its first ring
+            for agent_id in filter(None, (record.agent_id, record.callee_agent_id)):
+                self.presence.busy(agent_id, True)
         return call.ua_a.recvRequest(req, sip_t)
 
     def _refuse(self, req, record: CallRecord, status: int, reason: str, code: str, why: str) -> tuple:
@@ -241,7 +290,8 @@ class Switchboard:
         self.publish(record, event)  # the call log takes its snapshot of the record right away
         if event == "call.ended":
             if self.calls.pop(record.id, None) is not None and self.presence is not None:
-                self.presence.busy(record.agent_id, False)
+                for agent_id in filter(None, (record.agent_id, record.callee_agent_id)):
+                    self.presence.busy(agent_id, False)
 
 
 def _refusal(req, status: int, reason: str, code: str, why: str):

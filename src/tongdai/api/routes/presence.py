@@ -14,7 +14,7 @@ from ...sip.engine import Bridge
 from ...store import tables as t
 from ...store.repositories import scoped
 from .. import schemas as s
-from ..deps import Context, Paging, ctx, own_agent_or_admin, tenant_member
+from ..deps import Context, Paging, admin, ctx, own_agent_or_admin, tenant_member
 
 router = APIRouter(tags=["agent states"])
 Member = Annotated[Principal, Depends(tenant_member)]
@@ -73,3 +73,12 @@ def history(agent_id: str, p: Member, c: Ctx, page: Annotated[Paging, Depends()]
         rows = uow.conn.execute(scoped(select(h), h, p.tenant_id).where(h.c.agent_id == agent_id)
                                 .order_by(h.c.at.desc(), h.c.id).limit(page.limit).offset(page.offset))
         return {"items": [{"old": r.old, "new": r.new, "reason": r.reason, "at": r.at} for r in rows]}
+
+
+@router.get("/queues/{queue_id}/live", response_model=s.QueueLiveOut)
+def queue_live(queue_id: str, p: Annotated[Principal, Depends(admin)], c: Ctx):
+    """Waiting calls (oldest first) with waited seconds and the answer-time flag, answered calls,
+    and the queue's agents by tier with their states. Needs the running switch."""
+    with c.uow() as uow:
+        get_or_404(uow.queues, "queue", queue_id, p.tenant_id)
+    return Bridge.ask_sip(_switch(c).presence.live, queue_id)
