@@ -239,8 +239,15 @@ def test_the_answer_time_alert_fires_once_at_a_webhook_and_the_abandon_is_report
         patch(server, f"/hotlines/{hotline['id']}", {"notify_answer_seconds": 1})
         events = Events(server)
         # nobody is registered: the call waits; the alert fires after 1 s; the caller leaves after 3 s
-        ok(customer(server, tmp_path, "0987200051",
-                    flows.CUSTOMER_HANGS_UP_WHILE_RINGING.replace("${wait_ms}", "3000")), "customer")
+        waiting = customer(server, tmp_path, "0987200051",
+                           flows.CUSTOMER_HANGS_UP_WHILE_RINGING.replace("${wait_ms}", "3000"))
+        time.sleep(0.6)
+        live = server.get(f"/queues/{support_queue(server)['id']}/live")
+        assert [w["over_threshold"] for w in live["waiting"]] == [False] and live["over_threshold"] == 0
+        time.sleep(1.2)
+        live = server.get(f"/queues/{support_queue(server)['id']}/live")
+        assert [w["over_threshold"] for w in live["waiting"]] == [True] and live["over_threshold"] == 1
+        ok(waiting, "customer")
         call = call_of(server, "+84987200051")
         assert call["end_reason"] == "abandoned" and call["agents_offered"] == []
         deadline = time.monotonic() + 10

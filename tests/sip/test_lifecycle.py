@@ -110,6 +110,10 @@ def test_dialling_an_extension_calls_the_agent_and_never_touches_a_trunk(server,
     call = server.wait_call(lambda c: c["direction"] == "internal" and c["ended_at"])
     assert call["callee_agent_id"] == binh["id"] and call["agent_id"] == an["id"]
     assert call["hotline_id"] is None and call["end_reason"] == "completed" and call["answered_at"]
+    # the callee was on_call from its first ring to the end, so no queue could offer it a call
+    wait_state(server, binh["id"], "available")
+    changes = [(h["old"], h["new"]) for h in reversed(server.get(f"/agents/{binh['id']}/status-history")["items"])]
+    assert changes == [("offline", "available"), ("available", "on_call"), ("on_call", "available")]
 
 
 def test_agent_states_follow_registrations_calls_and_the_agents_own_choice(server, tmp_path):

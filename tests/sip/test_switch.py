@@ -264,6 +264,8 @@ def test_an_inbound_call_to_a_hotline_with_ivr_on_is_refused_with_480_and_a_reas
     reply = carrier_invite_to(server, toll_free["number"])
     assert reply.startswith("SIP/2.0 480") and 'text="ivr_not_available"' in reply
     assert "its IVR is not available yet" in server.read_log()
+    call = server.wait_call(lambda c: c["hotline_id"] == toll_free["id"])
+    assert (call["direction"], call["end_reason"], call["sip_status"]) == ("inbound", "refused", 480)
 
 
 def test_a_softphone_set_up_with_the_servers_address_as_domain_works(server, work):

@@ -116,18 +116,18 @@ class Switchboard:
             log.info("inbound INVITE to %r from trunk %s: no such hotline on it", called, trunks[0].id)
             return (_refusal(req, 404, "Not Found", "no_hotline", f"{called} is not a hotline on this trunk"),
                     None, None)
-        if hotline.ivr_enabled:
-            log.warning("inbound call to %s refused: its IVR is not available yet", hotline.number)
-            return (_refusal(req, 480, "Temporarily Unavailable", "ivr_not_available",
-                             "the IVR is not available yet"), None, None)
-        if self.presence is None or hotline.queue_id not in self.presence.distributor.queues:
-            log.warning("inbound call to %s refused: its queue is not available", hotline.number)
-            return (_refusal(req, 480, "Temporarily Unavailable", "queue_not_available",
-                             "the hotline's queue is not available"), None, None)
         caller = classify(req.getHFBody("from").getUrl().username or "")
         record = CallRecord(id=new_id("call"), tenant_id=hotline.tenant_id, direction=INBOUND, started_at=utcnow(),
                             hotline_id=hotline.id, hotline_number=hotline.number,
                             customer_number=caller.e164 or req.getHFBody("from").getUrl().username)
+        if hotline.ivr_enabled:  # refused, logged, and kept in the call log: never silently dropped
+            log.warning("inbound call to %s refused: its IVR is not available yet", hotline.number)
+            return self._refuse(req, record, 480, "Temporarily Unavailable", "ivr_not_available",
+                                "the IVR is not available yet")
+        if self.presence is None or hotline.queue_id not in self.presence.distributor.queues:
+            log.warning("inbound call to %s refused: its queue is not available", hotline.number)
+            return self._refuse(req, record, 480, "Temporarily Unavailable", "queue_not_available",
+                                "the hotline's queue is not available")
         call = QueuedCall(global_config=self.global_config, record=record, queue_id=hotline.queue_id,
                           caller=caller.e164 or "", media=self.media, media_call_id=str(req.getHFBody("call-id")),
                           caller_tag=req.getHFBody("from").getTag(), events=self, on_update=self._update)
