@@ -310,3 +310,12 @@ def test_invariants_hold_over_random_event_sequences(scenario):
     assert all(n == 1 for n in ends.values()), ends  # answered, abandoned or overflowed: once
     assert sum(ends.values()) == n_calls
     assert not d.calls and not d.connected
+
+
+def test_a_wrap_up_cut_short_by_the_registration_expiring_still_reports_the_time_taken():
+    d = make(agents={"ag_a": SALES})
+    d.handle(CallArrives("c1", "qu_main", now=10, wrap_up_seconds=30))
+    d.handle(AgentAnswers("c1", "ag_a", now=12))
+    d.handle(CallEnds("c1", now=40))
+    effects = d.handle(AgentUnregisters("ag_a", now=45))
+    assert WrapUpEnded("ag_a", "c1", 5.0) in effects and d.agents["ag_a"].state == "offline"

@@ -336,7 +336,9 @@ class Distributor:
         agent.registered = False
         if agent.state == RINGING:
             self._withdraw_offer(agent, e.now, "agent_left")
-        if agent.state in (AVAILABLE, AWAY, WRAP_UP, RINGING):
+        if agent.state == WRAP_UP:  # the wrap-up ends with the registration; the time taken is logged
+            self._end_wrap_up(agent, e.now)
+        elif agent.state in (AVAILABLE, AWAY, RINGING):
             if agent.state == AWAY:
                 agent.wants_away = agent.reason
             self._set_state(agent, OFFLINE, e.now)
