@@ -65,7 +65,6 @@ def measure(fn, d: Distributor, rounds: int) -> list[float]:
 
 
 def main() -> None:
-    rng = random.Random(4)
     print("5,000 agents in 50 groups (2 each), 5 queues (5 primary + 5 backup groups), 500 waiting calls;")
     print("30 % of agents on a call, 30 % away; each call already rung out by up to 300 agents;")
     print("time per selection of the agent(s) to ring for one call")

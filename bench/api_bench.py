@@ -116,9 +116,9 @@ def main() -> None:
             server.wait(timeout=10)
     print(f"{'request (ms)':44}{'n':>7}{'p50':>9}{'p95':>9}{'p99':>9}{'mean':>9}")
     print(summary("GET /health (baseline: HTTP + framework)", health))
-    print(summary(f"GET /hotlines?limit=100 (first page)", first))
-    print(summary(f"GET /hotlines?limit=100&offset=random", pages))
-    print(summary(f"POST /hotlines (carrier, from inventory)", creates))
+    print(summary("GET /hotlines?limit=100 (first page)", first))
+    print(summary("GET /hotlines?limit=100&offset=random", pages))
+    print(summary("POST /hotlines (carrier, from inventory)", creates))
     p95 = sorted(first + pages)[int(0.95 * len(first + pages))]
     print(f"list p95 {p95:.1f} ms; target < 50 ms: {'met' if p95 < 50 else 'NOT met'}")
 

@@ -24,8 +24,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -36,11 +34,11 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from switch_bench import BIN, HERE, cpu_seconds, free_port  # noqa: E402
+from switch_bench import HERE, cpu_seconds, free_port, response_times, serve_demo, stop_switch  # noqa: E402
 
 HOTLINE = "+84981999999"
 PASSWORD = "bench-secret-1"
-WRAP_UP = 1
+WRAP_UP = 1  # seconds; --wrap-up changes it
 
 
 def seed(env: dict, agents: int) -> None:
@@ -104,17 +102,7 @@ def run_step(target_port: int, phones_port: int, carrier_port: int, rate: int, s
     with stat.open() as f:
         last = list(csv.DictReader(f, delimiter=";"))[-1]
     ok, failed = int(last["SuccessfulCall(C)"]), int(last["FailedCall(C)"])
-    times = []
-    for path in sorted(work.glob("customer_*_rtt.csv")):
-        with path.open() as f:
-            for row in csv.DictReader(f, delimiter=";"):
-                try:
-                    times.append(float(row["response_time_ms"]))
-                except (KeyError, ValueError):
-                    continue
-        path.rename(work / f"{label}-{rate}-{path.name}")
-    times.sort()
-    pct = lambda q: times[min(len(times) - 1, int(q * len(times)))] if times else float("nan")  # noqa: E731
+    pct = response_times(work, "customer", f"{label}-{rate}")
     return {"rate": rate, "calls": calls, "ok": ok, "failed": failed, "failed_pct": 100.0 * failed / max(1, calls),
             "p50_ms": pct(0.5), "p95_ms": pct(0.95), "wall": wall, "since": started}
 
@@ -172,41 +160,26 @@ def misrouted(db: Path, since: datetime) -> dict:
 
 
 def main() -> None:
+    global WRAP_UP
     ap = argparse.ArgumentParser()
     ap.add_argument("--rates", default="100,150,200")
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--agents", type=int, default=200)
+    ap.add_argument("--wrap-up", type=int, default=WRAP_UP,
+                    help="the hotline's wrap-up seconds (0 takes the agents out of the limit)")
     ap.add_argument("--keep", help="keep logs and SIPp traces in this directory")
     ap.add_argument("--no-baseline", action="store_true")
     args = ap.parse_args()
+    WRAP_UP = args.wrap_up
     rates = [int(r) for r in args.rates.split(",")]
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(args.keep or tmp)
         work.mkdir(parents=True, exist_ok=True)
-        sip_port, http_port, ng_port = free_port(), free_port(), free_port()
         carrier_port, phones_port = free_port(), free_port()
-        env = {**os.environ, "TONGDAI_DATA_DIR": str(work / "data"), "TONGDAI_SIP_ADDR": f"127.0.0.1:{sip_port}",
-               "TONGDAI_HTTP_ADDR": f"127.0.0.1:{http_port}", "TONGDAI_RTPENGINE_NG": f"127.0.0.1:{ng_port}",
-               "TONGDAI_RTP_PORTS": "40000-49999", "TONGDAI_LOG_LEVEL": "warning"}
-        env.pop("TONGDAI_DATABASE_URL", None)
-        keys = json.loads(subprocess.run([str(BIN), "demo"], env=env, capture_output=True, text=True,
-                                         check=True).stdout)
-        seed(env, args.agents)
-        server = subprocess.Popen([str(BIN), "serve"], env=env, stdout=open(work / "serve.log", "wb"),
-                                  stderr=subprocess.STDOUT)
-        api = f"http://127.0.0.1:{http_port}/api/v1"
-        for _ in range(100):
-            try:
-                httpx.get(api + "/health", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        op = {"Authorization": f"Bearer {keys['operator_key']}"}
-        admin = {"Authorization": f"Bearer {keys['admin_key']}"}
-        trunk = httpx.get(api + "/trunks", headers=op).json()["items"][0]
-        httpx.patch(f"{api}/trunks/{trunk['id']}", headers=op,
-                    json={"port": carrier_port, "source_addresses": [f"127.0.0.1:{carrier_port}"]})
-        time.sleep(1)
+        switch = serve_demo(work, carrier_port, lambda env: seed(env, args.agents))
+        server, env, api, sip_port, rtpengine_pid = (switch["server"], switch["env"], switch["api"],
+                                                     switch["sip_port"], switch["rtpengine_pid"])
+        admin = {"Authorization": f"Bearer {switch['keys']['admin_key']}"}
         register_agents(sip_port, phones_port, args.agents, work)
         queue = next(q for q in httpx.get(api + "/queues", headers=admin, params={"name": "Bench"}).json()["items"])
         deadline = time.monotonic() + 10
@@ -216,7 +189,6 @@ def main() -> None:
             if available == args.agents:
                 break
             time.sleep(0.2)
-        rtpengine_pid = int((work / "data" / "rtpengine" / "rtpengine.pid").read_text())
         print(f"tongdai serve (pid {server.pid}) + rtpengine (pid {rtpengine_pid}); {available} of {args.agents} "
               f"agents registered and available; longest_idle; wrap-up {WRAP_UP} s; {args.seconds} s per step; "
               "CPU % is [tongdai, rtpengine]", flush=True)
@@ -240,12 +212,7 @@ def main() -> None:
                       f"CPU {r['cpu_pct']} %; misrouted {r['misrouted']} {r['check']}", flush=True)
                 time.sleep(1)
         finally:
-            server.terminate()
-            server.wait(timeout=20)
-            errors = [line for line in (work / "serve.log").read_text(errors="replace").splitlines()
-                      if "ERROR" in line or "Traceback" in line]
-            if errors:
-                print(f"  tongdai logged {len(errors)} error line(s), e.g.: {errors[:3]}")
+            stop_switch(server, work)
         base = []
         if not args.no_baseline:
             bare_port = free_port()

@@ -22,6 +22,7 @@ import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable
 
 import httpx
 
@@ -39,6 +40,62 @@ def free_port() -> int:
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def response_times(work: Path, scenario: str, keep_as: str) -> Callable[[float], float]:
+    """The response times SIPp traced for `scenario` (its *_rtt.csv files, renamed `keep_as`-...):
+    a function from a quantile to milliseconds."""
+    times = []
+    for path in sorted(work.glob(f"{scenario}_*_rtt.csv")):
+        with path.open() as f:
+            for row in csv.DictReader(f, delimiter=";"):
+                try:
+                    times.append(float(row["response_time_ms"]))
+                except (KeyError, ValueError):  # a header or partial line
+                    continue
+        path.rename(work / f"{keep_as}-{path.name}")
+    times.sort()
+    return lambda q: times[min(len(times) - 1, int(q * len(times)))] if times else float("nan")
+
+
+def serve_demo(work: Path, carrier_port: int, seed: Callable[[dict], None]) -> dict:
+    """`tongdai serve` on free loopback ports with the demo tenant plus what `seed(env)` adds, its
+    trunk pointed at `carrier_port` (where the carrier SIPp sends from and listens)."""
+    sip_port, http_port, ng_port = free_port(), free_port(), free_port()
+    env = {**os.environ, "TONGDAI_DATA_DIR": str(work / "data"), "TONGDAI_SIP_ADDR": f"127.0.0.1:{sip_port}",
+           "TONGDAI_HTTP_ADDR": f"127.0.0.1:{http_port}", "TONGDAI_RTPENGINE_NG": f"127.0.0.1:{ng_port}",
+           "TONGDAI_RTP_PORTS": "20000-29999", "TONGDAI_LOG_LEVEL": "warning"}  # below the ephemeral ports SIPp gets
+    env.pop("TONGDAI_DATABASE_URL", None)
+    keys = json.loads(subprocess.run([str(BIN), "demo"], env=env, capture_output=True, text=True,
+                                     check=True).stdout)
+    seed(env)
+    server = subprocess.Popen([str(BIN), "serve"], env=env, stdout=open(work / "serve.log", "wb"),
+                              stderr=subprocess.STDOUT)
+    api = f"http://127.0.0.1:{http_port}/api/v1"
+    for _ in range(100):
+        try:
+            httpx.get(api + "/health", timeout=1)
+            break
+        except httpx.TransportError:
+            time.sleep(0.2)
+    op = {"Authorization": f"Bearer {keys['operator_key']}"}
+    trunk = httpx.get(api + "/trunks", headers=op).json()["items"][0]
+    httpx.patch(f"{api}/trunks/{trunk['id']}", headers=op,
+                json={"port": carrier_port, "source_addresses": [f"127.0.0.1:{carrier_port}"]})
+    time.sleep(1)
+    rtpengine_pid = int((work / "data" / "rtpengine" / "rtpengine.pid").read_text())
+    return {"server": server, "env": env, "keys": keys, "api": api, "sip_port": sip_port,
+            "rtpengine_pid": rtpengine_pid}
+
+
+def stop_switch(server: subprocess.Popen, work: Path) -> None:
+    """Stop `tongdai serve` and say if it logged errors meanwhile."""
+    server.terminate()
+    server.wait(timeout=20)
+    errors = [line for line in (work / "serve.log").read_text(errors="replace").splitlines()
+              if "ERROR" in line or "Traceback" in line]
+    if errors:
+        print(f"  tongdai logged {len(errors)} error line(s), e.g.: {errors[:3]}")
 
 
 def seed_hotlines(env: dict, count: int) -> None:
@@ -70,7 +127,6 @@ def run_step(target_port: int, carrier_port: int, rate: int, seconds: int, work:
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=work)
     time.sleep(0.5)
     stat = work / f"{label}-{rate}.csv"
-    rtt = work / f"{label}-{rate}_rtt.csv"
     args = ["sipp", f"127.0.0.1:{target_port}", "-sf", str(HERE / "scenarios" / "agent.xml"), "-i", "127.0.0.1",
             "-p", str(free_port()), "-r", str(rate), "-m", str(calls), "-l", str(rate * 10), "-nostdin",
             "-key", "domain", "demo.tongdai.local", "-key", "user", "an", "-key", "dest", "0981234567",
@@ -86,18 +142,7 @@ def run_step(target_port: int, carrier_port: int, rate: int, seconds: int, work:
         rows = list(csv.DictReader(f, delimiter=";"))
     last = rows[-1]
     ok, failed = int(last["SuccessfulCall(C)"]), int(last["FailedCall(C)"])
-    times = []
-    rtt_files = sorted(work.glob(f"agent_*_rtt.csv"))
-    for path in rtt_files:
-        with path.open() as f:
-            for row in csv.DictReader(f, delimiter=";"):
-                try:
-                    times.append(float(row["response_time_ms"]))
-                except (KeyError, ValueError):  # a header or partial line
-                    continue
-        path.rename(work / f"{label}-{rate}-{path.name}")
-    times.sort()
-    pct = lambda q: times[min(len(times) - 1, int(q * len(times)))] if times else float("nan")  # noqa: E731
+    pct = response_times(work, "agent", f"{label}-{rate}")
     return {"rate": rate, "calls": calls, "ok": ok, "failed": failed, "failed_pct": 100.0 * failed / max(1, calls),
             "p50_ms": pct(0.5), "p95_ms": pct(0.95)}
 
@@ -137,40 +182,16 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(args.keep or tmp)
         work.mkdir(parents=True, exist_ok=True)
-        sip_port, http_port, ng_port, carrier_port = free_port(), free_port(), free_port(), free_port()
-        env = {**os.environ, "TONGDAI_DATA_DIR": str(work / "data"), "TONGDAI_SIP_ADDR": f"127.0.0.1:{sip_port}",
-               "TONGDAI_HTTP_ADDR": f"127.0.0.1:{http_port}", "TONGDAI_RTPENGINE_NG": f"127.0.0.1:{ng_port}",
-               "TONGDAI_RTP_PORTS": "40000-49999", "TONGDAI_LOG_LEVEL": "warning"}
-        env.pop("TONGDAI_DATABASE_URL", None)
-        keys = json.loads(subprocess.run([str(BIN), "demo"], env=env, capture_output=True, text=True,
-                                         check=True).stdout)
-        seed_hotlines(env, args.hotlines)
-        server = subprocess.Popen([str(BIN), "serve"], env=env, stdout=open(work / "serve.log", "wb"),
-                                  stderr=subprocess.STDOUT)
-        api = f"http://127.0.0.1:{http_port}/api/v1"
-        for _ in range(100):
-            try:
-                httpx.get(api + "/health", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        op = {"Authorization": f"Bearer {keys['operator_key']}"}
-        trunk = httpx.get(api + "/trunks", headers=op).json()["items"][0]
-        httpx.patch(f"{api}/trunks/{trunk['id']}", headers=op,
-                    json={"port": carrier_port, "source_addresses": [f"127.0.0.1:{carrier_port}"]})
-        time.sleep(1)
-        rtpengine_pid = int((work / "data" / "rtpengine" / "rtpengine.pid").read_text())
+        carrier_port = free_port()
+        switch = serve_demo(work, carrier_port, lambda env: seed_hotlines(env, args.hotlines))
+        server, env, sip_port, rtpengine_pid = (switch["server"], switch["env"], switch["sip_port"],
+                                                switch["rtpengine_pid"])
         print(f"tongdai serve (pid {server.pid}) + rtpengine (pid {rtpengine_pid}); demo tenant + "
               f"{args.hotlines} hotlines; {args.seconds} s per step; CPU % is [tongdai, rtpengine]")
         try:
             ours = sweep("tongdai", sip_port, carrier_port, rates, args.seconds, work, [server.pid, rtpengine_pid])
         finally:
-            server.terminate()
-            server.wait(timeout=20)
-            errors = [line for line in (work / "serve.log").read_text(errors="replace").splitlines()
-                      if "ERROR" in line or "Error" in line]
-            if errors:
-                print(f"  tongdai logged {len(errors)} error line(s), e.g.: {errors[:3]}")
+            stop_switch(server, work)
         if args.no_baseline:
             return
         bare_port = free_port()

@@ -214,3 +214,19 @@ def register_phone(server: Server, tmp_path, user: str) -> int:
             keys={"domain": DOMAIN, "user": user}, extra=["-au", user, "-ap", "demo-secret-1"]))
     wait_state(server, agent_id(server, user), "available")
     return port
+
+
+def rtp_packets_per_leg(ng_port: int, running: subprocess.Popen, timeout: float = 15) -> dict[str, int]:
+    """While `running` runs: the most RTP packets rtpengine has received on each leg (by tag)."""
+    from tongdai.media.rtpengine import NgClient
+    ng = NgClient("127.0.0.1", ng_port)
+    seen: dict[str, int] = {}
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and running.poll() is None:
+        for call_id in ng.command("list").get("calls", []):
+            for tag, info in ng.query(call_id).get("tags", {}).items():
+                packets = sum(int(stream.get("stats", {}).get("packets", 0))
+                              for media in info.get("medias", []) for stream in media.get("streams", []))
+                seen[tag] = max(seen.get(tag, 0), packets)
+        time.sleep(0.2)
+    return seen

@@ -16,10 +16,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
-from tongdai.media.rtpengine import NgClient
 
 from . import flows
-from .harness import Server, Sipp, agent_id, free_port, ok, register_phone, wait_state
+from .harness import Server, Sipp, agent_id, free_port, ok, register_phone, rtp_packets_per_leg, wait_state
 from .test_baresip import baresip_config
 
 SUPPORT_HOTLINE = "0912000001"  # the demo's Vinaphone hotline: Support queue, 30 s wrap-up
@@ -202,6 +201,7 @@ def test_max_wait_hangs_up_with_the_queues_reason(server, tmp_path):
     refused = customer(server, tmp_path, "0987200041", flows.customer_refused(480))
     ok(refused, "customer")
     assert re.search(r"SIP/2.0 480 closed", refused.messages())
+    assert 'Reason: SIP;cause=480;text="max_wait"' in refused.messages()
     call = call_of(server, "+84987200041")
     assert (call["overflow"], call["end_reason"], call["sip_status"]) == ("hangup", "overflow", 480)
 
@@ -276,16 +276,7 @@ def test_audio_flows_between_the_customer_and_the_agent(server, tmp_path):
                       + flows.CARRIER_WAIT_BYE)
     time.sleep(0.3)
     caller = customer(server, tmp_path, "0987200061", flows.customer_answered(flows.MEDIA))
-    ng = NgClient("127.0.0.1", server.ng_port)
-    seen: dict[str, int] = {}
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline and caller.proc.poll() is None:
-        for call_id in ng.command("list").get("calls", []):
-            for tag, info in ng.query(call_id).get("tags", {}).items():
-                packets = sum(int(stream.get("stats", {}).get("packets", 0))
-                              for media in info.get("medias", []) for stream in media.get("streams", []))
-                seen[tag] = max(seen.get(tag, 0), packets)
-        time.sleep(0.2)
+    seen = rtp_packets_per_leg(server.ng_port, caller.proc)
     ok(caller, "customer")
     ok(answering, "binh's phone")
     # each side received the packets the other played (the pcap holds 10 RTP packets)

@@ -11,10 +11,9 @@ import time
 import httpx
 import pytest
 
-from tongdai.media.rtpengine import NgClient
 
 from . import flows
-from .harness import DOMAIN, Server, agent, agent_id, carrier, free_port, ok, sip_exchange
+from .harness import DOMAIN, Server, agent, agent_id, carrier, ok, rtp_packets_per_leg, sip_exchange
 
 VIETTEL, VINA, MOBI, VIRTUAL = "+84981000001", "+84912000001", "+84901000001", "+842838259999"
 
@@ -161,16 +160,7 @@ def test_audio_flows_both_ways_through_rtpengine(server, work):
     time.sleep(0.3)
     caller = agent("agent_call", server, work, keys={"dest": "0981000999"},
                    after_auth=flows.ANSWERED + flows.MEDIA + flows.HANG_UP)
-    ng = NgClient("127.0.0.1", server.ng_port)
-    seen: dict[str, int] = {}
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline and caller.proc.poll() is None:
-        for call_id in ng.command("list").get("calls", []):
-            for tag, info in ng.query(call_id).get("tags", {}).items():
-                packets = sum(int(stream.get("stats", {}).get("packets", 0))
-                              for media in info.get("medias", []) for stream in media.get("streams", []))
-                seen[tag] = max(seen.get(tag, 0), packets)
-        time.sleep(0.2)
+    seen = rtp_packets_per_leg(server.ng_port, caller.proc)
     ok(caller, "agent")
     ok(side, "carrier")
     # each leg received the packets its peer played (the pcap holds 10 RTP packets)

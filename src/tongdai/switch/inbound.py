@@ -7,6 +7,7 @@ import logging
 from typing import Callable
 
 from sippy.CCEvents import CCEventConnect, CCEventDisconnect, CCEventFail, CCEventRing, CCEventTry
+from sippy.SipHeader import SipHeader
 from sippy.UA import UA
 
 from ..domain.calls import CallRecord
@@ -169,8 +170,13 @@ class QueuedCall:
             self.events.ended(self)
 
     def hang_up_caller(self, status: int, reason: str) -> None:
-        """The queue gives up on the call (max wait with hang-up, or no way to serve it)."""
-        self.ua_caller.recvEvent(CCEventFail((status, reason)))
+        """The queue gives up on the call (max wait with hang-up): the status line carries the queue's
+        reason, `Reason` the machine code `max_wait`."""
+        fail = CCEventFail((status, reason))
+        text = reason.replace('"', "'")
+        fail.extra_headers = (SipHeader(name="reason", bodys=f'SIP;cause={status};text="max_wait"'),
+                              SipHeader(name="warning", bodys=f'399 tongdai "max_wait: {text}"'))
+        self.ua_caller.recvEvent(fail)
         self.finish("overflow", "system", status=status)
 
     def finish(self, reason: str, by: str, status: int | None = None) -> None:
