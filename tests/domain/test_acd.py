@@ -319,3 +319,15 @@ def test_a_wrap_up_cut_short_by_the_registration_expiring_still_reports_the_time
     d.handle(CallEnds("c1", now=40))
     effects = d.handle(AgentUnregisters("ag_a", now=45))
     assert WrapUpEnded("ag_a", "c1", 5.0) in effects and d.agents["ag_a"].state == "offline"
+
+
+def test_a_queue_removed_while_calls_wait_keeps_serving_them():
+    d = make(agents={"ag_a": SALES})
+    d.handle(AgentSetsStatus("ag_a", "away", now=1))
+    d.handle(CallArrives("c1", "qu_main", now=10))
+    d.reconfigure({}, {"ag_a": SALES}, now=11)
+    assert d.handle(Tick(now=12)) == []
+    assert offers(d.handle(AgentSetsStatus("ag_a", "available", now=13))) == [("c1", "ag_a")]
+    d.handle(CallerHangsUp("c1", now=14))
+    d.reconfigure({}, {"ag_a": SALES}, now=15)
+    assert d.queues == {}

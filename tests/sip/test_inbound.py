@@ -304,3 +304,25 @@ def test_a_baresip_agent_answers_an_inbound_call_and_hears_the_customer(server, 
     assert sent > 100 and received >= 8, output[-1500:]  # its tone out; the customer's RTP in
     call = call_of(server, "+84987200071")
     assert call["agent_id"] == agent_id(server, "binh") and call["hung_up_by"] == "customer"
+
+
+def test_a_customer_who_leaves_while_the_external_overflow_number_rings_is_an_abandon(server, tmp_path):
+    events = Events(server)
+    queue = support_queue(server)
+    patch(server, f"/queues/{queue['id']}", {"max_wait_seconds": 1,
+                                              "max_wait_action": {"type": "external", "number": "0987654322"}})
+    trunk = server.get("/trunks", headers=server.operator)["items"][0]
+    forward_port = free_port()
+    assert httpx.patch(f"{server.api}/trunks/{trunk['id']}", headers=server.operator,
+                       json={"port": forward_port}).status_code == 200
+    time.sleep(0.4)
+    external = Sipp("carrier", port=forward_port, workdir=tmp_path,
+                    flow=flows.carrier_invite("+84912000001") + flows.CARRIER_RING_CANCELLED)
+    time.sleep(0.3)
+    ok(customer(server, tmp_path, "0987200081",
+                flows.CUSTOMER_HANGS_UP_WHILE_RINGING.replace("${wait_ms}", "3000")), "customer")
+    ok(external, "the external number, cancelled")
+    call = call_of(server, "+84987200081")
+    assert (call["overflow"], call["end_reason"], call["answered_at"]) == ("external:+84987654322", "abandoned", None)
+    abandoned = events.of("call.abandoned", call["id"])
+    assert len(abandoned) == 1 and abandoned[0]["waited_seconds"] >= 2.5

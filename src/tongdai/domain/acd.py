@@ -245,8 +245,13 @@ class Distributor:
 
     def reconfigure(self, queues: dict[str, QueueRules], agents: dict[str, frozenset[str]], now: float) -> None:
         """Take a new configuration without losing live state: new agents start offline, changed
-        groups are re-indexed, removed agents that are free are dropped (busy ones stay until free)."""
-        self.queues = dict(queues)
+        groups are re-indexed, removed agents that are free are dropped (busy ones stay until free).
+        A removed queue that still has waiting calls keeps its rules until they are gone."""
+        queues = dict(queues)
+        for call in self.calls.values():
+            if call.queue_id not in queues:
+                queues[call.queue_id] = self.queues[call.queue_id]
+        self.queues = queues
         for agent_id, groups in agents.items():
             agent = self.agents.get(agent_id)
             if agent is None:

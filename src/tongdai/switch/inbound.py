@@ -27,7 +27,7 @@ class QueuedCall:
         self.media = media
         self.media_call_id = media_call_id
         self.caller_tag = caller_tag
-        self.events = events  # the switchboard: queue(), answered(), declined(), hung_up(), ended()
+        self.events = events  # the switchboard: queue(), answered(), declined(), hung_up(), ended(), ...
         self.on_update = on_update
         self.offer_body = None
         self.legs: dict[str, UA] = {}
@@ -69,6 +69,8 @@ class QueuedCall:
                 self.external.recvEvent(CCEventDisconnect())
                 answered = self.record.answered_at is not None
                 self.finish("completed" if answered else "abandoned", "customer", status=None if answered else 487)
+                if not answered:
+                    self.events.abandoned_after_overflow(self)
                 self.events.ended(self)
             elif self.connected_agent is not None:
                 leg = self.legs.get(self.connected_agent)

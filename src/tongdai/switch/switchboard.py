@@ -156,6 +156,13 @@ class Switchboard:
         self.presence.caller_hangs_up(call.record.id)
         self.queued.pop(call.record.id, None)
 
+    def abandoned_after_overflow(self, call: QueuedCall) -> None:
+        """The customer hung up while the external overflow number rang: abandoned all the same."""
+        record = call.record
+        self.publish_event(record.tenant_id, "call.abandoned", {
+            "call_id": record.id, "hotline_id": record.hotline_id, "queue_id": call.queue_id,
+            "waited_seconds": record.queue_seconds, "agents_offered": list(record.agents_offered)})
+
     def ended(self, call: QueuedCall) -> None:
         if call.connected_agent is not None:
             self.wrapping[call.record.id] = call.record  # until the agent's wrap-up ends
