@@ -17,7 +17,7 @@ from tongdai.domain.acd import AVAILABLE, AgentBusyElsewhere, AgentRegisters, Ag
 def build(strategy: str, rng: random.Random) -> Distributor:
     """5,000 registered agents: 30 % on a call, 30 % away, the rest available in a random idle order;
     then 500 calls waiting, each already rung out by up to 300 agents of its queue (the worst case for
-    a selection that must skip them)."""
+    a selection that must skip them). For round robin, every agent was offered calls before."""
     groups = [f"gr_{i:02d}" for i in range(50)]
     agents = {f"ag_{i:04d}": frozenset(rng.sample(groups, 2)) for i in range(5000)}
     queues = {f"qu_{q}": QueueRules(f"qu_{q}", (frozenset(groups[q * 10:q * 10 + 5]),
@@ -33,6 +33,11 @@ def build(strategy: str, rng: random.Random) -> Distributor:
             d.handle(AgentBusyElsewhere(agent, float(i)))
         elif roll < 0.6:
             d.handle(AgentSetsStatus(agent, "away", float(i), "break"))
+    # round robin in steady state: every agent was offered calls before, in a random order
+    for agent in rng.sample(order, len(order)):
+        for queue_id in {q for g in agents[agent] for q in d._queues_of_group.get(g, ())}:
+            d._rr_fresh.get(queue_id, {}).pop(agent, None)
+            d._rr_used.setdefault(queue_id, {})[agent] = None
     for n in range(500):
         queue = queues[f"qu_{n % 5}"]
         members = [a for a, g in agents.items() if g & (queue.tiers[0] | queue.tiers[1])]
@@ -77,9 +82,8 @@ def main() -> None:
         if strategy == "longest_idle":
             row("scan every agent (baseline)", measure(lambda c, r: naive_pick(d, c, r), d, 2_000))
         row(f"tongdai pick, {strategy}", ours)
-        if strategy == "longest_idle":
-            p99 = ours[int(len(ours) * .99)]
-            print(f"{'':40}target p99 <= 100 µs: {'met' if p99 <= 100 else 'NOT met'}")
+        p99 = ours[int(len(ours) * .99)]
+        print(f"{'':40}target p99 <= 100 µs: {'met' if p99 <= 100 else 'NOT met'}")
 
 
 if __name__ == "__main__":

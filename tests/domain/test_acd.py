@@ -225,8 +225,8 @@ def scenarios(draw):
 QUEUE_TIERS = {"qu_p": TIERS, "qu_b": TIERS[1:]}
 
 
-def run(rules, steps):
-    d = Distributor({r.id: r for r in rules}, GROUP_OF)
+def run(rules, steps, prepare=lambda d: d):
+    d = prepare(Distributor({r.id: r for r in rules}, GROUP_OF))
     now, n_calls = 0.0, 0
     log: list[tuple] = []
     for kind, agent_i, call_i, dt in steps:
@@ -331,3 +331,51 @@ def test_a_queue_removed_while_calls_wait_keeps_serving_them():
     d.handle(CallerHangsUp("c1", now=14))
     d.reconfigure({}, {"ag_a": SALES}, now=15)
     assert d.queues == {}
+
+
+def reference_pick(d: Distributor, call, rules) -> tuple[str, set[str]]:
+    """What each strategy means, written the slow way: (strategy, the agents it may pick)."""
+    for tier in rules.tiers:
+        eligible = [a for a in d.agents.values() if a.state == AVAILABLE and a.groups & tier
+                    and a.id not in call.rung_out and a.id not in call.ringing]
+        if not eligible:
+            continue
+        if rules.strategy == "ring_all":
+            return "all", {a.id for a in eligible}
+        if rules.strategy == "longest_idle":
+            return "one", {min(eligible, key=lambda a: a.available_seq).id}
+        if rules.strategy == "least_calls":
+            return "one", {min(eligible, key=lambda a: (a.calls_taken, a.available_seq)).id}
+        offers = d._offers_by_queue.get(rules.id, {})
+        least = min(offers.get(a.id, 0) for a in eligible)
+        return "one", {a.id for a in eligible if offers.get(a.id, 0) == least}
+    return "one", set()
+
+
+@settings(max_examples=200, deadline=None)
+@given(scenarios())
+def test_every_pick_is_what_its_strategy_means(scenario):
+    rules, steps = scenario
+
+    def checking(d):
+        original = Distributor.pick
+
+        def pick(call, queue_rules):
+            chosen = original(d, call, queue_rules)
+            kind, allowed = reference_pick(d, call, queue_rules)
+            ids = {a.id for a in chosen}
+            if kind == "all" or not allowed:
+                assert ids == allowed, (queue_rules.strategy, ids, allowed)
+            else:
+                assert len(ids) == 1 and ids <= allowed, (queue_rules.strategy, ids, allowed)
+            return chosen
+        d.pick = pick
+        return d
+
+    run(rules, steps, prepare=checking)
+
+
+def test_a_configuration_change_keeps_the_longest_idle_order():
+    d = make(agents={"ag_a": SALES, "ag_b": SALES})  # ag_a became available first
+    d.reconfigure(d.queues, {"ag_a": SALES | BACKUP, "ag_b": SALES}, now=5)  # ag_a re-indexed
+    assert offers(d.handle(CallArrives("c1", "qu_main", now=10))) == [("c1", "ag_a")]

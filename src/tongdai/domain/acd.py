@@ -56,6 +56,7 @@ class Agent:
     registered: bool = False
     wants_away: str | None = None  # the agent asked for away (with this reason) while busy
     available_since: float = 0.0
+    available_seq: int = 0  # when it last became available, as a sequence number (ties broken)
     wrap_up_until: float | None = None
     wrap_up_started: float | None = None
     wrap_up_call: str | None = None
@@ -237,11 +238,45 @@ class Distributor:
         self.agents: dict[str, Agent] = {a: Agent(a, groups) for a, groups in agents.items()}
         self.calls: dict[str, Call] = {}  # waiting or ringing, in arrival order
         self.connected: dict[str, Call] = {}
-        # available agents per group, in the order they became available (longest idle first)
+        # indexes over available agents, kept by _index_idle: per group in the order they became
+        # available (longest idle first); per group and number of calls taken, in that same order
         self._idle: dict[str, dict[str, None]] = {}
+        self._idle_by_calls: dict[str, dict[int, dict[str, None]]] = {}
+        self._available_seq = 0
+        # round robin, per queue: agents never offered one of its calls (in the order they became
+        # available), then the others, least recently offered first
+        self._rr_fresh: dict[str, dict[str, None]] = {}
+        self._rr_used: dict[str, dict[str, None]] = {}
+        self._queues_of_group: dict[str, set[str]] = {}
         self._offers_by_queue: dict[str, dict[str, int]] = {}
         self._offer_clock = 0
         self._effects: list[Effect] = []
+        self._map_groups()
+
+    def _map_groups(self) -> None:
+        self._queues_of_group = {}
+        for rules in self.queues.values():
+            for tier in rules.tiers:
+                for group in tier:
+                    self._queues_of_group.setdefault(group, set()).add(rules.id)
+
+    def _index_idle(self, agent: Agent, available: bool) -> None:
+        """Add an agent that became available to the selection indexes, or take it out."""
+        for group in agent.groups:
+            if available:
+                self._idle.setdefault(group, {})[agent.id] = None
+                self._idle_by_calls.setdefault(group, {}).setdefault(agent.calls_taken, {})[agent.id] = None
+                for queue_id in self._queues_of_group.get(group, ()):
+                    if agent.id not in self._rr_used.get(queue_id, ()):
+                        self._rr_fresh.setdefault(queue_id, {}).setdefault(agent.id, None)
+            else:
+                self._idle.get(group, {}).pop(agent.id, None)
+                buckets = self._idle_by_calls.get(group, {})
+                bucket = buckets.get(agent.calls_taken)
+                if bucket is not None:
+                    bucket.pop(agent.id, None)
+                    if not bucket:
+                        del buckets[agent.calls_taken]
 
     def reconfigure(self, queues: dict[str, QueueRules], agents: dict[str, frozenset[str]], now: float) -> None:
         """Take a new configuration without losing live state: new agents start offline, changed
@@ -252,23 +287,26 @@ class Distributor:
             if call.queue_id not in queues:
                 queues[call.queue_id] = self.queues[call.queue_id]
         self.queues = queues
+        self._map_groups()
         for agent_id, groups in agents.items():
             agent = self.agents.get(agent_id)
             if agent is None:
                 self.agents[agent_id] = Agent(agent_id, groups)
             elif agent.groups != groups:
                 if agent.state == AVAILABLE:
-                    for group in agent.groups:
-                        self._idle.get(group, {}).pop(agent_id, None)
-                    for group in groups:
-                        self._idle.setdefault(group, {})[agent_id] = None
+                    self._index_idle(agent, False)
                 agent.groups = groups
         for agent_id in [a for a in self.agents if a not in agents]:
             agent = self.agents[agent_id]
             if agent.state in (OFFLINE, AVAILABLE, AWAY):
-                for group in agent.groups:
-                    self._idle.get(group, {}).pop(agent_id, None)
+                if agent.state == AVAILABLE:
+                    self._index_idle(agent, False)
                 del self.agents[agent_id]
+        # re-index every available agent in the order they became available (groups and queues
+        # may have changed): the indexes' order is what the strategies rely on
+        self._idle, self._idle_by_calls = {}, {}
+        for agent in sorted((a for a in self.agents.values() if a.state == AVAILABLE), key=lambda a: a.available_seq):
+            self._index_idle(agent, True)
 
     def restore_away(self, agent_id: str, reason: str | None) -> None:
         """At start: an agent who was away stays away when it registers again."""
@@ -295,13 +333,13 @@ class Distributor:
         if new != old and new not in ALLOWED[old]:
             raise TransitionRefused(f"agent {agent.id}: {old} -> {new} is not allowed")
         if old == AVAILABLE:
-            for group in agent.groups:
-                self._idle.get(group, {}).pop(agent.id, None)
+            self._index_idle(agent, False)
         agent.state, agent.reason = new, reason if new == AWAY else None
         if new == AVAILABLE:
             agent.available_since = now
-            for group in agent.groups:
-                self._idle.setdefault(group, {})[agent.id] = None
+            self._available_seq += 1
+            agent.available_seq = self._available_seq
+            self._index_idle(agent, True)
         if new != WRAP_UP:
             agent.wrap_up_until = None
         self._effects.append(StatusChanged(agent.id, old, new, agent.reason))
@@ -506,41 +544,75 @@ class Distributor:
                 self._set_state(agent, RINGING, now)
                 self._offer_clock += 1
                 self._offers_by_queue.setdefault(rules.id, {})[agent.id] = self._offer_clock
+                self._rr_fresh.get(rules.id, {}).pop(agent.id, None)
+                used = self._rr_used.setdefault(rules.id, {})
+                used.pop(agent.id, None)
+                used[agent.id] = None
                 self._effects.append(Offer(call.id, agent.id))
 
     def pick(self, call: Call, rules: QueueRules) -> list[Agent]:
         """The agents to ring now for this call: from the first tier (by priority) that has an
         eligible available agent; all of them for ring_all, else one chosen by the strategy."""
         for tier in rules.tiers:
-            if rules.strategy == LONGEST_IDLE:
-                best = self._longest_idle(tier, call)
-                if best is not None:
-                    return [best]
-                continue
-            eligible = [self.agents[a] for group in tier for a in self._idle.get(group, ())
-                        if a not in call.rung_out and a not in call.ringing]
-            if not eligible:
-                continue
             if rules.strategy == RING_ALL:
-                return list({a.id: a for a in eligible}.values())
-            if rules.strategy == ROUND_ROBIN:
-                offers = self._offers_by_queue.get(rules.id, {})
-                return [min(eligible, key=lambda a: (offers.get(a.id, 0), a.available_since, a.id))]
-            return [min(eligible, key=lambda a: (a.calls_taken, a.available_since, a.id))]
+                eligible = {a: self.agents[a] for group in tier for a in self._idle.get(group, ())
+                            if a not in call.rung_out and a not in call.ringing}
+                if eligible:
+                    return list(eligible.values())
+                continue
+            best = self._longest_idle(tier, call)
+            if best is not None and rules.strategy == LEAST_CALLS:
+                best = self._least_calls(tier, call)
+            elif best is not None and rules.strategy == ROUND_ROBIN:
+                best = self._round_robin(tier, call, rules.id)
+            if best is not None:
+                return [best]
         return []
 
+    def _eligible(self, agent_id: str, call: Call) -> bool:
+        return agent_id not in call.rung_out and agent_id not in call.ringing
+
     def _longest_idle(self, tier: frozenset[str], call: Call) -> Agent | None:
-        """The first eligible agent of each group's idle order, then the oldest of those."""
+        """The first eligible agent of each group's idle order, then the one available longest."""
         best: Agent | None = None
         for group in tier:
             for agent_id in self._idle.get(group, ()):
-                if agent_id in call.rung_out or agent_id in call.ringing:
-                    continue
-                agent = self.agents[agent_id]
-                if best is None or (agent.available_since, agent.id) < (best.available_since, best.id):
-                    best = agent
-                break
+                if self._eligible(agent_id, call):
+                    agent = self.agents[agent_id]
+                    if best is None or agent.available_seq < best.available_seq:
+                        best = agent
+                    break
         return best
+
+    def _least_calls(self, tier: frozenset[str], call: Call) -> Agent | None:
+        """Per group, the first eligible agent of the lowest calls-taken bucket that has one; then
+        the fewest calls, longest idle, across groups."""
+        best: Agent | None = None
+        for group in tier:
+            buckets = self._idle_by_calls.get(group, {})
+            for taken in sorted(buckets):
+                if best is not None and taken > best.calls_taken:
+                    break
+                agent_id = next((a for a in buckets[taken] if self._eligible(a, call)), None)
+                if agent_id is not None:
+                    agent = self.agents[agent_id]
+                    if best is None or (agent.calls_taken, agent.available_seq) < (best.calls_taken,
+                                                                                      best.available_seq):
+                        best = agent
+                    break
+        return best
+
+    def _round_robin(self, tier: frozenset[str], call: Call, queue_id: str) -> Agent | None:
+        """The eligible agent of this tier the queue never offered a call (in the order they became
+        available), else the one it offered a call least recently. Called only when the tier has an
+        eligible agent, so the scan stops at one."""
+        for order in (self._rr_fresh.get(queue_id, {}), self._rr_used.get(queue_id, {})):
+            for agent_id in order:
+                agent = self.agents.get(agent_id)
+                if agent is not None and agent.state == AVAILABLE and agent.groups & tier \
+                        and self._eligible(agent_id, call):
+                    return agent
+        return None
 
     # -- views --------------------------------------------------------------------------------
 
