@@ -264,6 +264,11 @@ def run(rules, steps, prepare=lambda d: d):
 
 
 def check_no_agent_has_two_calls(d: Distributor) -> None:
+    # the selection indexes agree with the states
+    available = {a.id for a in d.agents.values() if a.state == AVAILABLE}
+    assert d._available == available
+    assert {a for idle in d._idle.values() for a in idle} == available
+    assert {a for buckets in d._idle_by_calls.values() for b in buckets.values() for a in b} == available
     holders = Counter(a for c in d.calls.values() for a in c.ringing)
     holders.update(c.answered_by for c in d.connected.values())
     assert all(n == 1 for n in holders.values()), holders

@@ -242,6 +242,7 @@ class Distributor:
         # available (longest idle first); per group and number of calls taken, in that same order
         self._idle: dict[str, dict[str, None]] = {}
         self._idle_by_calls: dict[str, dict[int, dict[str, None]]] = {}
+        self._available: set[str] = set()  # so that dispatching stops at once when nobody is free
         self._available_seq = 0
         # round robin, per queue: agents never offered one of its calls (in the order they became
         # available), then the others, least recently offered first
@@ -301,6 +302,7 @@ class Distributor:
             if agent.state in (OFFLINE, AVAILABLE, AWAY):
                 if agent.state == AVAILABLE:
                     self._index_idle(agent, False)
+                    self._available.discard(agent_id)
                 del self.agents[agent_id]
         # re-index every available agent in the order they became available (groups and queues
         # may have changed): the indexes' order is what the strategies rely on
@@ -334,12 +336,14 @@ class Distributor:
             raise TransitionRefused(f"agent {agent.id}: {old} -> {new} is not allowed")
         if old == AVAILABLE:
             self._index_idle(agent, False)
+            self._available.discard(agent.id)
         agent.state, agent.reason = new, reason if new == AWAY else None
         if new == AVAILABLE:
             agent.available_since = now
             self._available_seq += 1
             agent.available_seq = self._available_seq
             self._index_idle(agent, True)
+            self._available.add(agent.id)
         if new != WRAP_UP:
             agent.wrap_up_until = None
         self._effects.append(StatusChanged(agent.id, old, new, agent.reason))
@@ -534,6 +538,8 @@ class Distributor:
     def _dispatch(self, now: float) -> None:
         """Offer waiting calls, oldest first, to the agents their queues would pick."""
         for call in list(self.calls.values()):
+            if not self._available:
+                return  # nobody is free: however many calls wait, nothing to look at
             rules = self.queues[call.queue_id]
             if call.ringing and rules.strategy != RING_ALL:
                 continue
