@@ -81,7 +81,8 @@ def register_agents(sip_port: int, phones_port: int, agents: int, work: Path) ->
 def run_step(target_port: int, phones_port: int, carrier_port: int, rate: int, seconds: int, work: Path,
              label: str) -> dict:
     calls = rate * seconds
-    phones = subprocess.Popen(["sipp", "-sf", str(HERE / "scenarios" / "agent_phone.xml"), "-i", "127.0.0.1",
+    # every agent's phone does what the carrier's UAS of the outbound benchmark does: ring, answer, wait for BYE
+    phones = subprocess.Popen(["sipp", "-sf", str(HERE / "scenarios" / "carrier.xml"), "-i", "127.0.0.1",
                                "-p", str(phones_port), "-nostdin", "-trace_err", "-error_file",
                                str(work / f"{label}-{rate}-phones.err")],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=work)
