@@ -326,3 +326,33 @@ def test_a_customer_who_leaves_while_the_external_overflow_number_rings_is_an_ab
     assert (call["overflow"], call["end_reason"], call["answered_at"]) == ("external:+84987654322", "abandoned", None)
     abandoned = events.of("call.abandoned", call["id"])
     assert len(abandoned) == 1 and abandoned[0]["waited_seconds"] >= 2.5
+
+
+def test_an_offer_rings_every_phone_of_the_agent_and_the_first_to_answer_takes_it(server, tmp_path):
+    binh = agent_id(server, "binh")
+    desk = register_phone(server, tmp_path, "binh")
+    softphone = register_phone(server, tmp_path, "binh")
+    assert len(server.get(f"/agents/{binh}/registrations")["items"]) == 2
+    rings_on = phone(desk, tmp_path, flows.carrier_invite() + flows.CARRIER_RING_CANCELLED)
+    answers = phone(softphone, tmp_path)
+    time.sleep(0.3)
+    ok(customer(server, tmp_path, "0987200091", flows.CUSTOMER_ANSWERED_HANGS_UP), "customer")
+    ok(answers, "binh's softphone")
+    ok(rings_on, "binh's desk phone (stops ringing when the softphone answers)")
+    call = call_of(server, "+84987200091")
+    assert (call["agent_id"], call["agents_offered"], call["end_reason"]) == (binh, [binh], "completed")
+
+
+def test_one_phone_refusing_does_not_decline_the_offer_while_another_rings(server, tmp_path):
+    binh = agent_id(server, "binh")
+    busy_phone = register_phone(server, tmp_path, "binh")
+    softphone = register_phone(server, tmp_path, "binh")
+    refuses = phone(busy_phone, tmp_path, flows.carrier_invite() + flows.carrier_fail("486 Busy Here"))
+    answers = phone(softphone, tmp_path, flows.carrier_invite() + '<pause milliseconds="1000"/>'
+                    + flows.reply_answer() + flows.CARRIER_WAIT_BYE)
+    time.sleep(0.3)
+    ok(customer(server, tmp_path, "0987200092", flows.CUSTOMER_ANSWERED_HANGS_UP), "customer")
+    ok(refuses, "binh's busy phone")
+    ok(answers, "binh's softphone, answering a second later")
+    call = call_of(server, "+84987200092")
+    assert (call["agent_id"], call["agents_offered"]) == (binh, [binh])

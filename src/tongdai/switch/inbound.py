@@ -30,7 +30,8 @@ class QueuedCall:
         self.events = events  # the switchboard: queue(), answered(), declined(), hung_up(), ended(), ...
         self.on_update = on_update
         self.offer_body = None
-        self.legs: dict[str, UA] = {}
+        self.legs: dict[str, list[UA]] = {}  # agent -> a leg to each of its registered phones
+        self.connected_leg: UA | None = None
         self.offered_at: dict[str, object] = {}  # agent -> when its phone started ringing
         self.connected_agent: str | None = None
         self.external: UA | None = None  # the leg to an external number after an overflow
@@ -72,10 +73,8 @@ class QueuedCall:
                 if not answered:
                     self.events.abandoned_after_overflow(self)
                 self.events.ended(self)
-            elif self.connected_agent is not None:
-                leg = self.legs.get(self.connected_agent)
-                if leg is not None:
-                    leg.recvEvent(CCEventDisconnect())
+            elif self.connected_leg is not None:
+                self.connected_leg.recvEvent(CCEventDisconnect())
                 self.finish("completed", "customer")
                 self.events.ended(self)
             else:
@@ -84,33 +83,39 @@ class QueuedCall:
 
     # -- the agents' legs -------------------------------------------------------------------------
 
-    def offer_to(self, agent_id: str, host: str, port: int, contact_user: str) -> None:
-        leg = UA(self.global_config, lambda event, ua: self.from_leg(agent_id, event), nh_address=(host, port))
-        leg.lContact = self._contact(self.caller or "caller")
-        to_tag = "a" + agent_id
+    def offer_to(self, agent_id: str, phones: list[tuple[str, int, str]]) -> None:
+        """Ring every registered phone of the agent (host, port, Contact user); the first to answer
+        takes the call and the agent's other phones stop ringing."""
+        legs = self.legs.setdefault(agent_id, [])
+        for n, (host, port, contact_user) in enumerate(phones):
+            leg = UA(self.global_config, lambda event, ua: self.from_leg(agent_id, ua, event), nh_address=(host, port))
+            leg.lContact = self._contact(self.caller or "caller")
+            to_tag = f"a{agent_id}-{n}"
 
-        def answer(body, done):
-            self._rewrite(body, done, {"_command": "answer", "from-tag": self.caller_tag, "to-tag": to_tag})
-            return None
+            def answer(body, done, to_tag=to_tag):
+                self._rewrite(body, done, {"_command": "answer", "from-tag": self.caller_tag, "to-tag": to_tag})
+                return None
 
-        leg.on_remote_sdp_change = answer
-        self.legs[agent_id] = leg
+            leg.on_remote_sdp_change = answer
+            legs.append(leg)
+            body = self.offer_body.getCopy() if self.offer_body is not None else None
+            leg.recvEvent(CCEventTry((None, self.caller or "anonymous", contact_user, body, None, None)))
         self.offered_at[agent_id] = utcnow()
         self.record.offered(agent_id)
-        body = self.offer_body.getCopy() if self.offer_body is not None else None
-        leg.recvEvent(CCEventTry((None, self.caller or "anonymous", contact_user, body, None, None)))
         if self.record.ringing_at is None and self.record.ring(utcnow()):
             self.on_update(self.record, "call.ringing")
 
-    def cancel(self, agent_id: str) -> None:
-        leg = self.legs.pop(agent_id, None)
-        if leg is not None:
-            leg.recvEvent(CCEventDisconnect())
+    def cancel(self, agent_id: str, keep: UA | None = None) -> None:
+        """Stop ringing the agent's phones (all but `keep`)."""
+        for leg in self.legs.pop(agent_id, []):
+            if leg is not keep:
+                leg.recvEvent(CCEventDisconnect())
 
-    def from_leg(self, agent_id: str, event) -> None:
+    def from_leg(self, agent_id: str, ua: UA, event) -> None:
         if isinstance(event, CCEventConnect):
-            if self.events.answered(self, agent_id):
-                self.connected_agent = agent_id
+            if self.connected_leg is None and self.events.answered(self, agent_id):
+                self.connected_agent, self.connected_leg = agent_id, ua
+                self.cancel(agent_id, keep=ua)  # the agent's other phones
                 self.record.agent_id = agent_id
                 now = utcnow()
                 self.record.answer(now)
@@ -119,12 +124,16 @@ class QueuedCall:
                 self.on_update(self.record, "call.answered")
                 self._start_recording()
                 self.ua_caller.recvEvent(event)
-            else:  # answered too late: another agent won, or the caller left
-                self.cancel(agent_id)
+            else:  # answered too late: another agent or phone won, or the caller left
+                ua.recvEvent(CCEventDisconnect())
         elif isinstance(event, CCEventFail):
-            self.legs.pop(agent_id, None)
-            self.events.declined(self, agent_id)
-        elif isinstance(event, CCEventDisconnect) and agent_id == self.connected_agent:
+            legs = self.legs.get(agent_id)
+            if legs is not None and ua in legs:
+                legs.remove(ua)
+                if not legs:  # every phone of the agent refused: the offer is declined
+                    del self.legs[agent_id]
+                    self.events.declined(self, agent_id)
+        elif isinstance(event, CCEventDisconnect) and ua is self.connected_leg:
             self.ua_caller.recvEvent(CCEventDisconnect())
             self.finish("completed", "agent")
             self.events.ended(self)

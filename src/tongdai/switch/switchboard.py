@@ -185,9 +185,7 @@ class Switchboard:
             if not bindings:
                 self.presence.declines(record.id, effect.agent_id)
                 return
-            b = bindings[0]
-            user = b.contact.split(":", 1)[1].split("@", 1)[0] if "@" in b.contact else "agent"
-            call.offer_to(effect.agent_id, b.host, b.port, user)
+            call.offer_to(effect.agent_id, [(b.host, b.port, _contact_user(b.contact, "agent")) for b in bindings])
             self.publish_event(record.tenant_id, "call.offered", {
                 "call_id": record.id, "hotline_id": record.hotline_id, "queue_id": call.queue_id,
                 "agent_id": effect.agent_id})
@@ -241,9 +239,8 @@ class Switchboard:
         if not bindings:
             return self._refuse(req, record, 480, "Temporarily Unavailable", "callee_offline",
                                 "the called agent has no live registration")
-        b = bindings[0]
-        contact_user = b.contact.split(":", 1)[1].split("@", 1)[0] if "@" in b.contact else d.agents[callee_id].sip_username
-        leg = LegB(host=b.host, port=b.port, called=contact_user, calling=agent.extension, calling_name=agent.name)
+        b = bindings[0]  # the newest phone (an internal call rings one; queue offers ring them all)
+        leg = LegB(host=b.host, port=b.port, called=_contact_user(b.contact, d.agents[callee_id].sip_username), calling=agent.extension, calling_name=agent.name)
         return self._bridge(req, sip_t, record, leg)
 
     def _outbound(self, req, sip_t, d: Directory, agent, target: str, record: CallRecord) -> tuple:
@@ -308,3 +305,8 @@ def _refusal(req, status: int, reason: str, code: str, why: str):
     text = why.replace('"', "'")
     resp.appendHeader(SipHeader(name="warning", bodys=f'399 tongdai "{code}: {text}"'))
     return resp
+
+
+def _contact_user(contact: str, default: str) -> str:
+    """The user part of a registered Contact URI (what the phone expects in the Request-URI)."""
+    return contact.split(":", 1)[1].split("@", 1)[0] if "@" in contact else default
