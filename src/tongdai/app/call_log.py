@@ -13,6 +13,7 @@ from sqlalchemy import bindparam, insert, update
 from ..domain.calls import CallRecord
 from ..store import tables as t
 from ..store.uow import UnitOfWork
+from .batches import next_batch
 from .events import EventBus
 
 log = logging.getLogger("tongdai.calls")
@@ -61,16 +62,10 @@ class CallLog:
 
     def _drain(self) -> None:
         while True:
-            batch = [self._pending.get()]
-            while len(batch) < 500:
-                try:
-                    batch.append(self._pending.get_nowait())
-                except queue.Empty:
-                    break
-            rows = [row for row in batch if row is not None]
+            rows, stop = next_batch(self._pending, 500)
             if rows:
                 self._write(rows)
-            if None in batch:
+            if stop:
                 return
 
     def _write(self, rows: list[dict]) -> None:

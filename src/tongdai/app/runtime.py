@@ -27,6 +27,7 @@ from ..switch.directory import Directory
 from ..switch.presence import Presence
 from ..switch.switchboard import Switchboard
 from .ids import new_id
+from .batches import next_batch
 from .call_log import CallLog
 from .events import EventBus
 from .services.caller_id import CallerIdUsage
@@ -159,13 +160,7 @@ class Runtime:
         """The state writer thread: one transaction per batch of changes (the latest state per agent,
         every history row), so busy agents do not cost one transaction per change."""
         while True:
-            batch = [self._states.get()]
-            while len(batch) < 1000:
-                try:
-                    batch.append(self._states.get_nowait())
-                except queue.Empty:
-                    break
-            changes = [c for c in batch if c is not None]
+            changes, stop = next_batch(self._states, 1000)
             if changes:
                 latest = {agent_id: (tenant_id, change, at) for tenant_id, agent_id, change, at in changes}
                 try:
@@ -179,7 +174,7 @@ class Runtime:
                              "new": c.new, "reason": c.reason, "at": at} for tn, a, c, at in changes])
                 except Exception:  # e.g. an agent deleted meanwhile
                     log.warning("could not persist %d agent state change(s)", len(changes), exc_info=True)
-            if None in batch:
+            if stop:
                 return
             time.sleep(0.25)  # let changes gather: a few transactions a second, however busy the agents
 

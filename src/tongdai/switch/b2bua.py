@@ -66,18 +66,10 @@ class BridgedCall:
     # -- media --------------------------------------------------------------------------------
 
     def _rewrite(self, body, done, kind: str):
-        """Ask rtpengine for its SDP off the SIP thread; sippy holds the event until `done(body)`.
-        If rtpengine fails, the call goes on with the original SDP (media then bypasses it)."""
-        sdp = str(body.content) if body.parsed else body.content
-        params = {"call-id": self.media_call_id, "from-tag": self.a_tag, "sdp": sdp, **MEDIA_FLAGS}
+        params = {"call-id": self.media_call_id, "from-tag": self.a_tag}
         if kind == "answer":
             params["to-tag"] = self.b_tag
-
-        def rewritten(reply: dict) -> None:
-            body.content, body.parsed, body.needs_update = reply["sdp"], False, False
-            done(body)
-
-        self.media.submit(kind, params, rewritten, lambda _exc: done(body))
+        rewrite_sdp(self.media, kind, params, body, done)
         return None
 
     def _offer(self, body, done):
@@ -122,9 +114,8 @@ class BridgedCall:
         elif isinstance(event, CCEventConnect):
             self.record.answer(now)
             self.on_update(self.record, "call.answered")
-            if self.record_audio:  # rtpengine writes the call's RTP to a pcap in its recording dir
-                self.media.submit("start recording", {"call-id": self.media_call_id},
-                                  lambda _reply: setattr(self.record, "recorded", True))
+            if self.record_audio:
+                start_recording(self.media, self.media_call_id, self.record)
         elif isinstance(event, CCEventFail):
             status = event.getData()[0] if event.getData() else 500
             self._finish(status, end_reason_for(status), "callee" if status in (486, 600, 603) else "system")
@@ -138,6 +129,25 @@ class BridgedCall:
         self.record.end(utcnow(), status=status, reason=reason, by=by)
         self.media.submit("delete", {"call-id": self.media_call_id})
         self.on_update(self.record, "call.ended")
+
+
+def rewrite_sdp(media: MediaWorker, command: str, params: dict, body, done) -> None:
+    """Ask rtpengine (`offer` or `answer`, with the call's tags in `params`) for its SDP off the SIP
+    thread; sippy holds the event until `done(body)`. If rtpengine fails, the call goes on with the
+    original SDP (media then bypasses it)."""
+    sdp = str(body.content) if body.parsed else body.content
+
+    def rewritten(reply: dict) -> None:
+        body.content, body.parsed, body.needs_update = reply["sdp"], False, False
+        done(body)
+
+    media.submit(command, {**params, "sdp": sdp, **MEDIA_FLAGS}, rewritten, lambda _exc: done(body))
+
+
+def start_recording(media: MediaWorker, media_call_id: str, record: CallRecord) -> None:
+    """rtpengine writes the call's RTP (both directions) to a pcap in its recording directory; the
+    record says `recorded` once it accepted."""
+    media.submit("start recording", {"call-id": media_call_id}, lambda _reply: setattr(record, "recorded", True))
 
 
 def our_contact(global_config: dict, user: str) -> SipContact:

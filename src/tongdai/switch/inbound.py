@@ -12,7 +12,7 @@ from sippy.UA import UA
 
 from ..domain.calls import CallRecord
 from ..media.rtpengine import MediaWorker
-from .b2bua import MEDIA_FLAGS, LegB, our_contact, utcnow
+from .b2bua import LegB, our_contact, rewrite_sdp, start_recording, utcnow
 
 log = logging.getLogger("tongdai.switch")
 
@@ -43,18 +43,14 @@ class QueuedCall:
     def _contact(self, user: str):
         return our_contact(self.global_config, user)
 
-    def _rewrite(self, body, done, params: dict) -> None:
-        sdp = str(body.content) if body.parsed else body.content
-        params = {"call-id": self.media_call_id, "sdp": sdp, **MEDIA_FLAGS, **params}
-
-        def rewritten(reply: dict) -> None:
-            body.content, body.parsed, body.needs_update = reply["sdp"], False, False
-            done(body)
-
-        self.media.submit(params.pop("_command"), params, rewritten, lambda _exc: done(body))
+    def _rewrite(self, body, done, command: str, to_tag: str | None = None) -> None:
+        params = {"call-id": self.media_call_id, "from-tag": self.caller_tag}
+        if to_tag is not None:
+            params["to-tag"] = to_tag
+        rewrite_sdp(self.media, command, params, body, done)
 
     def _caller_offer(self, body, done):
-        self._rewrite(body, done, {"_command": "offer", "from-tag": self.caller_tag})
+        self._rewrite(body, done, "offer")
         return None
 
     # -- the caller's leg -------------------------------------------------------------------------
@@ -93,7 +89,7 @@ class QueuedCall:
             to_tag = f"a{agent_id}-{n}"
 
             def answer(body, done, to_tag=to_tag):
-                self._rewrite(body, done, {"_command": "answer", "from-tag": self.caller_tag, "to-tag": to_tag})
+                self._rewrite(body, done, "answer", to_tag)
                 return None
 
             leg.on_remote_sdp_change = answer
@@ -139,9 +135,8 @@ class QueuedCall:
             self.events.ended(self)
 
     def _start_recording(self) -> None:
-        if self.record_audio:  # rtpengine writes the call's RTP to a pcap in its recording dir
-            self.media.submit("start recording", {"call-id": self.media_call_id},
-                              lambda _reply: setattr(self.record, "recorded", True))
+        if self.record_audio:
+            start_recording(self.media, self.media_call_id, self.record)
 
     # -- overflow to an external number, through the same hotline's trunk ------------------------
 
@@ -154,7 +149,7 @@ class QueuedCall:
         ua.godead_timeout = 5
 
         def answer(body, done):
-            self._rewrite(body, done, {"_command": "answer", "from-tag": self.caller_tag, "to-tag": "x" + self.record.id})
+            self._rewrite(body, done, "answer", "x" + self.record.id)
             return None
 
         ua.on_remote_sdp_change = answer
