@@ -35,9 +35,9 @@ def build(strategy: str, rng: random.Random) -> Distributor:
             d.handle(AgentSetsStatus(agent, "away", float(i), "break"))
     # round robin in steady state: every agent was offered calls before, in a random order
     for agent in rng.sample(order, len(order)):
-        for queue_id in {q for g in agents[agent] for q in d._queues_of_group.get(g, ())}:
-            d._rr_fresh.get(queue_id, {}).pop(agent, None)
-            d._rr_used.setdefault(queue_id, {})[agent] = None
+        for queue_id in {q for g in agents[agent] for q in d.index.queues_of_group.get(g, ())}:
+            d.index.rr_fresh.get(queue_id, {}).pop(agent, None)
+            d.index.rr_used.setdefault(queue_id, {})[agent] = None
     for n in range(500):
         queue = queues[f"qu_{n % 5}"]
         members = [a for a, g in agents.items() if g & (queue.tiers[0] | queue.tiers[1])]

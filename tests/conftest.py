@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
 from tongdai.api.app import create_app
+from tongdai.app.context import Context
 from tongdai.app.services.operator import create_api_key
 from tongdai.store import tables
 from tongdai.store.db import make_engine, upgrade
@@ -73,7 +74,7 @@ class World:
 
     def __init__(self, engine):
         self.engine = engine
-        self.client = TestClient(create_app(engine), raise_server_exceptions=False)
+        self.client = TestClient(create_app(Context(engine)), raise_server_exceptions=False)
         with UnitOfWork(engine) as uow:
             self.operator = {"Authorization": f"Bearer {create_api_key(uow, role='operator', now=NOW)}"}
         self._trunk = None

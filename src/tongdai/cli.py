@@ -5,41 +5,40 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
+
+from .settings import Settings, SettingsError, load
+
+_settings: Settings | None = None
 
 
-def _engine():
+def settings() -> Settings:
+    global _settings
+    if _settings is None:
+        _settings = load()
+    return _settings
+
+
+def _engine() -> Any:
     from .store.db import make_engine
-    return make_engine()
+    return make_engine(settings().database)
 
 
-def _data_dir() -> Path:
-    return Path(os.environ.get("TONGDAI_DATA_DIR", "var"))
-
-
-def _addr(value: str, default_port: int) -> tuple[str, int]:
-    host, _, port = value.rpartition(":")
-    return (host or "127.0.0.1"), int(port or default_port)
-
-
-def cmd_serve(_args) -> int:
+def cmd_serve(_args: Any) -> int:
     """HTTP, SIP and rtpengine in one process; Ctrl-C stops all three (TONGDAI_SIP=off: HTTP only)."""
     import uvicorn
-    from .api.app import create_app
-    from .app.runtime import SwitchSettings
-    from .store.db import upgrade
 
-    engine = _engine()
-    upgrade(engine)
-    host, port = _addr(os.environ.get("TONGDAI_HTTP_ADDR", "127.0.0.1:8080"), 8080)
-    switch = None if os.environ.get("TONGDAI_SIP", "on") == "off" else SwitchSettings.from_env()
+    from .serve import build
+
+    s = settings()
+    host, port = s.http
+    app = build(s)
     logging.getLogger("tongdai").info("HTTP on http://%s:%d/api/v1", host, port)
     # open event streams must not hold a shutdown up: they get 3 s, then close
-    uvicorn.run(create_app(engine, switch_settings=switch), host=host, port=port,
-                log_level=os.environ.get("TONGDAI_LOG_LEVEL", "info"), timeout_graceful_shutdown=3)
+    uvicorn.run(app, host=host, port=port, log_level=s.log_level, timeout_graceful_shutdown=3)
     return 0
 
 
@@ -86,14 +85,13 @@ def cmd_demo(_args) -> int:
     from .store.db import upgrade
     engine = _engine()
     upgrade(engine)
-    print(json.dumps(load_demo(engine, _data_dir() / "demo-keys.json"), indent=2, ensure_ascii=False))
+    print(json.dumps(load_demo(engine, settings().data_dir / "demo-keys.json"), indent=2, ensure_ascii=False))
     return 0
 
 
 def _ported_from_db() -> dict[str, str]:
     """The operator's ported-number table, when a migrated database is there; else empty."""
-    from .store.db import default_url
-    url = default_url()
+    url = settings().database
     if url.startswith("sqlite") and not Path(url.split("///", 1)[-1]).exists():
         return {}
     try:
@@ -142,9 +140,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings()
+    except SettingsError as exc:
+        print(f"tongdai: {exc}", file=sys.stderr)
+        return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    args = build_parser().parse_args(argv)
     try:
         return args.fn(args)
     except BrokenPipeError:

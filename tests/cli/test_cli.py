@@ -45,9 +45,10 @@ def test_demo_is_idempotent(env):
 def test_demo_data_is_served_by_the_api(env, tmp_path):
     from fastapi.testclient import TestClient
     from tongdai.api.app import create_app
+    from tongdai.app.context import Context
     from tongdai.store.db import make_engine
     keys = json.loads(run(env, "demo").stdout)
-    client = TestClient(create_app(make_engine(f"sqlite:///{tmp_path / 'tongdai.db'}")))
+    client = TestClient(create_app(Context(make_engine(f"sqlite:///{tmp_path / 'tongdai.db'}"))))
     admin = {"Authorization": f"Bearer {keys['admin_key']}"}
     lines = client.get("/api/v1/hotlines", headers=admin).json()["items"]
     carriers = {h["carrier"] for h in lines}
@@ -82,9 +83,10 @@ def test_numbers_classify_takes_arguments(env):
 def test_numbers_classify_uses_the_operators_ported_table(env, tmp_path):
     from fastapi.testclient import TestClient
     from tongdai.api.app import create_app
+    from tongdai.app.context import Context
     from tongdai.store.db import make_engine
     keys = json.loads(run(env, "demo").stdout)
-    client = TestClient(create_app(make_engine(f"sqlite:///{tmp_path / 'tongdai.db'}")))
+    client = TestClient(create_app(Context(make_engine(f"sqlite:///{tmp_path / 'tongdai.db'}"))))
     r = client.put("/api/v1/ported-numbers", content="0987654321,mobifone\n",
                    headers={"Authorization": f"Bearer {keys['operator_key']}", "content-type": "text/csv"})
     assert r.status_code == 200

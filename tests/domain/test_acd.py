@@ -266,9 +266,9 @@ def run(rules, steps, prepare=lambda d: d):
 def check_no_agent_has_two_calls(d: Distributor) -> None:
     # the selection indexes agree with the states
     available = {a.id for a in d.agents.values() if a.state == AVAILABLE}
-    assert d._available == available
-    assert {a for idle in d._idle.values() for a in idle} == available
-    assert {a for buckets in d._idle_by_calls.values() for b in buckets.values() for a in b} == available
+    assert d.index.available == available
+    assert {a for idle in d.index.idle.values() for a in idle} == available
+    assert {a for buckets in d.index.idle_by_calls.values() for b in buckets.values() for a in b} == available
     holders = Counter(a for c in d.calls.values() for a in c.ringing)
     holders.update(c.answered_by for c in d.connected.values())
     assert all(n == 1 for n in holders.values()), holders
@@ -351,7 +351,7 @@ def reference_pick(d: Distributor, call, rules) -> tuple[str, set[str]]:
             return "one", {min(eligible, key=lambda a: a.available_seq).id}
         if rules.strategy == "least_calls":
             return "one", {min(eligible, key=lambda a: (a.calls_taken, a.available_seq)).id}
-        offers = d._offers_by_queue.get(rules.id, {})
+        offers = d.index.offers_by_queue.get(rules.id, {})
         least = min(offers.get(a.id, 0) for a in eligible)
         return "one", {a.id for a in eligible if offers.get(a.id, 0) == least}
     return "one", set()

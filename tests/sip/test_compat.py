@@ -58,8 +58,9 @@ def test_the_address_is_explicit():
 def test_messages_are_logged_only_on_demand():
     script = textwrap.dedent("""
         import os
+        from tongdai.settings import load
         from tongdai.sip import compat
-        compat.quiet_logging()
+        compat.quiet_logging(load().sip_trace)
         print(os.environ["SIPLOG_BEND"])
     """)
     env = {k: v for k, v in os.environ.items() if k not in ("SIPLOG_BEND", "TONGDAI_SIP_TRACE")}
@@ -78,7 +79,7 @@ def test_the_bridge_carries_events_to_asyncio_and_commands_to_the_sip_thread(tmp
 
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]; s.close()
-        engine = SipEngine("127.0.0.1", port, on_request=lambda req, t: None)
+        engine = SipEngine("127.0.0.1", port, global_config={}, on_request=lambda req, t: None)
         engine.start()
 
         async def main():

@@ -1,43 +1,26 @@
-"""Request context: the unit of work, the caller's identity, and role checks."""
+"""Request dependencies: the context, the caller's identity, role checks, paging."""
 
 from __future__ import annotations
 
-import random
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Callable
-
 from fastapi import Depends, HTTPException, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import Engine
 
-from ..app.events import EventBus
-from ..app.security import Principal, VerifiedKeyCache
-from ..app.services.caller_id import CallerIdUsage
+from ..app.context import Context
+from ..app.live import LiveSwitch, not_running
+from ..app.security import Principal
 from ..app.services.operator import authenticate
 from ..domain.errors import Forbidden
-from ..store.uow import UnitOfWork
-
-
-@dataclass
-class Context:
-    """Everything the API needs, built once in create_app."""
-
-    engine: Engine
-    keys: VerifiedKeyCache = field(default_factory=VerifiedKeyCache)
-    usage: CallerIdUsage = field(default_factory=CallerIdUsage)
-    clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
-    rng: random.Random = field(default_factory=random.Random)
-    bus: EventBus = field(default_factory=EventBus)
-    runtime: object | None = None  # the running switch, when `tongdai serve` runs one
-    webhooks: object | None = None  # the webhook dispatcher, while the app runs
-
-    def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.engine)
 
 
 def ctx(request: Request) -> Context:
     return request.app.state.ctx
+
+
+def live(c: Context) -> LiveSwitch:
+    """The running switch, or the rule violation that says none runs here."""
+    if c.live is None:
+        raise not_running()
+    return c.live
 
 
 _bearer = HTTPBearer(auto_error=False, description="an API key: `Authorization: Bearer tdk_…`")

@@ -4,94 +4,68 @@ go with it. Calls still open at start (torn down by a crash) are closed as `inte
 from __future__ import annotations
 
 import logging
-import queue
-import threading
+from collections.abc import Callable
 from datetime import datetime
-
-from sqlalchemy import bindparam, insert, update
+from typing import Any
 
 from ..domain.calls import CallRecord
-from ..store import tables as t
 from ..store.uow import UnitOfWork
-from .batches import next_batch
+from . import notifier
+from .batches import BatchWriter
 from .events import EventBus
 
 log = logging.getLogger("tongdai.calls")
 
-COLUMNS = [c.name for c in t.calls.columns]
-_UPDATE = update(t.calls).where(t.calls.c.id == bindparam("_id")).values(
-    {name: bindparam(name) for name in COLUMNS if name != "id"})
-
-
-def call_view(record: CallRecord) -> dict:
-    """The public form of a call record (shallow: every field is a plain value)."""
-    row = {name: getattr(record, name) for name in COLUMNS}
-    row["caller_id_reasons"] = list(record.caller_id_reasons)
-    row["agents_offered"] = list(record.agents_offered)
-    return row
+PERSISTED = ("call.started", "call.ended", "call.wrap_up_ended")
 
 
 class CallLog:
     """Rows are written by one thread, in event order, several calls per transaction under load."""
 
-    def __init__(self, engine, bus: EventBus, to_async=None):
+    def __init__(self, engine: Any, bus: EventBus, to_async: Callable[..., None] | None = None):
         self.engine = engine
         self.bus = bus
         self.to_async = to_async  # the bridge's hop to the asyncio loop, where the bus lives
-        self._pending: queue.SimpleQueue[dict | None] = queue.SimpleQueue()
-        self._writer = threading.Thread(target=self._drain, name="call-log", daemon=True)
-        self._writer.start()
+        self.writer = BatchWriter("call-log", self._write, limit=500,
+                                  describe=lambda row: f"call row {row['id']}")
+
+    def start(self) -> None:
+        self.writer.start()
 
     def handle(self, record: CallRecord, event: str) -> None:
         """From the SIP thread: hand the event to the asyncio loop when someone listens to the
         tenant's stream; persist the row in the background, in order, when the call starts (so a
         crash leaves it to be closed as interrupted) and when it ends."""
         listened = self.bus.has_subscribers(record.tenant_id)
-        if not listened and event not in ("call.started", "call.ended", "call.wrap_up_ended"):
+        if not listened and event not in PERSISTED:
             return
-        row = call_view(record)
+        row = notifier.call_view(record)
         if listened:
+            message = notifier.call_progress(record, event, row)
             if self.to_async is None:
-                self.bus.publish(record.tenant_id, event, row)
+                self.bus.publish(message.tenant_id, message.type, message.data)
             else:
-                self.to_async(self.bus.publish, record.tenant_id, event, row)
+                self.to_async(self.bus.publish, message.tenant_id, message.type, message.data)
         if event == "call.started":
-            self._pending.put({**row, "_new": True})
-        elif event in ("call.ended", "call.wrap_up_ended"):
-            self._pending.put(row)
-
-    def _drain(self) -> None:
-        while True:
-            rows, stop = next_batch(self._pending, 500)
-            if rows:
-                self._write(rows)
-            if stop:
-                return
+            self.writer.put({**row, "_new": True})
+        elif event in PERSISTED:
+            self.writer.put(row)
 
     def _write(self, rows: list[dict]) -> None:
-        """One transaction per batch: calls that started in it are inserted (with their latest state),
-        calls that only ended in it are updated; each with one executemany statement."""
+        """One transaction: calls that started in it are inserted (with their latest state), calls
+        that only ended in it are updated; each with one executemany statement."""
         started = {row["id"] for row in rows if row["ended_at"] is None or row.get("_new")}
         latest: dict[str, dict] = {}
         for row in rows:  # within a batch the later event of a call wins
-            latest[row["id"]] = {k: row[k] for k in COLUMNS}
-        inserts = [v for k, v in latest.items() if k in started]
-        updates = [{**v, "_id": k} for k, v in latest.items() if k not in started]
-        try:
-            with UnitOfWork(self.engine) as uow:
-                if inserts:
-                    uow.conn.execute(insert(t.calls), inserts)
-                if updates:
-                    uow.conn.execute(_UPDATE, updates)
-        except Exception:
-            log.exception("could not write %d call row(s)", len(latest))
+            latest[row["id"]] = {k: v for k, v in row.items() if k != "_new"}
+        with UnitOfWork(self.engine) as uow:
+            uow.calls.insert([v for k, v in latest.items() if k in started])
+            uow.calls.update([{**v, "_id": k} for k, v in latest.items() if k not in started])
 
     def close_interrupted(self, now: datetime) -> int:
         with UnitOfWork(self.engine) as uow:
-            return uow.conn.execute(update(t.calls).where(t.calls.c.ended_at.is_(None)).values(
-                ended_at=now, end_reason="interrupted", hung_up_by="system")).rowcount
+            return uow.calls.close_interrupted(now)
 
     def close(self) -> None:
         """Write what is pending, then stop the writer."""
-        self._pending.put(None)
-        self._writer.join(timeout=30)
+        self.writer.stop()

@@ -15,20 +15,14 @@ from typing import Any
 from urllib.parse import urlparse
 
 import httpx
-from sqlalchemy import delete, insert, select, update
 
 from ..domain.errors import NotFound, Violation, collect
-from ..store import tables as t
-from ..store.repositories import plausible_id, scoped
 from ..store.uow import UnitOfWork
 from .events import EventBus
 from .ids import new_id
+from .notifier import EVENTS
 
 log = logging.getLogger("tongdai.webhooks")
-
-EVENTS = ("call.started", "call.ringing", "call.answered", "call.ended", "agent.status_changed",
-          "call.queued", "call.offered", "call.answer_time_exceeded", "call.abandoned",
-          "call.wrap_up_ended")
 BACKOFF = (1.0, 2.0, 4.0, 8.0)  # seconds before attempts 2..5
 
 
@@ -52,34 +46,29 @@ def create_webhook(uow: UnitOfWork, *, tenant_id: str, url: str, events: list[st
     collect(out)
     row = {"id": new_id("webhook"), "tenant_id": tenant_id, "url": url, "events": sorted(set(events)),
            "secret": secret, "created_at": now}
-    uow.conn.execute(insert(t.webhooks).values(**row))
+    uow.webhooks.add(row)
     return row
 
 
 def list_webhooks(uow: UnitOfWork, *, tenant_id: str) -> list[dict[str, Any]]:
-    rows = uow.conn.execute(scoped(select(t.webhooks), t.webhooks, tenant_id).order_by(t.webhooks.c.created_at))
-    return [dict(r._mapping) for r in rows]
+    return uow.webhooks.list(tenant_id)
 
 
 def get_webhook(uow: UnitOfWork, *, tenant_id: str, webhook_id: str) -> dict[str, Any]:
-    row = uow.conn.execute(scoped(select(t.webhooks), t.webhooks, tenant_id)
-                           .where(t.webhooks.c.id == webhook_id)).first() if plausible_id(webhook_id) else None
+    row = uow.webhooks.get(webhook_id, tenant_id)
     if row is None:
         raise NotFound("webhook", webhook_id)
-    return dict(row._mapping)
+    return row
 
 
 def delete_webhook(uow: UnitOfWork, *, tenant_id: str, webhook_id: str) -> None:
     get_webhook(uow, tenant_id=tenant_id, webhook_id=webhook_id)
-    uow.conn.execute(scoped(delete(t.webhooks), t.webhooks, tenant_id).where(t.webhooks.c.id == webhook_id))
+    uow.webhooks.remove(webhook_id, tenant_id)
 
 
 def deliveries(uow: UnitOfWork, *, tenant_id: str, webhook_id: str, limit: int, offset: int) -> list[dict]:
     get_webhook(uow, tenant_id=tenant_id, webhook_id=webhook_id)
-    d = t.webhook_deliveries
-    rows = uow.conn.execute(scoped(select(d), d, tenant_id).where(d.c.webhook_id == webhook_id)
-                            .order_by(d.c.created_at.desc(), d.c.id).limit(limit).offset(offset))
-    return [dict(r._mapping) for r in rows]
+    return uow.webhooks.deliveries(webhook_id, tenant_id, limit, offset)
 
 
 # -- the dispatcher (runtime) ------------------------------------------------------------------------
@@ -97,22 +86,19 @@ class WebhookDispatcher:
 
     async def start(self) -> None:
         self._client = httpx.AsyncClient(timeout=5.0)
-        await self.refresh()
+        await asyncio.get_running_loop().run_in_executor(self._db, self.reload)
         self.bus.add_listener(self.on_event)
 
-    async def refresh(self) -> None:
-        """Reload the webhooks (after a configuration change)."""
-        loop = asyncio.get_running_loop()
-        rows = await loop.run_in_executor(self._db, self._load)
+    def reload(self) -> None:
+        """Read the webhooks again (after a configuration change); from any thread: the new table
+        replaces the old one whole."""
+        with UnitOfWork(self.engine) as uow:
+            rows = uow.webhooks.all()
         hooks: dict[str, list[dict]] = {}
         for row in rows:
             hooks.setdefault(row["tenant_id"], []).append(row)
         self._hooks = hooks
         self.bus.set_tapped(set(hooks))
-
-    def _load(self) -> list[dict]:
-        with UnitOfWork(self.engine) as uow:
-            return [dict(r._mapping) for r in uow.conn.execute(select(t.webhooks))]
 
     def on_event(self, tenant_id: str, message: dict) -> None:
         for hook in self._hooks.get(tenant_id, ()):
@@ -149,15 +135,14 @@ class WebhookDispatcher:
             await asyncio.sleep(BACKOFF[attempt - 1])
 
     def _record(self, what: str, delivery_id: str, hook: dict, message: dict, values: dict) -> None:
-        d = t.webhook_deliveries
         try:
             with UnitOfWork(self.engine) as uow:
                 if what == "insert":
-                    uow.conn.execute(insert(d).values(
+                    uow.webhooks.add_delivery(dict(
                         id=delivery_id, webhook_id=hook["id"], tenant_id=hook["tenant_id"], event=message["type"],
                         payload=message, status="pending", attempts=0, created_at=datetime.now(timezone.utc)))
                 else:
-                    uow.conn.execute(update(d).where(d.c.id == delivery_id).values(**values))
+                    uow.webhooks.update_delivery(delivery_id, values)
         except Exception:  # e.g. the hook was deleted meanwhile (its deliveries go with it)
             log.warning("delivery %s of webhook %s not recorded", delivery_id, hook["id"], exc_info=True)
 

@@ -9,10 +9,23 @@ Time is passed in with each event; nothing here reads a clock or does I/O.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
+from enum import StrEnum
+from typing import NamedTuple, Union
 
-OFFLINE, AVAILABLE, RINGING, ON_CALL, WRAP_UP, AWAY = "offline", "available", "ringing", "on_call", "wrap_up", "away"
-AGENT_STATES = (OFFLINE, AVAILABLE, RINGING, ON_CALL, WRAP_UP, AWAY)
+from .selection import SelectionIndex
+
+
+class AgentState(StrEnum):
+    OFFLINE = "offline"
+    AVAILABLE = "available"
+    RINGING = "ringing"
+    ON_CALL = "on_call"
+    WRAP_UP = "wrap_up"
+    AWAY = "away"
+
+
+OFFLINE, AVAILABLE, RINGING, ON_CALL, WRAP_UP, AWAY = AgentState
+AGENT_STATES = tuple(AgentState)
 
 # state -> states it may move to
 ALLOWED = {
@@ -24,7 +37,30 @@ ALLOWED = {
     AWAY: {AVAILABLE, ON_CALL, OFFLINE},
 }
 
-RING_ALL, LONGEST_IDLE, ROUND_ROBIN, LEAST_CALLS = "ring_all", "longest_idle", "round_robin", "least_calls"
+
+
+class Strategy(StrEnum):
+    RING_ALL = "ring_all"
+    LONGEST_IDLE = "longest_idle"
+    ROUND_ROBIN = "round_robin"
+    LEAST_CALLS = "least_calls"
+
+
+RING_ALL, LONGEST_IDLE, ROUND_ROBIN, LEAST_CALLS = Strategy
+
+
+class OverflowKind(StrEnum):
+    QUEUE = "queue"
+    EXTERNAL = "external"
+    HANGUP = "hangup"
+
+
+class OverflowTarget(NamedTuple):
+    """What max wait does: into another queue (`target` its id), to an external number (`target` the
+    number), or hang up (`target` the reason told to the caller, or None)."""
+
+    kind: OverflowKind | str
+    target: str | None = None
 
 
 class TransitionRefused(ValueError):
@@ -42,7 +78,7 @@ class QueueRules:
     strategy: str = LONGEST_IDLE
     ring_timeout: float = 20.0
     max_wait: float = 0.0  # 0: no limit
-    overflow: tuple = ("hangup", None)  # ("queue", queue_id) | ("external", number) | ("hangup", reason)
+    overflow: tuple[str, str | None] = OverflowTarget(OverflowKind.HANGUP)
 
 
 # -- live state -----------------------------------------------------------------------------------
@@ -51,7 +87,7 @@ class QueueRules:
 class Agent:
     id: str
     groups: frozenset[str]
-    state: str = OFFLINE
+    state: AgentState = OFFLINE
     reason: str | None = None
     registered: bool = False
     wants_away: str | None = None  # the agent asked for away (with this reason) while busy
@@ -201,7 +237,7 @@ class AnswerTimeExceeded:
 class Overflow:
     call_id: str
     queue_id: str
-    action: tuple
+    action: OverflowTarget
     waited: float
 
 
@@ -238,46 +274,9 @@ class Distributor:
         self.agents: dict[str, Agent] = {a: Agent(a, groups) for a, groups in agents.items()}
         self.calls: dict[str, Call] = {}  # waiting or ringing, in arrival order
         self.connected: dict[str, Call] = {}
-        # indexes over available agents, kept by _index_idle: per group in the order they became
-        # available (longest idle first); per group and number of calls taken, in that same order
-        self._idle: dict[str, dict[str, None]] = {}
-        self._idle_by_calls: dict[str, dict[int, dict[str, None]]] = {}
-        self._available: set[str] = set()  # so that dispatching stops at once when nobody is free
         self._available_seq = 0
-        # round robin, per queue: agents never offered one of its calls (in the order they became
-        # available), then the others, least recently offered first
-        self._rr_fresh: dict[str, dict[str, None]] = {}
-        self._rr_used: dict[str, dict[str, None]] = {}
-        self._queues_of_group: dict[str, set[str]] = {}
-        self._offers_by_queue: dict[str, dict[str, int]] = {}
-        self._offer_clock = 0
+        self.index = SelectionIndex(self.agents, self.queues)  # which available agent each strategy picks
         self._effects: list[Effect] = []
-        self._map_groups()
-
-    def _map_groups(self) -> None:
-        self._queues_of_group = {}
-        for rules in self.queues.values():
-            for tier in rules.tiers:
-                for group in tier:
-                    self._queues_of_group.setdefault(group, set()).add(rules.id)
-
-    def _index_idle(self, agent: Agent, available: bool) -> None:
-        """Add an agent that became available to the selection indexes, or take it out."""
-        for group in agent.groups:
-            if available:
-                self._idle.setdefault(group, {})[agent.id] = None
-                self._idle_by_calls.setdefault(group, {}).setdefault(agent.calls_taken, {})[agent.id] = None
-                for queue_id in self._queues_of_group.get(group, ()):
-                    if agent.id not in self._rr_used.get(queue_id, ()):
-                        self._rr_fresh.setdefault(queue_id, {}).setdefault(agent.id, None)
-            else:
-                self._idle.get(group, {}).pop(agent.id, None)
-                buckets = self._idle_by_calls.get(group, {})
-                bucket = buckets.get(agent.calls_taken)
-                if bucket is not None:
-                    bucket.pop(agent.id, None)
-                    if not bucket:
-                        del buckets[agent.calls_taken]
 
     def reconfigure(self, queues: dict[str, QueueRules], agents: dict[str, frozenset[str]], now: float) -> None:
         """Take a new configuration without losing live state: new agents start offline, changed
@@ -288,27 +287,19 @@ class Distributor:
             if call.queue_id not in queues:
                 queues[call.queue_id] = self.queues[call.queue_id]
         self.queues = queues
-        self._map_groups()
         for agent_id, groups in agents.items():
             agent = self.agents.get(agent_id)
             if agent is None:
                 self.agents[agent_id] = Agent(agent_id, groups)
-            elif agent.groups != groups:
-                if agent.state == AVAILABLE:
-                    self._index_idle(agent, False)
+            elif agent.groups != groups:  # re-indexed below, with every available agent
                 agent.groups = groups
         for agent_id in [a for a in self.agents if a not in agents]:
             agent = self.agents[agent_id]
             if agent.state in (OFFLINE, AVAILABLE, AWAY):
                 if agent.state == AVAILABLE:
-                    self._index_idle(agent, False)
-                    self._available.discard(agent_id)
+                    self.index.remove(agent)
                 del self.agents[agent_id]
-        # re-index every available agent in the order they became available (groups and queues
-        # may have changed): the indexes' order is what the strategies rely on
-        self._idle, self._idle_by_calls = {}, {}
-        for agent in sorted((a for a in self.agents.values() if a.state == AVAILABLE), key=lambda a: a.available_seq):
-            self._index_idle(agent, True)
+        self.index.configure(self.queues)
 
     def restore_away(self, agent_id: str, reason: str | None) -> None:
         """At start: an agent who was away stays away when it registers again."""
@@ -335,15 +326,13 @@ class Distributor:
         if new != old and new not in ALLOWED[old]:
             raise TransitionRefused(f"agent {agent.id}: {old} -> {new} is not allowed")
         if old == AVAILABLE:
-            self._index_idle(agent, False)
-            self._available.discard(agent.id)
+            self.index.remove(agent)
         agent.state, agent.reason = new, reason if new == AWAY else None
         if new == AVAILABLE:
             agent.available_since = now
             self._available_seq += 1
             agent.available_seq = self._available_seq
-            self._index_idle(agent, True)
-            self._available.add(agent.id)
+            self.index.add(agent)
         if new != WRAP_UP:
             agent.wrap_up_until = None
         self._effects.append(StatusChanged(agent.id, old, new, agent.reason))
@@ -508,10 +497,10 @@ class Distributor:
             self._cancel(call, self.agents[agent_id], now, "overflow")
         kind, target = rules.overflow
         waited = round(now - call.entered_at, 3)
-        if kind == "queue" and target not in self.queues:
-            kind, target = "hangup", None  # the queue is gone: the call cannot wait forever
-        self._effects.append(Overflow(call.id, call.queue_id, (kind, target), waited))
-        if kind == "queue":
+        if kind == OverflowKind.QUEUE and target not in self.queues:
+            kind, target = OverflowKind.HANGUP, None  # the queue is gone: the call cannot wait forever
+        self._effects.append(Overflow(call.id, call.queue_id, OverflowTarget(OverflowKind(kind), target), waited))
+        if kind == OverflowKind.QUEUE and target is not None:
             call.queue_id, call.queue_entered_at = target, now
         else:
             del self.calls[call.id]
@@ -538,7 +527,7 @@ class Distributor:
     def _dispatch(self, now: float) -> None:
         """Offer waiting calls, oldest first, to the agents their queues would pick."""
         for call in list(self.calls.values()):
-            if not self._available:
+            if not self.index.available:
                 return  # nobody is free: however many calls wait, nothing to look at
             rules = self.queues[call.queue_id]
             if call.ringing and rules.strategy != RING_ALL:
@@ -548,77 +537,12 @@ class Distributor:
                 call.ringing[agent.id] = now
                 call.offered.append(agent.id)
                 self._set_state(agent, RINGING, now)
-                self._offer_clock += 1
-                self._offers_by_queue.setdefault(rules.id, {})[agent.id] = self._offer_clock
-                self._rr_fresh.get(rules.id, {}).pop(agent.id, None)
-                used = self._rr_used.setdefault(rules.id, {})
-                used.pop(agent.id, None)
-                used[agent.id] = None
+                self.index.offered(rules.id, agent.id)
                 self._effects.append(Offer(call.id, agent.id))
 
     def pick(self, call: Call, rules: QueueRules) -> list[Agent]:
-        """The agents to ring now for this call: from the first tier (by priority) that has an
-        eligible available agent; all of them for ring_all, else one chosen by the strategy."""
-        for tier in rules.tiers:
-            if rules.strategy == RING_ALL:
-                eligible = {a: self.agents[a] for group in tier for a in self._idle.get(group, ())
-                            if a not in call.rung_out and a not in call.ringing}
-                if eligible:
-                    return list(eligible.values())
-                continue
-            best = self._longest_idle(tier, call)
-            if best is not None and rules.strategy == LEAST_CALLS:
-                best = self._least_calls(tier, call)
-            elif best is not None and rules.strategy == ROUND_ROBIN:
-                best = self._round_robin(tier, call, rules.id)
-            if best is not None:
-                return [best]
-        return []
-
-    def _eligible(self, agent_id: str, call: Call) -> bool:
-        return agent_id not in call.rung_out and agent_id not in call.ringing
-
-    def _longest_idle(self, tier: frozenset[str], call: Call) -> Agent | None:
-        """The first eligible agent of each group's idle order, then the one available longest."""
-        best: Agent | None = None
-        for group in tier:
-            for agent_id in self._idle.get(group, ()):
-                if self._eligible(agent_id, call):
-                    agent = self.agents[agent_id]
-                    if best is None or agent.available_seq < best.available_seq:
-                        best = agent
-                    break
-        return best
-
-    def _least_calls(self, tier: frozenset[str], call: Call) -> Agent | None:
-        """Per group, the first eligible agent of the lowest calls-taken bucket that has one; then
-        the fewest calls, longest idle, across groups."""
-        best: Agent | None = None
-        for group in tier:
-            buckets = self._idle_by_calls.get(group, {})
-            for taken in sorted(buckets):
-                if best is not None and taken > best.calls_taken:
-                    break
-                agent_id = next((a for a in buckets[taken] if self._eligible(a, call)), None)
-                if agent_id is not None:
-                    agent = self.agents[agent_id]
-                    if best is None or (agent.calls_taken, agent.available_seq) < (best.calls_taken,
-                                                                                      best.available_seq):
-                        best = agent
-                    break
-        return best
-
-    def _round_robin(self, tier: frozenset[str], call: Call, queue_id: str) -> Agent | None:
-        """The eligible agent of this tier the queue never offered a call (in the order they became
-        available), else the one it offered a call least recently. Called only when the tier has an
-        eligible agent, so the scan stops at one."""
-        for order in (self._rr_fresh.get(queue_id, {}), self._rr_used.get(queue_id, {})):
-            for agent_id in order:
-                agent = self.agents.get(agent_id)
-                if agent is not None and agent.state == AVAILABLE and agent.groups & tier \
-                        and self._eligible(agent_id, call):
-                    return agent
-        return None
+        """The agents to ring now for this call (the selection index decides)."""
+        return self.index.pick(call, rules)
 
     # -- views --------------------------------------------------------------------------------
 

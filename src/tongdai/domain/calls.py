@@ -4,8 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 OUTBOUND, INBOUND, INTERNAL = "outbound", "inbound", "internal"
+
+
+class LegState(StrEnum):
+    """Where a call object of the switch stands: its handlers are chosen by this state."""
+
+    TRYING = "trying"  # the caller's INVITE is being handled; nothing placed or answered yet
+    RINGING = "ringing"  # the other side rings (or, queued, the caller hears ringback)
+    FORWARDING = "forwarding"  # a queued call placed to an external number after max wait
+    CONNECTED = "connected"
+    ENDED = "ended"
 
 
 @dataclass
@@ -37,6 +48,9 @@ class CallRecord:
     overflow: str | None = None  # what max wait did: queue:<id> | external:<number> | hangup
     wrap_up_seconds: float | None = None  # taken by the answering agent, ended by ready or its deadline
 
+    # Transitions. The call object that owns a record (BridgedCall, QueuedCall) is its only writer,
+    # through these methods; once it ended, the queue that keeps it for wrap-up adds its wrap-up.
+
     def ring(self, now: datetime) -> bool:
         if self.ringing_at is None:
             self.ringing_at = now
@@ -51,6 +65,40 @@ class CallRecord:
 
     def offered(self, agent_id: str) -> None:
         self.agents_offered = (*self.agents_offered, agent_id)
+
+    def decided(self, *, customer_number: str, reasons: tuple[str, ...]) -> None:
+        """The outbound caller-ID decision: who is called, and why this hotline (or why refused)."""
+        self.customer_number, self.caller_id_reasons = customer_number, reasons
+
+    def through(self, hotline_id: str, hotline_number: str) -> None:
+        self.hotline_id, self.hotline_number = hotline_id, hotline_number
+
+    def queued(self, queue_id: str, now: datetime) -> None:
+        self.queue_id, self.queued_at = queue_id, now
+
+    def answered_by_agent(self, agent_id: str, now: datetime, ringing_since: datetime | None) -> None:
+        self.agent_id = agent_id
+        self.answer(now)
+        if ringing_since is not None:
+            self.ring_seconds = round((now - ringing_since).total_seconds(), 3)
+
+    def overflowed_to_queue(self, queue_id: str) -> None:
+        self.overflow, self.queue_id = f"queue:{queue_id}", queue_id
+
+    def overflowed_to_number(self, number: str) -> None:
+        self.overflow = f"external:{number}"
+
+    def overflowed_to_hangup(self) -> None:
+        self.overflow = "hangup"
+
+    def recording_started(self) -> None:
+        self.recorded = True
+
+    def wrap_up_taken(self, seconds: float) -> None:
+        self.wrap_up_seconds = seconds
+
+    def refuse(self, now: datetime, status: int) -> None:
+        self.end(now, status=status, reason="refused", by="system")
 
     def end(self, now: datetime, *, status: int | None, reason: str, by: str | None) -> None:
         """Close the record once; later calls are ignored (both legs may report the end)."""

@@ -13,6 +13,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from . import bencode
 
@@ -81,18 +82,53 @@ class NgClient:
         self._sock.close()
 
 
+# How rtpengine rewrites every SDP of a call: it anchors the media on its own addresses.
+SDP_FLAGS = {"flags": ["trust-address"], "replace": ["origin", "session-connection"], "ICE": "remove"}
+
+Deliver = Callable[..., None]
+
+
 class MediaWorker:
     """Runs ng commands off the SIP thread, one at a time, and hands each answer back through
-    `deliver` (the bridge into the SIP thread), so signalling never waits for rtpengine."""
+    `deliver` (the bridge into the SIP thread), so signalling never waits for rtpengine. Its
+    methods are the only way the switch talks to rtpengine."""
 
-    def __init__(self, client: NgClient, deliver):
+    def __init__(self, client: NgClient, deliver: Deliver):
         self.client = client
         self.deliver = deliver
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="rtpengine-ng", daemon=True)
         self._thread.start()
 
-    def submit(self, name: str, params: dict, on_reply=None, on_error=None) -> None:
+    # -- the commands -------------------------------------------------------------------------------
+
+    def offer(self, call_id: str, from_tag: str, sdp: str, on_sdp: Callable[[str], None],
+              on_error: Callable[[Exception], None]) -> None:
+        """rtpengine's SDP for the caller's offer (`on_sdp`), or `on_error` if it fails."""
+        self._submit("offer", {"call-id": call_id, "from-tag": from_tag, "sdp": sdp, **SDP_FLAGS},
+                     lambda reply: on_sdp(reply["sdp"]), on_error)
+
+    def answer(self, call_id: str, from_tag: str, to_tag: str, sdp: str, on_sdp: Callable[[str], None],
+               on_error: Callable[[Exception], None]) -> None:
+        """rtpengine's SDP for the answer of the leg `to_tag`."""
+        self._submit("answer", {"call-id": call_id, "from-tag": from_tag, "to-tag": to_tag, "sdp": sdp,
+                                **SDP_FLAGS}, lambda reply: on_sdp(reply["sdp"]), on_error)
+
+    def record(self, call_id: str, on_started: Callable[[], None]) -> None:
+        """Write the call's RTP (both directions) to a pcap in rtpengine's recording directory."""
+        self._submit("start recording", {"call-id": call_id}, lambda _reply: on_started(), None)
+
+    def delete(self, call_id: str) -> None:
+        """The call is over: rtpengine frees its ports (and closes its recording)."""
+        self._submit("delete", {"call-id": call_id}, None, None)
+
+    # -- the worker ---------------------------------------------------------------------------------
+
+    def _submit(self, name: str, params: dict, on_reply: Callable[[dict], None] | None,
+                on_error: Callable[[Exception], None] | None) -> None:
         self._queue.put((name, params, on_reply, on_error))
 
     def _run(self) -> None:
@@ -112,8 +148,10 @@ class MediaWorker:
                 self.deliver(on_reply, reply)
 
     def stop(self) -> None:
-        self._queue.put(None)
-        self._thread.join(timeout=5)
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join(timeout=5)
+            self._thread = None
 
 
 def _die_with_parent() -> None:

@@ -5,10 +5,14 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict, deque
+from typing import Any
 
 from sippy.SipHeader import SipHeader
 from sippy.SipProxyAuthenticate import SipProxyAuthenticate
 from sippy.SipWWWAuthenticate import SipWWWAuthenticate
+
+from ..domain.directory import Directory
+from ..domain.model import Agent
 
 log = logging.getLogger("tongdai.sip")
 
@@ -76,3 +80,31 @@ class Throttle:
 
     def success(self, address: str) -> None:
         self._failures.pop(address, None)
+
+
+def authenticate(req: Any, directory: Directory, *, domain: str | None, username: str, throttle: Throttle,
+                 proxy: bool) -> Agent | Any:
+    """The agent `username@domain` whose digest credentials this request carries, or the response
+    that refuses it: 403 for a throttled address, an unknown domain or wrong credentials (each
+    failure counts towards the throttle), 401/407 with a fresh challenge when credentials are missing
+    or for another realm. REGISTER (`proxy=False`) and INVITE (`proxy=True`) share every step."""
+    host, port = req.getSource()
+    if throttle.blocked(host):
+        return req.genResponse(403, "Forbidden (too many failures)")
+    if domain is None:
+        throttle.failure(host)
+        return req.genResponse(403, "Forbidden")
+    creds = credentials(req)
+    if creds is None or creds.realm != domain:
+        resp = req.genResponse(407, "Proxy Authentication Required") if proxy else \
+            req.genResponse(401, "Unauthorized")
+        resp.appendHeader(challenge(domain, proxy=proxy))
+        return resp
+    agent = directory.agent_at(domain, username)
+    if agent is None or creds.username != username or not verify(
+            creds, req.getMethod(), agent.sip_ha1_md5, agent.sip_ha1_sha256):
+        throttle.failure(host)
+        log.info("%s %s@%s from %s:%d refused: bad credentials", req.getMethod(), username, domain, host, port)
+        return req.genResponse(403, "Forbidden")
+    throttle.success(host)
+    return agent

@@ -7,7 +7,8 @@
    address and refuse to start when another process holds it (`PortLock`).
 4. `SipConf.my_address` defaults to the host name's address and the bind to every interface: set
    both explicitly (`configure_address`).
-5. Every SIP message is logged unless SIPLOG_BEND says otherwise: log only when TONGDAI_SIP_TRACE is set.
+5. Every SIP message is logged unless SIPLOG_BEND says otherwise: log only when tracing is asked for
+   (the `TONGDAI_SIP_TRACE` setting).
 6. After a 401/407 from a carrier, the re-INVITE with credentials left before the ACK of the
    challenge (the UA answers inside the response callback, the transaction layer ACKs after it).
    Strict peers abort the call: send the re-INVITE on the next loop turn, after the ACK.
@@ -24,20 +25,20 @@ from pathlib import Path
 _applied = False
 
 
-def quiet_logging() -> None:
+def quiet_logging(trace: bool = False) -> None:
     """Fix 5: sippy reads SIPLOG_BEND when its logger is created; default to no message log."""
-    if os.environ.get("TONGDAI_SIP_TRACE"):
+    if trace:
         os.environ["SIPLOG_BEND"] = "stderr"
     else:
         os.environ.setdefault("SIPLOG_BEND", "none")
 
 
-def apply() -> None:
-    """Apply fixes 1, 2 and 5 (process-wide, idempotent). Call before creating any sippy object."""
+def apply(trace: bool = False) -> None:
+    """Apply fixes 1, 2, 5 and 6 (process-wide, idempotent). Call before creating any sippy object."""
     global _applied
     if _applied:
         return
-    quiet_logging()
+    quiet_logging(trace)
     from sippy.SipURL import SipURL
     from sippy.Udp_server import Udp_server_opts
 

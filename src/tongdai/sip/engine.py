@@ -57,17 +57,23 @@ class Bridge:
 class SipEngine:
     """Owns the UDP socket (through sippy's transaction manager) and dispatches requests."""
 
-    def __init__(self, host: str, port: int, on_request: Callable[[Any, Any], tuple]):
+    def __init__(self, host: str, port: int, *, global_config: dict[str, Any],
+                 on_request: Callable[[Any, Any], tuple], trace: bool = False):
         self.host, self.port = host, port
         self.on_request = on_request
-        self.global_config: dict[str, Any] = {}
+        self.global_config = global_config  # shared with the call objects; addresses set at start
+        self.trace = trace
         self._lock = compat.PortLock(host, port)
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
         self._error: BaseException | None = None
 
+    @property
+    def running(self) -> bool:
+        return self._thread is not None
+
     def start(self) -> None:
-        compat.apply()
+        compat.apply(trace=self.trace)
         self._lock.acquire()
         self._thread = threading.Thread(target=self._run, name="sip-engine", daemon=True)
         self._thread.start()

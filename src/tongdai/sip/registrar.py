@@ -9,12 +9,13 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 from sippy.SipHeader import SipHeader
 
+from ..domain.directory import Directory
+from ..domain.model import Agent
 from . import auth
-from ..switch.directory import Directory
 
 log = logging.getLogger("tongdai.sip")
 
@@ -33,9 +34,8 @@ class Binding:
 
 
 class Registrar:
-    def __init__(self, directory: Callable[[], Directory], on_change: Callable[[str, list[Binding]], None],
+    def __init__(self, on_change: Callable[[str, list[Binding]], None],
                  throttle: auth.Throttle | None = None, clock: Callable[[], float] = time.time):
-        self.directory = directory
         self.on_change = on_change
         self.throttle = throttle or auth.Throttle()
         self.clock = clock
@@ -56,36 +56,18 @@ class Registrar:
             self._bindings[agent_id] = {b.contact: b for b in live}
         return sorted(live, key=lambda b: -b.expires_at)
 
-    def handle(self, req) -> object:
-        """Answer one REGISTER."""
-        source_host, source_port = req.getSource()
+    def handle(self, req: Any, directory: Directory) -> Any:
+        """Answer one REGISTER, with the configuration snapshot the switch routes by."""
         to_url = req.getHFBody("to").getUrl()
         username = to_url.username or ""
-        directory = self.directory()
-        if self.throttle.blocked(source_host):
-            return req.genResponse(403, "Forbidden (too many failures)")
         domain = directory.realm_for(to_url.host or "", username)
-        if domain is None:
-            self.throttle.failure(source_host)
-            return req.genResponse(403, "Forbidden")
-        credentials = auth.credentials(req)
-        if credentials is None or credentials.realm != domain:
-            return self._challenge(req, domain)
-        agent = directory.agent_at(domain, username)
-        if agent is None or credentials.username != username or not auth.verify(
-                credentials, "REGISTER", agent.sip_ha1_md5, agent.sip_ha1_sha256):
-            self.throttle.failure(source_host)
-            log.info("REGISTER %s@%s from %s:%d refused: bad credentials", username, domain, source_host, source_port)
-            return req.genResponse(403, "Forbidden")
-        self.throttle.success(source_host)
-        return self._update(req, agent, source_host, source_port)
+        agent = auth.authenticate(req, directory, domain=domain, username=username, throttle=self.throttle,
+                                  proxy=False)
+        if not isinstance(agent, Agent):
+            return agent
+        return self._update(req, agent, *req.getSource())
 
-    def _challenge(self, req, domain: str):
-        resp = req.genResponse(401, "Unauthorized")
-        resp.appendHeader(auth.challenge(domain, proxy=False))
-        return resp
-
-    def _update(self, req, agent, host: str, port: int):
+    def _update(self, req: Any, agent: Agent, host: str, port: int) -> Any:
         default = DEFAULT_EXPIRES
         if req.countHFs("expires") > 0:
             default = req.getHFBody("expires").getNum()

@@ -1,8 +1,7 @@
-"""Engines and schema migrations. SQLite by default; TONGDAI_DATABASE_URL points elsewhere."""
+"""Engines and schema migrations, for the database URL the settings give (SQLite or PostgreSQL)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -10,16 +9,7 @@ from sqlalchemy import Engine, create_engine, event
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def default_url() -> str:
-    url = os.environ.get("TONGDAI_DATABASE_URL")
-    if url:
-        return url
-    data_dir = Path(os.environ.get("TONGDAI_DATA_DIR", "var"))
-    return f"sqlite:///{data_dir / 'tongdai.db'}"
-
-
-def make_engine(url: str | None = None) -> Engine:
-    url = url or default_url()
+def make_engine(url: str) -> Engine:
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
     if url.startswith("sqlite"):

@@ -161,6 +161,14 @@ class PortedRepository:
         p = t.ported_numbers
         return dict(self.conn.execute(select(p.c.number, p.c.carrier).where(p.c.scope == scope)).all())
 
+    def tenant_tables(self, operator_scope: str) -> dict[str, dict[str, str]]:
+        """Every tenant's own table: tenant -> number -> carrier."""
+        p = t.ported_numbers
+        tables: dict[str, dict[str, str]] = {}
+        for row in self.conn.execute(select(p).where(p.c.scope != operator_scope)):
+            tables.setdefault(row.scope, {})[row.number] = row.carrier
+        return tables
+
     def count(self, scope: str) -> int:
         p = t.ported_numbers
         return self.conn.execute(select(func.count()).select_from(p).where(p.c.scope == scope)).scalar_one()

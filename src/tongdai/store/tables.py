@@ -246,3 +246,14 @@ agent_state_history = Table(
     Column("reason", String(100)),
     Column("at", DateTime(timezone=True), nullable=False),
 )
+
+# One row: raised with every committed configuration change (see store.records.ConfigVersion).
+config_version = Table(
+    "config_version", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version", Integer, nullable=False),
+)
+
+# Tables whose change the running switch (or the webhook dispatcher) must see.
+CONFIGURATION = frozenset({"tenants", "trunks", "inventory", "groups", "queues", "audio_files", "ivr_trees",
+                           "hotlines", "adaptive_numbers", "agents", "ported_numbers", "webhooks"})

@@ -1,5 +1,7 @@
 """Agent states in the running switch: the Distributor lives in the SIP thread, fed by registrations,
-the agents' own calls, the agents' status requests (through the bridge) and a one-second tick."""
+the agents' own calls, the agents' status requests (through the bridge) and a 250 ms tick. State
+changes go to `on_change`; the effects on calls (offer, cancel, alert, overflow...) to `on_call_effect`,
+the queueing that carries them out."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from ..domain.acd import (
     AgentAnswers, AgentBusyElsewhere, AgentDeclines, AgentReady, AgentRegisters, AgentSetsStatus, AgentUnregisters,
     CallArrives, CallEnds, CallerHangsUp, Connect, Distributor, QueueRules, StatusChanged, Tick, TransitionRefused,
 )
-from .directory import Directory
+from ..domain.directory import Directory
 
 log = logging.getLogger("tongdai.switch")
 
@@ -34,10 +36,10 @@ class Presence:
     """Owner of the Distributor. Every method runs in the SIP thread."""
 
     def __init__(self, directory: Directory, *, on_change: Callable[[str, str, StatusChanged, datetime], None],
-                 clock: Callable[[], float] = time.time):
+                 on_call_effect: Callable[[object], None], clock: Callable[[], float] = time.time):
         self.clock = clock
         self.on_change = on_change
-        self.on_call_effect: Callable[[object], None] | None = None  # the switchboard carries these out
+        self.on_call_effect = on_call_effect
         self.directory = directory
         self.distributor = Distributor(queue_rules(directory),
                                        {a.id: frozenset(a.groups) for a in directory.agents.values()})
@@ -55,7 +57,7 @@ class Presence:
                 agent = self.directory.agents.get(effect.agent_id)
                 if agent is not None:
                     self.on_change(agent.tenant_id, agent.id, effect, at)
-            elif self.on_call_effect is not None:
+            else:
                 self.on_call_effect(effect)
         return effects
 

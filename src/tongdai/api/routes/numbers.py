@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from ...app.security import Principal
 from ...app.services import caller_id, numbers
 from ...domain.errors import RuleViolation, Violation
-from .. import schemas as s
+from ..schemas import numbers as s
 from ..deps import Context, ctx, own_agent_or_admin, principal, tenant_member
 from ..errors import problem
 

@@ -9,7 +9,9 @@ from fastapi import APIRouter, Depends, Query, Response
 from ...app.security import Principal
 from ...app.services import operator as svc
 from ...app.services.common import get_or_404
-from .. import schemas as s
+from ..schemas import operator as s
+from ..schemas.common import Carrier, LineType
+from ..schemas.common import KeyOut
 from ..deps import Context, Paging, ctx, operator
 from ._view import view
 
@@ -57,7 +59,7 @@ def delete_tenant(tenant_id: str, _: Op, c: Ctx):
     return Response(status_code=204)
 
 
-@router.post("/tenants/{tenant_id}/api-keys", status_code=201, response_model=s.KeyOut)
+@router.post("/tenants/{tenant_id}/api-keys", status_code=201, response_model=KeyOut)
 def create_admin_key(tenant_id: str, _: Op, c: Ctx):
     with c.uow() as uow:
         get_or_404(uow.tenants, "tenant", tenant_id)
@@ -108,8 +110,8 @@ def add_inventory(body: s.InventoryIn, _: Op, c: Ctx):
 @router.get("/inventory", response_model=s.InventoryList)
 def list_inventory(_: Op, c: Ctx, page: Annotated[Paging, Depends()],
                    country: Annotated[str | None, Query(max_length=2)] = None,
-                   line_type: Annotated[s.LineType | None, Query()] = None,
-                   carrier: Annotated[s.Carrier | None, Query()] = None,
+                   line_type: Annotated[LineType | None, Query()] = None,
+                   carrier: Annotated[Carrier | None, Query()] = None,
                    trunk_id: Annotated[str | None, Query(max_length=40)] = None,
                    tenant_id: Annotated[str | None, Query(max_length=40)] = None):
     with c.uow() as uow:

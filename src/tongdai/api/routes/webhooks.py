@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Response
 
 from ...app import webhooks as svc
 from ...app.security import Principal
-from .. import schemas as s
+from ..schemas import webhooks as s
 from ..deps import Context, Paging, admin, ctx
 
 router = APIRouter(tags=["webhooks"])

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
-from ...store import tables as t
+from ...domain.directory import Directory
 from ...store.uow import UnitOfWork
-from ...switch.directory import Directory
 from .numbers import OPERATOR_SCOPE
 
 
 def load_directory(uow: UnitOfWork) -> Directory:
     tenants = uow.tenants.all()
-    tenant_ported: dict[str, dict[str, str]] = {}
-    rows = uow.conn.execute(select(t.ported_numbers).where(t.ported_numbers.c.scope != OPERATOR_SCOPE))
-    for row in rows:
-        tenant_ported.setdefault(row.scope, {})[row.number] = row.carrier
+    tenant_ported = uow.ported.tenant_tables(OPERATOR_SCOPE)
     hotlines, adaptive, agents, queues = [], [], [], []
     for tenant in tenants:
         queues += uow.queues.all(tenant.id)

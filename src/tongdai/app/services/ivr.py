@@ -10,6 +10,7 @@ from typing import Any
 from ...domain.errors import InUse, RuleViolation, Violation, collect
 from ...domain.model import IvrNode, IvrTarget, IvrTree, Prompt
 from ...domain.rules import validate_ivr_tree
+from ...store.codecs import node_to_dict
 from ...store.uow import UnitOfWork
 from ..ids import new_id
 from .common import get_or_404, merge, refs
@@ -84,3 +85,9 @@ def delete_audio(uow: UnitOfWork, *, tenant_id: str, audio_id: str) -> None:
     if users:
         raise InUse("audio", audio_id, users)
     uow.audio.remove(audio_id, tenant_id)
+
+
+def tree_view(tree: IvrTree) -> dict[str, Any]:
+    """The public form of a tree: its nodes as plain dictionaries."""
+    return {"id": tree.id, "name": tree.name, "root_node_id": tree.root_node_id,
+            "nodes": [node_to_dict(n) for n in tree.nodes]}

@@ -1,25 +1,39 @@
 """An inbound call waiting in a queue: the caller's leg (answered with ringback while queued) and the
-legs to the agents the Distributor offers it to. Runs in the SIP thread."""
+legs to the agents the Distributor offers it to. Runs in the SIP thread; it tells its queue what
+happened through the typed `QueueEvents`, and is the only writer of its CallRecord."""
 
 from __future__ import annotations
 
 import logging
-from typing import Callable
+from datetime import datetime
+from typing import Any, Callable, Protocol
 
 from sippy.CCEvents import CCEventConnect, CCEventDisconnect, CCEventFail, CCEventRing, CCEventTry
-from sippy.SipHeader import SipHeader
 from sippy.UA import UA
 
-from ..domain.calls import CallRecord
+from ..domain.calls import CallRecord, LegState
 from ..media.rtpengine import MediaWorker
-from .b2bua import LegB, our_contact, rewrite_sdp, start_recording, utcnow
+from ..sip.headers import our_contact, reason_headers
+from .legs import Destination, through_rtpengine, utcnow
 
 log = logging.getLogger("tongdai.switch")
 
 
+class QueueEvents(Protocol):
+    """What a queued call reports to the queueing that owns it."""
+
+    def queue(self, call: QueuedCall) -> None: ...
+    def answered(self, call: QueuedCall, agent_id: str) -> bool: ...
+    def declined(self, call: QueuedCall, agent_id: str) -> None: ...
+    def hung_up(self, call: QueuedCall) -> None: ...
+    def abandoned_after_overflow(self, call: QueuedCall) -> None: ...
+    def ended(self, call: QueuedCall) -> None: ...
+
+
 class QueuedCall:
     def __init__(self, *, global_config: dict, record: CallRecord, queue_id: str, caller: str,
-                 media: MediaWorker, media_call_id: str, caller_tag: str, events, on_update: Callable):
+                 media: MediaWorker, media_call_id: str, caller_tag: str, events: QueueEvents,
+                 on_update: Callable[[CallRecord, str], None], record_audio: bool):
         self.global_config = global_config
         self.record = record
         self.queue_id = queue_id
@@ -27,55 +41,56 @@ class QueuedCall:
         self.media = media
         self.media_call_id = media_call_id
         self.caller_tag = caller_tag
-        self.events = events  # the switchboard: queue(), answered(), declined(), hung_up(), ended(), ...
+        self.events = events
         self.on_update = on_update
-        self.offer_body = None
+        self.record_audio = record_audio  # the queue records its calls
+        self.state = LegState.TRYING
+        self.offer_body: Any = None
         self.legs: dict[str, list[UA]] = {}  # agent -> a leg to each of its registered phones
-        self.connected_leg: UA | None = None
-        self.offered_at: dict[str, object] = {}  # agent -> when its phone started ringing
+        self.offered_at: dict[str, datetime] = {}  # agent -> when its phone started ringing
         self.connected_agent: str | None = None
-        self.external: UA | None = None  # the leg to an external number after an overflow
-        self.record_audio = False  # the queue records its calls (set by the switchboard)
+        self.connected_leg: UA | None = None  # the agent's phone that answered, or the external number
         self.ua_caller = UA(global_config, self.from_caller)
         self.ua_caller.on_remote_sdp_change = self._caller_offer
-        self.ua_caller.lContact = self._contact("tongdai")
+        self.ua_caller.lContact = our_contact(global_config, "tongdai")
 
-    def _contact(self, user: str):
-        return our_contact(self.global_config, user)
+    def _caller_offer(self, body, done) -> None:
+        through_rtpengine(self.media, body, done, call_id=self.media_call_id, from_tag=self.caller_tag)
 
-    def _rewrite(self, body, done, command: str, to_tag: str | None = None) -> None:
-        params = {"call-id": self.media_call_id, "from-tag": self.caller_tag}
-        if to_tag is not None:
-            params["to-tag"] = to_tag
-        rewrite_sdp(self.media, command, params, body, done)
-
-    def _caller_offer(self, body, done):
-        self._rewrite(body, done, "offer")
-        return None
+    def _leg_answer(self, to_tag: str) -> Callable[[Any, Callable], None]:
+        def answer(body, done) -> None:
+            through_rtpengine(self.media, body, done, call_id=self.media_call_id, from_tag=self.caller_tag,
+                              to_tag=to_tag)
+        return answer
 
     # -- the caller's leg -------------------------------------------------------------------------
 
     def from_caller(self, event, ua) -> None:
-        if isinstance(event, CCEventTry) and self.offer_body is None:
+        if isinstance(event, CCEventTry) and self.state is LegState.TRYING:
             self.offer_body = event.getData()[3]
+            self.state = LegState.RINGING
             self.ua_caller.recvEvent(CCEventRing((180, "Ringing", None)))
             self.on_update(self.record, "call.started")
             self.events.queue(self)
         elif isinstance(event, CCEventDisconnect):
-            if self.external is not None:
-                self.external.recvEvent(CCEventDisconnect())
-                answered = self.record.answered_at is not None
-                self.finish("completed" if answered else "abandoned", "customer", status=None if answered else 487)
-                if not answered:
-                    self.events.abandoned_after_overflow(self)
-                self.events.ended(self)
-            elif self.connected_leg is not None:
-                self.connected_leg.recvEvent(CCEventDisconnect())
-                self.finish("completed", "customer")
-                self.events.ended(self)
-            else:
-                self.finish("abandoned", "customer", status=487)
-                self.events.hung_up(self)
+            self._caller_hangs_up()
+
+    def _caller_hangs_up(self) -> None:
+        state = self.state
+        if state is LegState.FORWARDING:  # the external number still rings: abandoned all the same
+            assert self.connected_leg is not None
+            self.connected_leg.recvEvent(CCEventDisconnect())
+            self.finish("abandoned", "customer", status=487)
+            self.events.abandoned_after_overflow(self)
+            self.events.ended(self)
+        elif state is LegState.CONNECTED:
+            assert self.connected_leg is not None
+            self.connected_leg.recvEvent(CCEventDisconnect())
+            self.finish("completed", "customer")
+            self.events.ended(self)
+        elif state is LegState.RINGING:
+            self.finish("abandoned", "customer", status=487)
+            self.events.hung_up(self)
 
     # -- the agents' legs -------------------------------------------------------------------------
 
@@ -85,14 +100,8 @@ class QueuedCall:
         legs = self.legs.setdefault(agent_id, [])
         for n, (host, port, contact_user) in enumerate(phones):
             leg = UA(self.global_config, lambda event, ua: self.from_leg(agent_id, ua, event), nh_address=(host, port))
-            leg.lContact = self._contact(self.caller or "caller")
-            to_tag = f"a{agent_id}-{n}"
-
-            def answer(body, done, to_tag=to_tag):
-                self._rewrite(body, done, "answer", to_tag)
-                return None
-
-            leg.on_remote_sdp_change = answer
+            leg.lContact = our_contact(self.global_config, self.caller or "caller")
+            leg.on_remote_sdp_change = self._leg_answer(f"a{agent_id}-{n}")
             legs.append(leg)
             body = self.offer_body.getCopy() if self.offer_body is not None else None
             leg.recvEvent(CCEventTry((None, self.caller or "anonymous", contact_user, body, None, None)))
@@ -109,14 +118,10 @@ class QueuedCall:
 
     def from_leg(self, agent_id: str, ua: UA, event) -> None:
         if isinstance(event, CCEventConnect):
-            if self.connected_leg is None and self.events.answered(self, agent_id):
-                self.connected_agent, self.connected_leg = agent_id, ua
+            if self.state is LegState.RINGING and self.events.answered(self, agent_id):
+                self.state, self.connected_agent, self.connected_leg = LegState.CONNECTED, agent_id, ua
                 self.cancel(agent_id, keep=ua)  # the agent's other phones
-                self.record.agent_id = agent_id
-                now = utcnow()
-                self.record.answer(now)
-                if agent_id in self.offered_at:
-                    self.record.ring_seconds = round((now - self.offered_at[agent_id]).total_seconds(), 3)
+                self.record.answered_by_agent(agent_id, utcnow(), self.offered_at.get(agent_id))
                 self.on_update(self.record, "call.answered")
                 self._start_recording()
                 self.ua_caller.recvEvent(event)
@@ -129,38 +134,37 @@ class QueuedCall:
                 if not legs:  # every phone of the agent refused: the offer is declined
                     del self.legs[agent_id]
                     self.events.declined(self, agent_id)
-        elif isinstance(event, CCEventDisconnect) and ua is self.connected_leg:
+        elif isinstance(event, CCEventDisconnect) and ua is self.connected_leg and self.state is LegState.CONNECTED:
             self.ua_caller.recvEvent(CCEventDisconnect())
             self.finish("completed", "agent")
             self.events.ended(self)
 
     def _start_recording(self) -> None:
         if self.record_audio:
-            start_recording(self.media, self.media_call_id, self.record)
+            self.media.record(self.media_call_id, self.record.recording_started)
 
     # -- overflow to an external number, through the same hotline's trunk ------------------------
 
-    def forward(self, leg: LegB) -> None:
-        """Place a call to `leg` and bridge the caller to it when it answers; the caller keeps
+    def forward(self, destination: Destination) -> None:
+        """Place a call to `destination` and bridge the caller to it when it answers; the caller keeps
         hearing ringback meanwhile. A failure ends the caller's call with the same status."""
-        ua = UA(self.global_config, self.from_external, username=leg.username, password=leg.password,
-                nh_address=(leg.host, leg.port))
-        ua.lContact = self._contact(leg.calling)
+        d = destination
+        ua = UA(self.global_config, self.from_external, username=d.username, password=d.password,
+                nh_address=(d.host, d.port))
+        ua.lContact = our_contact(self.global_config, d.calling)
         ua.godead_timeout = 5
-
-        def answer(body, done):
-            self._rewrite(body, done, "answer", "x" + self.record.id)
-            return None
-
-        ua.on_remote_sdp_change = answer
-        self.external = ua
+        ua.on_remote_sdp_change = self._leg_answer("x" + self.record.id)
+        self.state, self.connected_leg = LegState.FORWARDING, ua
         body = self.offer_body.getCopy() if self.offer_body is not None else None
-        try_ = CCEventTry((None, leg.calling, leg.called, body, None, None))
-        try_.extra_headers = tuple(leg.extra_headers) or None
+        try_ = CCEventTry((None, d.calling, d.called, body, None, None))
+        try_.extra_headers = tuple(d.extra_headers) or None
         ua.recvEvent(try_)
 
     def from_external(self, event, ua) -> None:
+        if self.state is LegState.ENDED:
+            return
         if isinstance(event, CCEventConnect):
+            self.state = LegState.CONNECTED
             self.record.answer(utcnow())
             self.on_update(self.record, "call.answered")
             self._start_recording()
@@ -179,15 +183,14 @@ class QueuedCall:
         """The queue gives up on the call (max wait with hang-up): the status line carries the queue's
         reason, `Reason` the machine code `max_wait`."""
         fail = CCEventFail((status, reason))
-        text = reason.replace('"', "'")
-        fail.extra_headers = (SipHeader(name="reason", bodys=f'SIP;cause={status};text="max_wait"'),
-                              SipHeader(name="warning", bodys=f'399 tongdai "max_wait: {text}"'))
+        fail.extra_headers = reason_headers(status, "max_wait", reason)
         self.ua_caller.recvEvent(fail)
         self.finish("overflow", "system", status=status)
 
     def finish(self, reason: str, by: str, status: int | None = None) -> None:
-        if self.record.ended_at is not None:
+        if self.state is LegState.ENDED:
             return
+        self.state = LegState.ENDED
         self.record.end(utcnow(), status=status, reason=reason, by=by)
-        self.media.submit("delete", {"call-id": self.media_call_id})
+        self.media.delete(self.media_call_id)
         self.on_update(self.record, "call.ended")

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..domain.caller_id import CallingAgent, Catalogue
-from ..domain.model import Agent, Hotline, Queue, Tenant, Trunk
+from .caller_id import CallingAgent, Catalogue
+from .model import Agent, Hotline, Queue, Tenant, Trunk
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,40 @@
+"""The call log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from .common import Page
+
+
+class CallOut(BaseModel):
+    id: str
+    direction: str
+    agent_id: str | None
+    hotline_id: str | None
+    hotline_number: str | None
+    customer_number: str | None
+    callee_agent_id: str | None
+    caller_id_reasons: list[str]
+    started_at: datetime
+    ringing_at: datetime | None
+    answered_at: datetime | None
+    ended_at: datetime | None
+    talk_seconds: float | None
+    sip_status: int | None
+    end_reason: str | None
+    hung_up_by: str | None
+    recorded: bool
+    queue_id: str | None = Field(None, description="inbound: the queue that served the call (the last one, after an overflow)")
+    queued_at: datetime | None = None
+    queue_seconds: float | None = Field(None, description="inbound: entering the queue to the answer, or to the end")
+    ring_seconds: float | None = Field(None, description="inbound: the answering agent's phone rang this long")
+    agents_offered: list[str] = Field(default_factory=list, description="inbound: agents rung, in order")
+    overflow: str | None = Field(None, description="inbound: what max wait did: queue:<id>, external:<number> or hangup")
+    wrap_up_seconds: float | None = Field(None, description="inbound: wrap-up the answering agent actually took")
+
+
+class CallList(Page):
+    items: list[CallOut]

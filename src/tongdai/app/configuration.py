@@ -1,0 +1,98 @@
+"""Keeps what runs in this process in step with the configuration in the database.
+
+A change committed here (the unit of work's `on_commit`) is applied at once: the switch's snapshot
+is rebuilt off the SIP thread and swapped in by the switch; the webhook table is read again. A change
+committed by another process (the CLI, a second API worker) raises the configuration version, which
+is polled every `poll_seconds`; then both are read again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from ..domain.directory import Directory
+from ..store.uow import UnitOfWork
+from .services.directory import load_directory
+
+log = logging.getLogger("tongdai.config")
+
+SWITCH_TABLES = frozenset({"tenants", "trunks", "groups", "queues", "ivr_trees", "audio_files", "hotlines",
+                           "adaptive_numbers", "agents", "ported_numbers"})
+
+
+def load_snapshot(engine: Any) -> tuple[int, Directory]:
+    """The configuration snapshot, and the version it was read at (one transaction)."""
+    with UnitOfWork(engine) as uow:
+        return uow.config_version.current(), load_directory(uow)
+
+
+class ConfigurationWatcher:
+    def __init__(self, engine: Any, *, version: int, apply: Callable[[Directory], None] | None,
+                 reload_webhooks: Callable[[], None] | None, poll_seconds: float = 1.0):
+        self.engine = engine
+        self.version = version  # of the snapshot the switch runs on
+        self.apply = apply  # hands a new snapshot to the switch (which swaps it in its own thread)
+        self.reload_webhooks = reload_webhooks
+        self.poll_seconds = poll_seconds
+        self._io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="config-loader")
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._dirty: asyncio.Event | None = None
+        self._task: asyncio.Task | None = None
+
+    def _load(self) -> Directory:
+        self.version, directory = load_snapshot(self.engine)
+        return directory
+
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._dirty = asyncio.Event()
+        self._task = asyncio.create_task(self._watch())
+
+    def committed(self, tables: frozenset[str]) -> None:
+        """From the thread that committed a change in this process."""
+        if "webhooks" in tables and self.reload_webhooks is not None:
+            self.reload_webhooks()  # before the request answers: a new webhook hears the next event
+        if tables & SWITCH_TABLES and self._loop is not None and self._dirty is not None:
+            try:
+                self._loop.call_soon_threadsafe(self._dirty.set)
+            except RuntimeError:  # the loop is closing
+                return
+
+    def _current_version(self) -> int:
+        with UnitOfWork(self.engine) as uow:
+            return uow.config_version.current()
+
+    async def _watch(self) -> None:
+        assert self._loop is not None and self._dirty is not None
+        while True:
+            try:
+                await asyncio.wait_for(self._dirty.wait(), self.poll_seconds)
+            except asyncio.TimeoutError:
+                pass
+            here = self._dirty.is_set()
+            self._dirty.clear()
+            try:
+                version = await self._loop.run_in_executor(self._io, self._current_version)
+                elsewhere = version != self.version
+                if (here or elsewhere) and self.apply is not None:
+                    self.apply(await self._loop.run_in_executor(self._io, self._load))
+                elif elsewhere:
+                    self.version = version
+                if elsewhere and not here and self.reload_webhooks is not None:
+                    log.info("configuration changed by another process (version %d)", version)
+                    await self._loop.run_in_executor(self._io, self.reload_webhooks)
+            except Exception:
+                log.exception("could not reload the configuration")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+        self._io.shutdown(wait=True)

@@ -1,0 +1,37 @@
+"""What an entry point (the API, later the portal) needs, built once by the composition root: units
+of work that tell the running switch about configuration changes, the key cache, caller-ID usage,
+the event bus, the live switch when one runs, and the webhook dispatcher."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from ..store.uow import OnCommit, UnitOfWork
+from .events import EventBus
+from .live import LiveSwitch
+from .security import VerifiedKeyCache
+from .services.caller_id import CallerIdUsage
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class Context:
+    engine: Any
+    keys: VerifiedKeyCache = field(default_factory=VerifiedKeyCache)
+    usage: CallerIdUsage = field(default_factory=CallerIdUsage)
+    clock: Callable[[], datetime] = _utcnow
+    rng: random.Random = field(default_factory=random.Random)
+    bus: EventBus = field(default_factory=EventBus)
+    live: LiveSwitch | None = None  # the running switch, when `tongdai serve` runs one
+    webhooks: Any = None  # the webhook dispatcher, while the app runs
+    on_commit: OnCommit | None = None  # configuration changed in this process
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.engine, on_commit=self.on_commit)

@@ -1,0 +1,89 @@
+"""Every event tongdai publishes (on the tenant's stream and to its webhooks), one function each, so a
+payload is built in exactly one place; `EVENTS`, the list webhooks subscribe to, is derived from them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Callable
+
+from ..domain.calls import CallRecord
+
+CALL_COLUMNS = ("id", "tenant_id", "direction", "agent_id", "hotline_id", "hotline_number", "customer_number",
+                "callee_agent_id", "caller_id_reasons", "started_at", "ringing_at", "answered_at", "ended_at",
+                "talk_seconds", "sip_status", "end_reason", "hung_up_by", "recorded", "queue_id", "queued_at",
+                "queue_seconds", "ring_seconds", "agents_offered", "overflow", "wrap_up_seconds")
+
+
+@dataclass(frozen=True)
+class Notification:
+    tenant_id: str
+    type: str
+    data: dict[str, Any]
+
+
+_builders: dict[str, Callable[..., Notification]] = {}
+
+
+def _event(name: str) -> Callable[[Callable[..., Notification]], Callable[..., Notification]]:
+    def register(builder: Callable[..., Notification]) -> Callable[..., Notification]:
+        _builders[name] = builder
+        return builder
+    return register
+
+
+def call_view(record: CallRecord) -> dict[str, Any]:
+    """The public form of a call record, as the call log stores it (every field a plain value)."""
+    row = {name: getattr(record, name) for name in CALL_COLUMNS}
+    row["caller_id_reasons"] = list(record.caller_id_reasons)
+    row["agents_offered"] = list(record.agents_offered)
+    return row
+
+
+# The steps of a call: the payload is the call's row as it stands.
+CALL_PROGRESS = ("call.started", "call.ringing", "call.answered", "call.ended")
+
+
+def call_progress(record: CallRecord, step: str, row: dict[str, Any] | None = None) -> Notification:
+    return Notification(record.tenant_id, step, row if row is not None else call_view(record))
+
+
+@_event("agent.status_changed")
+def agent_status_changed(tenant_id: str, agent_id: str, old: str, new: str, reason: str | None,
+                         at: datetime) -> Notification:
+    return Notification(tenant_id, "agent.status_changed", {
+        "agent_id": agent_id, "old": old, "new": new, "reason": reason, "at": at.isoformat()})
+
+
+@_event("call.queued")
+def call_queued(record: CallRecord, queue_id: str) -> Notification:
+    return Notification(record.tenant_id, "call.queued", {
+        "call_id": record.id, "hotline_id": record.hotline_id, "queue_id": queue_id,
+        "customer_number": record.customer_number, "overflow": record.overflow})
+
+
+@_event("call.offered")
+def call_offered(record: CallRecord, queue_id: str, agent_id: str) -> Notification:
+    return Notification(record.tenant_id, "call.offered", {
+        "call_id": record.id, "hotline_id": record.hotline_id, "queue_id": queue_id, "agent_id": agent_id})
+
+
+@_event("call.answer_time_exceeded")
+def call_answer_time_exceeded(record: CallRecord, queue_id: str, waited: float) -> Notification:
+    return Notification(record.tenant_id, "call.answer_time_exceeded", {
+        "call_id": record.id, "hotline_id": record.hotline_id, "queue_id": queue_id, "waited_seconds": waited})
+
+
+@_event("call.abandoned")
+def call_abandoned(record: CallRecord, queue_id: str, waited: float | None) -> Notification:
+    return Notification(record.tenant_id, "call.abandoned", {
+        "call_id": record.id, "hotline_id": record.hotline_id, "queue_id": queue_id, "waited_seconds": waited,
+        "agents_offered": list(record.agents_offered)})
+
+
+@_event("call.wrap_up_ended")
+def call_wrap_up_ended(record: CallRecord) -> Notification:
+    return call_progress(record, "call.wrap_up_ended")
+
+
+EVENTS: tuple[str, ...] = (*CALL_PROGRESS, *_builders)

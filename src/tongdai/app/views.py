@@ -1,0 +1,48 @@
+"""The read side: what the API (and later the portal) shows that no service changes: the call log,
+agents' registrations and persisted states. Queries only; their SQL is in the store's repositories."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from ..domain.errors import NotFound
+from ..store.uow import UnitOfWork
+from .services.common import get_or_404
+
+
+def calls(uow: UnitOfWork, *, tenant_id: str, equals: dict[str, Any], since: datetime | None,
+          until: datetime | None, limit: int, offset: int) -> dict[str, Any]:
+    """Calls of the tenant, newest first, filtered by equal columns and a start window."""
+    items, total = uow.calls.list(tenant_id, equals=equals, since=since, until=until, limit=limit, offset=offset)
+    return {"items": items, "total": total}
+
+
+def call(uow: UnitOfWork, *, tenant_id: str, call_id: str) -> dict[str, Any]:
+    row = uow.calls.get(call_id, tenant_id)
+    if row is None:
+        raise NotFound("call", call_id)
+    return row
+
+
+def registrations(uow: UnitOfWork, *, tenant_id: str, agent_id: str, now: float) -> list[dict[str, Any]]:
+    """The agent's live SIP bindings (contact, source address, expiry) as last persisted."""
+    get_or_404(uow.agents, "agent", agent_id, tenant_id)
+    return [{"contact": r["contact"], "source": f"{r['host']}:{r['port']}", "user_agent": r["user_agent"],
+             "expires_at": datetime.fromtimestamp(r["expires_at"]).astimezone().isoformat(),
+             "expires_in": int(r["expires_at"] - now)}
+            for r in uow.registrations.live(agent_id, tenant_id, now)]
+
+
+def stored_agent_status(uow: UnitOfWork, *, tenant_id: str, agent_id: str) -> dict[str, Any]:
+    """The agent's last persisted state (when no switch runs in this process)."""
+    get_or_404(uow.agents, "agent", agent_id, tenant_id)
+    row = uow.agent_states.get(agent_id, tenant_id)
+    return {"agent_id": agent_id, "state": row["state"] if row else "offline", "reason": row["reason"] if row else None,
+            "wrap_up_until": None, "pending_away": None}
+
+
+def status_history(uow: UnitOfWork, *, tenant_id: str, agent_id: str, limit: int, offset: int) -> list[dict[str, Any]]:
+    get_or_404(uow.agents, "agent", agent_id, tenant_id)
+    return [{"old": r["old"], "new": r["new"], "reason": r["reason"], "at": r["at"]}
+            for r in uow.agent_states.history(agent_id, tenant_id, limit, offset)]

@@ -1,0 +1,161 @@
+"""The composition root: the one place that builds tongdai's threads, workers and adapters and hands them
+to each other. `tongdai serve` runs what `build()` returns: the HTTP API and, unless the settings say
+`TONGDAI_SIP=off`, the switch (SIP engine, rtpengine, call log, state writers, configuration watcher),
+started and stopped with the HTTP server."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import logging
+import random
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime, timezone
+from typing import Any
+
+from fastapi import FastAPI
+
+from .api.app import create_app
+from .app.call_log import CallLog
+from .app.configuration import ConfigurationWatcher, load_snapshot
+from .app.context import Context
+from .app.events import EventBus
+from .app.live import LiveSwitch
+from .app.live_records import AgentStateWriter, RegistrationWriter, restore
+from .app.notifier import Notification, agent_status_changed
+from .app.services.caller_id import CallerIdUsage
+from .app.webhooks import WebhookDispatcher
+from .domain.acd import StatusChanged
+from .domain.directory import Directory
+from .media.rtpengine import MediaWorker, NgClient, RtpengineOptions, RtpengineSupervisor
+from .settings import Settings
+from .sip.engine import Bridge, SipEngine
+from .sip.registrar import Binding
+from .store.db import make_engine, upgrade
+from .switch.switch import Switch
+
+log = logging.getLogger("tongdai")
+
+
+class SwitchRuntime:
+    """The switch and the workers around it, wired once; `start()` starts every thread, in order."""
+
+    def __init__(self, engine: Any, settings: Settings, bus: EventBus, usage: CallerIdUsage, directory: Directory):
+        self.engine = engine
+        self.settings = settings
+        self.bus = bus
+        self.bridge: Bridge | None = None  # to the asyncio loop, once it runs
+        self.call_log = CallLog(engine, bus, to_async=self._to_async)
+        self.states = AgentStateWriter(engine)
+        self.registrations = RegistrationWriter(engine)
+        host, port = settings.sip_address
+        ng_host, ng_port = settings.ng_address
+        low, high = settings.rtp_range
+        self.rtpengine = RtpengineSupervisor(RtpengineOptions(
+            ng_host=ng_host, ng_port=ng_port, port_min=low, port_max=high,
+            work_dir=settings.data_dir / "rtpengine", interface=host)) if settings.spawn_rtpengine else None
+        self.media = MediaWorker(NgClient(ng_host, ng_port), deliver=Bridge.to_sip)
+        global_config: dict[str, Any] = {}
+        self.switch = Switch(directory=directory, global_config=global_config, media=self.media, usage=usage,
+                             publish=self.call_log.handle, notify=self._notify,
+                             persist_bindings=self._persist_bindings, on_state_change=self._state_changed,
+                             rng=random.Random())
+        self.sip = SipEngine(host, port, global_config=global_config, on_request=self.switch.on_request,
+                             trace=settings.sip_trace)
+        self.live = LiveSwitch(self.switch)
+
+    # -- the SIP thread's hand-offs ------------------------------------------------------------------
+
+    def _to_async(self, fn: Any, *args: Any) -> None:
+        if self.bridge is not None:
+            self.bridge.to_async(fn, *args)
+
+    def _notify(self, n: Notification) -> None:
+        self._to_async(self.bus.publish, n.tenant_id, n.type, n.data)
+
+    def _state_changed(self, tenant_id: str, agent_id: str, change: StatusChanged, at: datetime) -> None:
+        self.states.changed(tenant_id, agent_id, change, at)
+        if self.bus.has_subscribers(tenant_id):
+            self._notify(agent_status_changed(tenant_id, agent_id, change.old, change.new, change.reason, at))
+
+    def _persist_bindings(self, agent_id: str, bindings: list[Binding]) -> None:
+        self.registrations.changed(agent_id, [
+            {"agent_id": b.agent_id, "tenant_id": b.tenant_id, "contact": b.contact, "host": b.host,
+             "port": b.port, "expires_at": b.expires_at, "user_agent": b.user_agent[:200]} for b in bindings])
+
+    def apply_configuration(self, directory: Directory) -> None:
+        """From the configuration watcher: the switch swaps the snapshot in its own thread."""
+        Bridge.to_sip(self.switch.apply_configuration, directory)
+
+    # -- start and stop -----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        self.bridge = Bridge(loop)
+        closed = await loop.run_in_executor(None, self.call_log.close_interrupted, datetime.now(timezone.utc))
+        if closed:
+            log.warning("closed %d call(s) left open by a previous run as interrupted", closed)
+        for writer in (self.call_log, self.states, self.registrations):
+            writer.start()
+        bindings, away = await loop.run_in_executor(None, restore, self.engine)
+        self.switch.restore([Binding(r["agent_id"], r["tenant_id"], r["contact"], r["host"], r["port"],
+                                     r["expires_at"], r["user_agent"]) for r in bindings], away)
+        if self.rtpengine is not None:
+            await loop.run_in_executor(None, self.rtpengine.start)
+        self.media.start()
+        await loop.run_in_executor(None, self.sip.start)
+        Bridge.to_sip(self.switch.start)
+        # sippy makes many small objects per call; with the default thresholds the cyclic collector
+        # runs so often, and over so much, that its pauses outlast SIP's 500 ms retransmission timer
+        # under load. Move what start-up made out of its way and let young objects pile up longer.
+        gc.freeze()
+        gc.set_threshold(50_000, 50, 100)
+
+    async def stop(self) -> None:
+        loop = asyncio.get_running_loop()
+        if self.sip.running:
+            Bridge.to_sip(self.switch.stop)
+            await loop.run_in_executor(None, self.sip.stop)
+        self.media.stop()
+        if self.rtpengine is not None:
+            await loop.run_in_executor(None, self.rtpengine.stop)
+        for writer in (self.call_log, self.states, self.registrations):
+            await loop.run_in_executor(None, writer.close if writer is self.call_log else writer.stop)
+
+
+def build(settings: Settings) -> FastAPI:
+    """The HTTP API over the settings' database, with the switch unless `TONGDAI_SIP=off`."""
+    engine = make_engine(settings.database)
+    upgrade(engine)
+    bus, usage = EventBus(), CallerIdUsage()
+    webhooks = WebhookDispatcher(engine, bus)
+    version, directory = load_snapshot(engine)
+    runtime = SwitchRuntime(engine, settings, bus, usage, directory) if settings.sip == "on" else None
+    watcher = ConfigurationWatcher(engine, version=version, reload_webhooks=webhooks.reload,
+                                   apply=runtime.apply_configuration if runtime is not None else None,
+                                   poll_seconds=settings.config_poll_seconds)
+    ctx = Context(engine=engine, bus=bus, usage=usage, webhooks=webhooks, on_commit=watcher.committed)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await webhooks.start()
+        try:
+            if runtime is not None:
+                try:
+                    await runtime.start()
+                except BaseException:
+                    await runtime.stop()
+                    raise
+                ctx.live = runtime.live
+            await watcher.start()
+            yield
+        finally:
+            ctx.live = None
+            await watcher.stop()
+            if runtime is not None:
+                await runtime.stop()
+                log.info("switch stopped")
+            await webhooks.stop()
+
+    return create_app(ctx, lifespan=lifespan)

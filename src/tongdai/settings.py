@@ -1,0 +1,119 @@
+"""Every setting of tongdai, read from `TONGDAI_*` environment variables in this one place and checked
+at start; a bad value is refused with a message that names its variable. `docs/operations.md` lists
+them in one table, which a test compares with the fields below."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PREFIX = "TONGDAI_"
+
+
+class SettingsError(ValueError):
+    """A setting has a value tongdai cannot use; the message names the variable."""
+
+
+def _address(value: str, default_port: int) -> tuple[str, int]:
+    host, sep, port = value.rpartition(":")
+    if not sep:
+        host, port = value, str(default_port)
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"{value!r} is not host:port with a port from 1 to 65535")
+    return (host or "127.0.0.1"), int(port)
+
+
+class Settings(BaseSettings):
+    """tongdai's settings. Each field's description is its row in docs/operations.md."""
+
+    model_config = SettingsConfigDict(env_prefix=PREFIX, extra="ignore", frozen=True)
+
+    data_dir: Path = Field(Path("var"), description="where the SQLite file, demo keys, rtpengine's files and "
+                                                    "recordings live")
+    database_url: str | None = Field(None, description="SQLAlchemy URL; default `sqlite:///$TONGDAI_DATA_DIR/"
+                                                       "tongdai.db`; `postgresql://user@host/db` works (psycopg 3)")
+    http_addr: str = Field("127.0.0.1:8080", description="HTTP bind address (`host:port`)")
+    log_level: Literal["critical", "error", "warning", "info", "debug"] = Field(
+        "info", description="uvicorn's log level (tongdai's own messages are logged at info)")
+    sip: Literal["on", "off"] = Field("on", description="`off` runs the HTTP API alone (no SIP, no rtpengine)")
+    sip_addr: str = Field("127.0.0.1:5060", description="SIP bind address (UDP, `host:port`)")
+    sip_trace: bool = Field(False, description="`1` logs every SIP message to stderr (costs CPU)")
+    rtpengine: str = Field("spawn", description="`spawn`: tongdai starts its own rtpengine; `host:port`: use "
+                                                "the ng port of an rtpengine that runs as its own service")
+    rtpengine_ng: str = Field("127.0.0.1:22223", description="ng control address of the spawned rtpengine")
+    rtp_ports: str = Field("30000-39999", description="RTP port range of the spawned rtpengine (`low-high`)")
+    config_poll_seconds: float = Field(1.0, gt=0, le=60, description="how often the running switch looks for "
+                                                                     "configuration changed by another process")
+
+    @field_validator("http_addr", "sip_addr", "rtpengine_ng")
+    @classmethod
+    def _is_address(cls, value: str) -> str:
+        _address(value, 1)
+        return value
+
+    @field_validator("rtpengine")
+    @classmethod
+    def _spawn_or_address(cls, value: str) -> str:
+        if value != "spawn":
+            _address(value, 2223)
+        return value
+
+    @field_validator("rtp_ports")
+    @classmethod
+    def _port_range(cls, value: str) -> str:
+        low, sep, high = value.partition("-")
+        if not (sep and low.isdigit() and high.isdigit() and 1024 <= int(low) < int(high) < 65536):
+            raise ValueError(f"{value!r} is not a range low-high within 1024-65535")
+        return value
+
+    # -- derived values ---------------------------------------------------------------------------
+
+    @property
+    def database(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'tongdai.db'}"
+
+    @property
+    def http(self) -> tuple[str, int]:
+        return _address(self.http_addr, 8080)
+
+    @property
+    def sip_address(self) -> tuple[str, int]:
+        return _address(self.sip_addr, 5060)
+
+    @property
+    def spawn_rtpengine(self) -> bool:
+        return self.rtpengine == "spawn"
+
+    @property
+    def ng_address(self) -> tuple[str, int]:
+        return _address(self.rtpengine_ng, 22223) if self.spawn_rtpengine else _address(self.rtpengine, 2223)
+
+    @property
+    def rtp_range(self) -> tuple[int, int]:
+        low, _, high = self.rtp_ports.partition("-")
+        return int(low), int(high)
+
+
+def variables() -> dict[str, tuple[str, str]]:
+    """Each variable's name -> (default as shown, description)."""
+    out = {}
+    for name, info in Settings.model_fields.items():
+        default = info.default
+        shown = "" if default is None else (str(default).lower() if isinstance(default, bool) else str(default))
+        out[PREFIX + name.upper()] = (shown, info.description or "")
+    return out
+
+
+def load(**overrides: Any) -> Settings:
+    """The settings from the environment (and `overrides`), or SettingsError naming the variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            field = str(error["loc"][0]) if error.get("loc") else "?"
+            problems.append(f"{PREFIX}{field.upper()}: {error['msg']}")
+        raise SettingsError("; ".join(problems)) from None

@@ -1,0 +1,39 @@
+"""SIP headers tongdai writes: its Contact, P-Asserted-Identity, and refusals that carry a machine code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sippy.SipContact import SipContact
+from sippy.SipHeader import SipHeader
+
+
+def our_contact(global_config: dict[str, Any], user: str) -> SipContact:
+    """tongdai's Contact for a leg, without sippy's default display name "Anonymous"."""
+    contact = SipContact(body=f"<sip:{user}@{global_config['_sip_address']}:{global_config['_sip_port']}>")
+    contact.parse()
+    return contact
+
+
+def asserted_identity(number: str, host: str) -> SipHeader:
+    return SipHeader(name="p-asserted-identity", bodys=f"<sip:{number}@{host}>")
+
+
+def reason_headers(status: int, code: str, why: str) -> tuple[SipHeader, SipHeader]:
+    """`Reason` with the machine code and a readable `Warning`."""
+    text = why.replace('"', "'")
+    return (SipHeader(name="reason", bodys=f'SIP;cause={status};text="{code}"'),
+            SipHeader(name="warning", bodys=f'399 tongdai "{code}: {text}"'))
+
+
+def refusal(req: Any, status: int, reason: str, code: str, why: str) -> Any:
+    """A final response that carries the machine code in Reason and a readable Warning."""
+    resp = req.genResponse(status, reason)
+    for header in reason_headers(status, code, why):
+        resp.appendHeader(header)
+    return resp
+
+
+def contact_user(contact: str, default: str) -> str:
+    """The user part of a registered Contact URI (what the phone expects in the Request-URI)."""
+    return contact.split(":", 1)[1].split("@", 1)[0] if "@" in contact else default

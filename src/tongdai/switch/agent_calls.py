@@ -1,0 +1,91 @@
+"""Calls agents place: internal calls to another agent's phone, and outbound calls through the hotline
+the caller-ID decision picks. Owns the bridged calls in progress; an agent's own call makes it
+on_call (and an internal call's callee too, from its first ring). Runs in the SIP thread."""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from typing import Any
+
+from ..app.services.caller_id import CallerIdUsage
+from ..domain.caller_id import Catalogue, choose_caller_id
+from ..domain.calls import CallRecord
+from ..domain.directory import Directory
+from ..domain.model import Agent
+from ..media.rtpengine import MediaWorker
+from ..sip.headers import asserted_identity, contact_user
+from ..sip.registrar import Binding
+from .bridged import BridgedCall
+from .legs import Destination, refuse_call
+from .presence import Presence
+
+log = logging.getLogger("tongdai.switch")
+
+class AgentCalls:
+    def __init__(self, *, global_config: dict, media: MediaWorker, usage: CallerIdUsage, presence: Presence,
+                 contacts: Callable[[str], list[Binding]], publish: Callable[[CallRecord, str], None],
+                 rng: random.Random):
+        self.global_config = global_config
+        self.media = media
+        self.usage = usage
+        self.presence = presence
+        self.contacts = contacts
+        self.publish = publish
+        self.rng = rng
+        self.calls: dict[str, BridgedCall] = {}
+        self._tracked: dict[str, Catalogue] = {}  # tenant -> the catalogue its usage already tracks
+
+    def internal(self, req: Any, sip_t: Any, d: Directory, agent: Agent, callee_id: str,
+                 record: CallRecord) -> tuple:
+        bindings = self.contacts(callee_id)
+        if not bindings:
+            return refuse_call(self.publish, req, record, 480, "Temporarily Unavailable", "callee_offline",
+                               "the called agent has no live registration")
+        b = bindings[0]  # the newest phone (an internal call rings one; queue offers ring them all)
+        leg = Destination(host=b.host, port=b.port, called=contact_user(b.contact, d.agents[callee_id].sip_username),
+                          calling=agent.extension, calling_name=agent.name)
+        return self._bridge(req, sip_t, record, leg)
+
+    def outbound(self, req: Any, sip_t: Any, d: Directory, agent: Agent, target: str, requested: str | None,
+                 record: CallRecord) -> tuple:
+        """Through the hotline the caller-ID decision picks (`requested`: the caller's X-Tongdai-Caller)."""
+        catalogue = d.catalogues[agent.tenant_id]
+        tenant_usage = self.usage.for_tenant(agent.tenant_id)
+        with self.usage.lock:
+            if self._tracked.get(agent.tenant_id) is not catalogue:  # a new configuration snapshot
+                tenant_usage.track_all(catalogue.outbound_hotlines())
+                self._tracked[agent.tenant_id] = catalogue
+            decision = choose_caller_id(catalogue=catalogue, usage=tenant_usage, agent=d.calling(agent),
+                                        destination=target, requested=requested, chooser=self.rng,
+                                        ported=d.ported.get(agent.tenant_id))
+            if not decision.refused:
+                tenant_usage.touch(decision.hotline)
+        record.decided(customer_number=decision.destination.e164 or target, reasons=decision.reasons)
+        if decision.refused:
+            return refuse_call(self.publish, req, record, 403, "Forbidden", decision.code, decision.reasons[-1])
+        hotline = decision.hotline
+        trunk = d.trunks.get(hotline.trunk_id) if hotline.trunk_id else None
+        record.through(hotline.id, hotline.number)
+        if trunk is None:
+            return refuse_call(self.publish, req, record, 503, "Service Unavailable", "no_trunk", "the hotline has no trunk")
+        leg = Destination(host=trunk.host, port=trunk.port, called=decision.destination.e164 or target,
+                          calling=hotline.number, username=trunk.username, password=trunk.password,
+                          extra_headers=(asserted_identity(hotline.number, self.global_config["_sip_address"]),))
+        return self._bridge(req, sip_t, record, leg, record_audio=decision.record)
+
+    def _bridge(self, req: Any, sip_t: Any, record: CallRecord, leg: Destination, record_audio: bool = False) -> tuple:
+        call = BridgedCall(global_config=self.global_config, record=record, destination=leg, media=self.media,
+                           media_call_id=str(req.getHFBody("call-id")), a_tag=req.getHFBody("from").getTag(),
+                           on_update=self._update, record_audio=record_audio)
+        self.calls[record.id] = call
+        for agent_id in filter(None, (record.agent_id, record.callee_agent_id)):
+            self.presence.busy(agent_id, True)
+        return call.ua_a.recvRequest(req, sip_t)
+
+    def _update(self, record: CallRecord, event: str) -> None:
+        self.publish(record, event)  # the call log takes its snapshot of the record right away
+        if event == "call.ended" and self.calls.pop(record.id, None) is not None:
+            for agent_id in filter(None, (record.agent_id, record.callee_agent_id)):
+                self.presence.busy(agent_id, False)

@@ -1,0 +1,120 @@
+"""One bridged call: the agent's leg (A, answered by us) and the other leg (B, placed by us).
+
+Runs in the SIP thread. Media goes through rtpengine: A's offer and B's answers are rewritten, so
+each side sees only rtpengine's addresses. Progress, answer, BYE, CANCEL and failures are relayed.
+The call object is the only writer of its CallRecord; `on_update` hands each step to the call log.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable
+
+from sippy.CCEvents import CCEventConnect, CCEventDisconnect, CCEventFail, CCEventRing, CCEventTry
+from sippy.UA import UA
+
+from ..domain.calls import CallRecord, LegState, end_reason_for
+from ..media.rtpengine import MediaWorker
+from ..sip.headers import our_contact
+from .legs import Destination, through_rtpengine, utcnow
+
+log = logging.getLogger("tongdai.switch")
+
+
+class BridgedCall:
+    def __init__(self, *, global_config: dict, record: CallRecord, destination: Destination,
+                 media: MediaWorker, media_call_id: str, a_tag: str,
+                 on_update: Callable[[CallRecord, str], None], record_audio: bool = False):
+        self.global_config = global_config
+        self.record = record
+        self.destination = destination
+        self.media = media
+        self.media_call_id = media_call_id
+        self.a_tag = a_tag
+        self.on_update = on_update
+        self.record_audio = record_audio
+        self.state = LegState.TRYING
+        self.b_tag = "b" + record.id
+        self.ua_a = UA(global_config, self.from_a)
+        self.ua_a.on_remote_sdp_change = self._offer
+        self.ua_a.lContact = our_contact(global_config, "tongdai")
+        self.ua_b: UA | None = None
+        self._b_handlers: dict[type, Callable[[Any], None]] = {
+            CCEventRing: self._b_rings, CCEventConnect: self._b_answers, CCEventFail: self._b_fails,
+            CCEventDisconnect: self._b_hangs_up}
+
+    # -- media --------------------------------------------------------------------------------
+
+    def _offer(self, body, done) -> None:
+        through_rtpengine(self.media, body, done, call_id=self.media_call_id, from_tag=self.a_tag)
+
+    def _answer(self, body, done) -> None:
+        through_rtpengine(self.media, body, done, call_id=self.media_call_id, from_tag=self.a_tag,
+                          to_tag=self.b_tag)
+
+    # -- the agent's leg ----------------------------------------------------------------------
+
+    def from_a(self, event, ua) -> None:
+        if self.state is LegState.TRYING and self.ua_b is None:
+            if isinstance(event, CCEventTry):
+                self._place(event)
+            else:
+                self.ua_a.recvEvent(CCEventDisconnect())
+            return
+        if isinstance(event, CCEventDisconnect):
+            answered = self.state is LegState.CONNECTED
+            self._finish(None if answered else 487, "completed" if answered else "cancelled", "agent")
+        if self.ua_b is not None:
+            self.ua_b.recvEvent(event)
+
+    def _place(self, event) -> None:
+        _cid, _cli, _cld, body, _auth, _name = event.getData()
+        d = self.destination
+        self.ua_b = UA(self.global_config, self.from_b, username=d.username, password=d.password,
+                       nh_address=(d.host, d.port))
+        self.ua_b.on_remote_sdp_change = self._answer
+        self.ua_b.lContact = our_contact(self.global_config, d.calling)
+        self.ua_b.godead_timeout = 5
+        try_b = CCEventTry((None, d.calling, d.called, body, None, d.calling_name))
+        try_b.extra_headers = tuple(d.extra_headers) or None
+        self.on_update(self.record, "call.started")
+        self.ua_b.recvEvent(try_b)
+
+    # -- the other leg: one handler per event -------------------------------------------------
+
+    def from_b(self, event, ua) -> None:
+        handler = self._b_handlers.get(type(event))
+        if handler is not None and self.state is not LegState.ENDED:
+            handler(event)
+        self.ua_a.recvEvent(event)
+
+    def _b_rings(self, event) -> None:
+        code = event.getData()[0] if event.getData() else 180
+        if code in (180, 183) and self.record.ring(utcnow()):
+            self.state = LegState.RINGING
+            self.on_update(self.record, "call.ringing")
+
+    def _b_answers(self, _event) -> None:
+        self.state = LegState.CONNECTED
+        self.record.answer(utcnow())
+        self.on_update(self.record, "call.answered")
+        if self.record_audio:
+            self.media.record(self.media_call_id, self._recording_started)
+
+    def _recording_started(self) -> None:
+        self.record.recording_started()
+
+    def _b_fails(self, event) -> None:
+        status = event.getData()[0] if event.getData() else 500
+        self._finish(status, end_reason_for(status), "callee" if status in (486, 600, 603) else "system")
+
+    def _b_hangs_up(self, _event) -> None:
+        self._finish(None, "completed", "callee" if self.record.direction == "internal" else "customer")
+
+    def _finish(self, status: int | None, reason: str, by: str | None) -> None:
+        if self.state is LegState.ENDED:
+            return
+        self.state = LegState.ENDED
+        self.record.end(utcnow(), status=status, reason=reason, by=by)
+        self.media.delete(self.media_call_id)
+        self.on_update(self.record, "call.ended")

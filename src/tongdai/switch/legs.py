@@ -1,0 +1,62 @@
+"""What every call object of the switch shares: where a placed leg goes, and SDP through rtpengine."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+from ..domain.calls import CallRecord
+from ..media.rtpengine import MediaWorker
+from ..sip.headers import refusal
+
+log = logging.getLogger("tongdai.switch")
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where and how a leg tongdai places goes."""
+
+    host: str
+    port: int
+    called: str  # user part of the Request-URI
+    calling: str  # user part of From
+    calling_name: str | None = None
+    username: str | None = None  # credentials for a carrier's challenge
+    password: str | None = None
+    extra_headers: tuple = ()
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def through_rtpengine(media: MediaWorker, body: Any, done: Callable[[Any], None], *, call_id: str,
+                      from_tag: str, to_tag: str | None = None) -> None:
+    """Replace a leg's SDP with rtpengine's (an offer, or with `to_tag` the answer of that leg) off the
+    SIP thread; sippy holds the event until `done(body)`. If rtpengine fails, the call goes on with
+    the original SDP (media then bypasses it)."""
+    sdp = str(body.content) if body.parsed else body.content
+
+    def rewritten(new_sdp: str) -> None:
+        body.content, body.parsed, body.needs_update = new_sdp, False, False
+        done(body)
+
+    def failed(_exc: Exception) -> None:
+        done(body)
+
+    if to_tag is None:
+        media.offer(call_id, from_tag, sdp, rewritten, failed)
+    else:
+        media.answer(call_id, from_tag, to_tag, sdp, rewritten, failed)
+
+
+def refuse_call(publish: Callable[[CallRecord, str], None], req: Any, record: CallRecord, status: int,
+                reason: str, code: str, why: str) -> tuple:
+    """Refuse a call with a machine code (Reason, Warning), and keep it in the call log."""
+    record.refuse(utcnow(), status)
+    publish(record, "call.started")
+    publish(record, "call.ended")
+    log.info("call %s refused: %s (%s)", record.id, code, why)
+    return (refusal(req, status, reason, code, why), None, None)

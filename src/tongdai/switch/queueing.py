@@ -1,0 +1,165 @@
+"""Inbound calls in their queues: the owner of every waiting call and every answered call whose agent
+wraps up. It takes a carrier's call into its queue, feeds what the call reports to the agent/queue
+state machine (through Presence, which it builds and hands itself to), and carries out the machine's
+effects on the calls: ring an agent's phones, stop them, alert, overflow. Runs in the SIP thread."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from ..app import notifier
+from ..app.notifier import Notification
+from ..domain.acd import (
+    Abandoned, AnswerTimeExceeded, CancelOffer, Offer, Overflow, OverflowKind, WrapUpEnded,
+)
+from ..domain.calls import CallRecord
+from ..domain.directory import Directory
+from ..domain.numbers import classify
+from ..domain.routing import Inbound
+from ..sip.headers import asserted_identity, contact_user
+from ..sip.registrar import Binding
+from .legs import Destination, utcnow
+from .presence import Presence
+
+log = logging.getLogger("tongdai.switch")
+
+
+class QueuedLeg(Protocol):
+    """What the queueing asks of a waiting call (QueuedCall; a fake in tests)."""
+
+    record: CallRecord
+    queue_id: str
+    connected_agent: str | None
+
+    def offer_to(self, agent_id: str, phones: list[tuple[str, int, str]]) -> None: ...
+    def cancel(self, agent_id: str) -> None: ...
+    def forward(self, destination: Destination) -> None: ...
+    def hang_up_caller(self, status: int, reason: str) -> None: ...
+
+
+NewCall = Callable[..., Any]  # (record=, queue_id=, caller=, record_audio=, events=) -> a QueuedLeg
+
+
+class Queueing:
+    def __init__(self, *, directory: Directory, contacts: Callable[[str], list[Binding]],
+                 new_call: NewCall, notify: Callable[[Notification], None],
+                 publish: Callable[[CallRecord, str], None],
+                 on_state_change: Callable[..., None], global_config: dict[str, Any], clock: Callable[[], float] | None = None):
+        self.directory = directory
+        self.contacts = contacts  # the registrar's live bindings of an agent
+        self.new_call = new_call
+        self.notify = notify
+        self.publish = publish  # the call log
+        self.global_config = global_config  # tongdai's SIP address, once the engine runs
+        self.queued: dict[str, QueuedLeg] = {}
+        self.wrapping: dict[str, CallRecord] = {}  # answered inbound calls whose agent is in wrap-up
+        self._terms: dict[str, tuple[float, float]] = {}  # call -> its hotline's wrap-up and alert seconds
+        extra = {"clock": clock} if clock is not None else {}
+        self.presence = Presence(directory, on_change=on_state_change, on_call_effect=self.carry_out, **extra)
+        self._effects: dict[type, Callable[[Any, QueuedLeg], None]] = {
+            Offer: self._offer, CancelOffer: self._cancel, AnswerTimeExceeded: self._alert,
+            Abandoned: self._abandoned, Overflow: self._overflow}
+
+    def reconfigure(self, directory: Directory) -> None:
+        self.directory = directory
+        self.presence.reconfigure(directory)
+
+    def take(self, route: Inbound, record: CallRecord, **leg: Any) -> QueuedLeg:
+        """A carrier's call for a queue: the queued call that answers the caller with ringback."""
+        queue, hotline = self.directory.queues[route.queue_id], route.hotline
+        self._terms[record.id] = (float(hotline.wrap_up_seconds), float(hotline.notify_answer_seconds))
+        call = self.new_call(record=record, queue_id=route.queue_id, caller=route.caller,
+                             record_audio=queue.record_calls, events=self, **leg)
+        self.queued[record.id] = call
+        return call
+
+    # -- what a queued call reports -------------------------------------------------------------
+
+    def queue(self, call: QueuedLeg) -> None:
+        record = call.record
+        wrap_up, alert = self._terms.pop(record.id, (0.0, 0.0))
+        record.queued(call.queue_id, utcnow())
+        self.notify(notifier.call_queued(record, call.queue_id))
+        self.presence.call_arrives(record.id, call.queue_id, wrap_up, alert)
+
+    def answered(self, call: QueuedLeg, agent_id: str) -> bool:
+        return self.presence.answers(call.record.id, agent_id)
+
+    def declined(self, call: QueuedLeg, agent_id: str) -> None:
+        self.presence.declines(call.record.id, agent_id)
+
+    def hung_up(self, call: QueuedLeg) -> None:
+        self.presence.caller_hangs_up(call.record.id)
+        self.queued.pop(call.record.id, None)
+
+    def abandoned_after_overflow(self, call: QueuedLeg) -> None:
+        """The customer hung up while the external overflow number rang: abandoned all the same."""
+        self.notify(notifier.call_abandoned(call.record, call.queue_id, call.record.queue_seconds))
+
+    def ended(self, call: QueuedLeg) -> None:
+        if call.connected_agent is not None:
+            self.wrapping[call.record.id] = call.record  # until the agent's wrap-up ends
+        self.presence.call_ends(call.record.id)
+        self.queued.pop(call.record.id, None)
+
+    # -- the state machine's effects ---------------------------------------------------------------
+
+    def carry_out(self, effect: object) -> None:
+        if isinstance(effect, WrapUpEnded):
+            record = self.wrapping.pop(effect.call_id, None)
+            if record is not None:
+                record.wrap_up_taken(effect.seconds)
+                self.publish(record, "call.wrap_up_ended")
+            return
+        call = self.queued.get(getattr(effect, "call_id", ""))
+        handler = self._effects.get(type(effect))
+        if call is not None and handler is not None:
+            handler(effect, call)
+
+    def _offer(self, effect: Offer, call: QueuedLeg) -> None:
+        bindings = self.contacts(effect.agent_id)
+        if not bindings:
+            self.presence.declines(call.record.id, effect.agent_id)
+            return
+        call.offer_to(effect.agent_id, [(b.host, b.port, contact_user(b.contact, "agent")) for b in bindings])
+        self.notify(notifier.call_offered(call.record, call.queue_id, effect.agent_id))
+
+    def _cancel(self, effect: CancelOffer, call: QueuedLeg) -> None:
+        call.cancel(effect.agent_id)
+
+    def _alert(self, effect: AnswerTimeExceeded, call: QueuedLeg) -> None:
+        self.notify(notifier.call_answer_time_exceeded(call.record, effect.queue_id, effect.waited))
+
+    def _abandoned(self, effect: Abandoned, call: QueuedLeg) -> None:
+        self.notify(notifier.call_abandoned(call.record, effect.queue_id, effect.waited))
+
+    def _overflow(self, effect: Overflow, call: QueuedLeg) -> None:
+        """Max wait reached: another queue, an external number through the same hotline, or hang-up."""
+        kind, target = effect.action
+        record = call.record
+        if kind == OverflowKind.QUEUE and target is not None:  # the distributor moved the call, keeping its place
+            log.info("call %s waited %.0f s in %s: overflows to queue %s", record.id, effect.waited,
+                     effect.queue_id, target)
+            record.overflowed_to_queue(target)
+            call.queue_id = target
+            self.notify(notifier.call_queued(record, target))
+            return
+        d = self.directory
+        hotline = d.hotline_by_number.get(record.hotline_number or "")
+        trunk = d.trunks.get(hotline.trunk_id) if hotline is not None and hotline.trunk_id else None
+        if kind == OverflowKind.EXTERNAL and target and hotline is not None and trunk is not None:
+            number = classify(target).e164 or target
+            log.info("call %s waited %.0f s in %s: overflows to %s through %s", record.id, effect.waited,
+                     effect.queue_id, number, hotline.number)
+            record.overflowed_to_number(number)
+            call.forward(Destination(host=trunk.host, port=trunk.port, called=number, calling=hotline.number,
+                                     username=trunk.username, password=trunk.password,
+                                     extra_headers=(asserted_identity(hotline.number, self.global_config["_sip_address"]),)))
+            return
+        reason = target if kind == OverflowKind.HANGUP and target else "no agent available"
+        log.info("call %s waited %.0f s in %s: hung up (%s)", record.id, effect.waited, effect.queue_id, reason)
+        record.overflowed_to_hangup()
+        call.hang_up_caller(480, str(reason))
+        self.queued.pop(record.id, None)

@@ -1,0 +1,122 @@
+"""The live-call side of tongdai, with one owner for each piece of its state, all in the SIP thread:
+
+- the configuration snapshot (`Directory`), swapped in one place, `apply_configuration`, which
+  hands the same snapshot to routing, the registrar and the agent/queue state machine at once;
+- the registrar (live bindings), the queueing (waiting and wrapping calls, and through it Presence,
+  the owner of every agent's state), the agents' own calls, and the request handler.
+
+Built once by the composition root (`tongdai.serve`), which feeds it from the database and hands its
+events to the call log, the event stream and the state writer.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from ..app.notifier import Notification
+from ..app.services.caller_id import CallerIdUsage
+from ..domain.acd import StatusChanged
+from ..domain.calls import CallRecord
+from ..domain.directory import Directory
+from ..media.rtpengine import MediaWorker
+from ..sip.registrar import Binding, Registrar
+from .agent_calls import AgentCalls
+from .queued import QueuedCall
+from .queueing import Queueing
+from .switchboard import Switchboard
+
+TICK_SECONDS = 0.25  # timers (ring timeout, wrap-up end, alerts, max wait) run within this of their deadline
+
+
+class Switch:
+    def __init__(self, *, directory: Directory, global_config: dict[str, Any], media: MediaWorker,
+                 usage: CallerIdUsage, publish: Callable[[CallRecord, str], None],
+                 notify: Callable[[Notification], None],
+                 persist_bindings: Callable[[str, list[Binding]], None],
+                 on_state_change: Callable[[str, str, StatusChanged, datetime], None],
+                 rng: random.Random | None = None):
+        self.directory = directory
+        self.global_config = global_config
+        self.media = media
+        self.persist_bindings = persist_bindings
+        self.registrar = Registrar(on_change=self._bindings_changed)
+        self.queueing = Queueing(directory=directory, contacts=self.registrar.contacts, new_call=self._queued_call,
+                                 notify=notify, publish=publish, on_state_change=on_state_change,
+                                 global_config=global_config)
+        self.presence = self.queueing.presence
+        self.agent_calls = AgentCalls(global_config=global_config, media=media, usage=usage, presence=self.presence,
+                                      contacts=self.registrar.contacts, publish=publish, rng=rng or random.Random())
+        self.switchboard = Switchboard(directory=lambda: self.directory, registrar=self.registrar,
+                                       queueing=self.queueing, agent_calls=self.agent_calls, publish=publish)
+        self._ticker: Any = None
+        self._ticks = 0
+
+    # -- the one configuration snapshot -------------------------------------------------------------
+
+    def apply_configuration(self, directory: Directory) -> None:
+        """SIP thread (or before the engine starts): routing, registrar and queues see `directory`
+        from the same instant; no call can see a hotline whose queue the distributor lacks."""
+        self.directory = directory
+        self.queueing.reconfigure(directory)
+
+    # -- start, stop, tick ---------------------------------------------------------------------------
+
+    def restore(self, bindings: list[Binding], away: list[tuple[str, str | None]]) -> None:
+        """Before the engine starts: the bindings and the away agents persisted by the last run."""
+        self.registrar.restore(bindings)
+        for agent_id, reason in away:
+            self.presence.distributor.restore_away(agent_id, reason)
+
+    def start(self) -> None:
+        """SIP thread: agents with live bindings are registered; then the tick runs the timers every
+        250 ms and notices expired bindings once a second."""
+        from sippy.Time.Timeout import Timeout
+        self.tick()
+        self._ticker = Timeout(self.tick, TICK_SECONDS, -1)
+
+    def stop(self) -> None:
+        """SIP thread."""
+        if self._ticker is not None:
+            self._ticker.cancel()
+            self._ticker = None
+
+    def tick(self) -> None:
+        if self._ticks % 4 == 0:
+            for agent_id, agent in self.presence.distributor.agents.items():
+                live = bool(self.registrar.contacts(agent_id))
+                if agent.registered != live:
+                    self.presence.registered(agent_id, live)
+        self._ticks += 1
+        self.presence.tick()
+
+    # -- SIP --------------------------------------------------------------------------------------------
+
+    def on_request(self, req: Any, sip_t: Any) -> tuple:
+        return self.switchboard.on_request(req, sip_t)
+
+    def _bindings_changed(self, agent_id: str, bindings: list[Binding]) -> None:
+        self.persist_bindings(agent_id, bindings)
+        self.presence.registered(agent_id, bool(bindings))
+
+    def _queued_call(self, *, req: Any, **fields: Any) -> QueuedCall:
+        return QueuedCall(global_config=self.global_config, media=self.media,
+                          media_call_id=str(req.getHFBody("call-id")), caller_tag=req.getHFBody("from").getTag(),
+                          on_update=self.queueing.publish, **fields)
+
+    # -- what the API asks (through app.live, in the SIP thread) ------------------------------------
+
+    def agent_status(self, agent_id: str) -> dict:
+        return self.presence.view(agent_id)
+
+    def set_agent_status(self, agent_id: str, status: str, reason: str | None) -> dict:
+        """Raises ValueError for a change the rules do not allow."""
+        return self.presence.set_status(agent_id, status, reason)
+
+    def agent_ready(self, agent_id: str) -> dict:
+        return self.presence.ready(agent_id)
+
+    def queue_live(self, queue_id: str) -> dict:
+        return self.presence.live(queue_id)
