@@ -11,7 +11,15 @@ import random
 import statistics
 import time
 
-from tongdai.domain.acd import AVAILABLE, AgentBusyElsewhere, AgentRegisters, AgentSetsStatus, Call, Distributor, QueueRules
+from tongdai.domain.acd import (
+    AVAILABLE,
+    AgentBusyElsewhere,
+    AgentRegisters,
+    AgentSetsStatus,
+    Call,
+    Distributor,
+    QueueRules,
+)
 
 
 def build(strategy: str, rng: random.Random) -> Distributor:
@@ -80,7 +88,7 @@ def main() -> None:
         row = lambda name, xs: print(f"{name:40}{xs[len(xs) // 2]:>10.2f}{xs[int(len(xs) * .99)]:>10.2f}"  # noqa: E731
                                      f"{statistics.fmean(xs):>10.2f}")
         if strategy == "longest_idle":
-            row("scan every agent (baseline)", measure(lambda c, r: naive_pick(d, c, r), d, 2_000))
+            row("scan every agent (baseline)", measure(lambda c, r, d=d: naive_pick(d, c, r), d, 2_000))
         row(f"tongdai pick, {strategy}", ours)
         p99 = ours[int(len(ours) * .99)]
         print(f"{'':40}target p99 <= 100 µs: {'met' if p99 <= 100 else 'NOT met'}")

@@ -17,7 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -37,7 +37,7 @@ def seed(url: str, n_hotlines: int, n_stock: int) -> tuple[str, str, str]:
     """A tenant with n virtual hotlines, and n_stock free mobile numbers in the inventory."""
     engine = make_engine(url)
     upgrade(engine)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with UnitOfWork(engine) as uow:
         trunk = operator.create_trunk(uow, data={"name": "T", "host": "127.0.0.1"})
         tenant, key = operator.create_tenant(uow, name="Bench", sip_domain=None, now=now)
@@ -96,7 +96,7 @@ def main() -> None:
                     client.get(base + "/hotlines", params={"limit": 100})
                 health = [timed(client, "GET", base + "/health")[0] for _ in range(args.lists)]
                 first, pages = [], []
-                for i in range(args.lists):
+                for _ in range(args.lists):
                     ms, r = timed(client, "GET", base + "/hotlines", params={"limit": 100})
                     assert r.status_code == 200 and len(r.json()["items"]) == 100, r.text
                     first.append(ms)

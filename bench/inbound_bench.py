@@ -28,7 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -61,7 +61,7 @@ def seed(env: dict, agents: int) -> None:
                 "extension": f"{3000 + i}", "groups": [group.id]})
         operator.add_inventory_number(uow, data={"number": HOTLINE, "country": "VN", "line_type": "mobile",
                                                  "carrier": "viettel", "trunk_id": trunk.id})
-        hotlines.create_hotline(uow, tenant_id=tenant.id, now=datetime.now(timezone.utc), data={
+        hotlines.create_hotline(uow, tenant_id=tenant.id, now=datetime.now(UTC), data={
             "number_type": "carrier", "country": "VN", "line_type": "mobile", "number": HOTLINE,
             "name": "Bench inbound", "queue_id": queue.id, "wrap_up_seconds": WRAP_UP, "notify_answer_seconds": 0})
     engine.dispose()
@@ -88,7 +88,7 @@ def run_step(target_port: int, phones_port: int, carrier_port: int, rate: int, s
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=work)
     time.sleep(0.5)
     stat = work / f"{label}-{rate}.csv"
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     args = ["sipp", f"127.0.0.1:{target_port}", "-sf", str(HERE / "scenarios" / "customer.xml"), "-i", "127.0.0.1",
             "-p", str(carrier_port), "-r", str(rate), "-m", str(calls), "-l", str(rate * 20), "-nostdin",
             "-key", "hotline", HOTLINE[1:], "-recv_timeout", "20000",
@@ -147,7 +147,7 @@ def misrouted(db: Path, since: datetime) -> dict:
     short_wrap_ups = 0
     for rows in by_agent.values():
         rows.sort(key=lambda c: c["answered_at"])
-        for prev, nxt in zip(rows, rows[1:]):
+        for prev, nxt in zip(rows, rows[1:], strict=False):
             offered_at = nxt["answered_at"] - timedelta(seconds=nxt["ring_seconds"] or 0)
             free_at = prev["ended_at"] + timedelta(seconds=prev["wrap_up_seconds"] or 0)
             if prev["ended_at"] is None or offered_at < free_at - timedelta(milliseconds=2):
@@ -155,7 +155,8 @@ def misrouted(db: Path, since: datetime) -> dict:
         short_wrap_ups += sum(1 for c in rows if c["wrap_up_seconds"] is None or c["wrap_up_seconds"] < WRAP_UP)
     bad_offers = sum(1 for h in history if h["new"] == "ringing" and h["old"] != "available")
     return {"inbound_rows": len(calls), "answered": sum(len(v) for v in by_agent.values()),
-            "reoffered_after_a_ring_out": reoffered, "rang_two_agents_at_once": two_at_once, "offer_while_busy_or_wrapping_up": overlaps,
+            "reoffered_after_a_ring_out": reoffered, "rang_two_agents_at_once": two_at_once,
+            "offer_while_busy_or_wrapping_up": overlaps,
             "ringing_not_from_available": bad_offers, "wrap_up_shorter_than_set": short_wrap_ups,
             "agents_used": len(by_agent)}
 
@@ -201,7 +202,7 @@ def main() -> None:
                 r = run_step(sip_port, phones_port, carrier_port, rate, args.seconds, work, "tongdai")
                 wall = time.monotonic() - t0
                 r["cpu_pct"] = [round(100 * (cpu_seconds(p) - b) / wall, 1)
-                                for p, b in zip((server.pid, rtpengine_pid), before)]
+                                for p, b in zip((server.pid, rtpengine_pid), before, strict=True)]
                 time.sleep(1)  # the call-log writer catches up
                 r["check"] = misrouted(work / "data" / "tongdai.db", r["since"])
                 r["misrouted"] = sum(v for k, v in r["check"].items()

@@ -20,9 +20,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable
 
 import httpx
 
@@ -104,7 +104,7 @@ def seed_hotlines(env: dict, count: int) -> None:
     from tongdai.store.db import make_engine
     from tongdai.store.uow import UnitOfWork
     engine = make_engine(f"sqlite:///{env['TONGDAI_DATA_DIR']}/tongdai.db")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with UnitOfWork(engine) as uow:
         tenant = uow.tenants.where(None, sip_domain="demo.tongdai.local")[0]
         trunk = uow.trunks.all()[0]
@@ -155,7 +155,7 @@ def sweep(label: str, target_port: int, carrier_port: int, rates: list[int], sec
         t0 = time.monotonic()
         result = run_step(target_port, carrier_port, rate, seconds, work, label)
         wall = time.monotonic() - t0
-        result["cpu_pct"] = [round(100 * (cpu_seconds(p) - b) / wall, 1) for p, b in zip(pids, before)]
+        result["cpu_pct"] = [round(100 * (cpu_seconds(p) - b) / wall, 1) for p, b in zip(pids, before, strict=True)]
         results.append(result)
         print(f"  {label:8} {rate:>4} calls/s: {result['ok']:>5} ok, {result['failed']:>4} failed "
               f"({result['failed_pct']:.2f} %), setup p50 {result['p50_ms']:.1f} ms p95 {result['p95_ms']:.1f} ms, "

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Set up and run every test: pytest against SQLite and a private PostgreSQL server on loopback,
-# then schemathesis over the OpenAPI document of a live `tongdai serve`.
+# Set up and run every test: ruff and mypy, pytest against SQLite and a private PostgreSQL server on
+# loopback, then schemathesis over the OpenAPI document of a live `tongdai serve`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
@@ -26,6 +26,9 @@ su postgres -c "$pgbin/initdb -D $work/pg -A trust -U postgres -E UTF8" >/dev/nu
 su postgres -c "$pgbin/pg_ctl -D $work/pg -l $work/pg/server.log -w -o \"-p $pgport -k $work/pg -c listen_addresses=127.0.0.1 -c fsync=off\" start" >/dev/null
 export TONGDAI_TEST_POSTGRES_URL="postgresql+psycopg://postgres@127.0.0.1:$pgport/postgres"
 
+echo "== ruff and mypy =="
+.venv/bin/ruff check src tests bench
+.venv/bin/mypy
 .venv/bin/python -m pytest -p no:cacheprovider "$@"
 
 # Schemathesis against a live server: as the operator, as a tenant admin, and as an agent.

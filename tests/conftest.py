@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
@@ -66,7 +66,7 @@ def engine(request, tmp_path, sqlite_template):
             conn.execute(text(f"TRUNCATE {names} CASCADE"))
 
 
-NOW = datetime(2026, 11, 25, 8, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 
 
 class World:
@@ -98,7 +98,7 @@ class World:
         assert r.status_code == 201, r.text
         return r.json()
 
-    def tenant(self, name: str = "Shop") -> "TenantClient":
+    def tenant(self, name: str = "Shop") -> TenantClient:
         r = self.client.post("/api/v1/tenants", headers=self.operator, json={"name": name})
         assert r.status_code == 201, r.text
         return TenantClient(self, r.json()["id"], {"Authorization": f"Bearer {r.json()['admin_key']}"})

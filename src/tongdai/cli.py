@@ -6,7 +6,7 @@ import argparse
 import json
 import logging
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +57,7 @@ def cmd_operator_key(_args) -> int:
     engine = _engine()
     upgrade(engine)
     with UnitOfWork(engine) as uow:
-        key = create_api_key(uow, role="operator", now=datetime.now(timezone.utc))
+        key = create_api_key(uow, role="operator", now=datetime.now(UTC))
     print(key)
     return 0
 
@@ -72,7 +72,7 @@ def cmd_tenant_create(args) -> int:
     try:
         with UnitOfWork(engine) as uow:
             tenant, key = create_tenant(uow, name=args.name, sip_domain=args.sip_domain,
-                                        now=datetime.now(timezone.utc))
+                                        now=datetime.now(UTC))
     except RuleViolation as exc:
         print(f"tongdai: {exc}", file=sys.stderr)
         return 2
@@ -120,7 +120,8 @@ def cmd_numbers_classify(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="tongdai", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
-    sub.add_parser("serve", help="run the HTTP API (TONGDAI_HTTP_ADDR, default 127.0.0.1:8080)").set_defaults(fn=cmd_serve)
+    sub.add_parser("serve", help="run the HTTP API, SIP and rtpengine (see docs/operations.md)") \
+        .set_defaults(fn=cmd_serve)
     db = sub.add_parser("db", help="database schema").add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", help="apply migrations").set_defaults(fn=cmd_db_upgrade)
     op = sub.add_parser("operator", help="operator keys").add_subparsers(dest="op_command", required=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from .app.services import adaptive_numbers, agents, groups, hotlines, ivr, operator, queues
@@ -24,7 +24,7 @@ INVENTORY = [  # number, line type, carrier
 
 def load_demo(engine, keys_file: Path) -> dict:
     """Create the demo operator and tenant once; later runs print the same keys from `keys_file`."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     if keys_file.exists():
         with UnitOfWork(engine) as uow:
             if uow.tenants.where(None, sip_domain=DEMO_DOMAIN):

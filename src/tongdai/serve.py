@@ -11,7 +11,7 @@ import logging
 import random
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import FastAPI
@@ -93,7 +93,7 @@ class SwitchRuntime:
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
         self.bridge = Bridge(loop)
-        closed = await loop.run_in_executor(None, self.call_log.close_interrupted, datetime.now(timezone.utc))
+        closed = await loop.run_in_executor(None, self.call_log.close_interrupted, datetime.now(UTC))
         if closed:
             log.warning("closed %d call(s) left open by a previous run as interrupted", closed)
         for writer in (self.call_log, self.states, self.registrations):
@@ -120,8 +120,9 @@ class SwitchRuntime:
         self.media.stop()
         if self.rtpengine is not None:
             await loop.run_in_executor(None, self.rtpengine.stop)
-        for writer in (self.call_log, self.states, self.registrations):
-            await loop.run_in_executor(None, writer.close if writer is self.call_log else writer.stop)
+        await loop.run_in_executor(None, self.call_log.close)
+        for writer in (self.states, self.registrations):
+            await loop.run_in_executor(None, writer.stop)
 
 
 def build(settings: Settings) -> FastAPI:

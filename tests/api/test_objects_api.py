@@ -30,6 +30,7 @@ def test_group_names_are_unique_in_a_tenant_and_used_groups_stay(world):
 
 def test_agent_password_is_stored_only_as_digest_ha1(world, engine):
     import hashlib
+
     from sqlalchemy import text
     shop = world.tenant()
     a = shop.agent("an")

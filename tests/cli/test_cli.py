@@ -44,6 +44,7 @@ def test_demo_is_idempotent(env):
 
 def test_demo_data_is_served_by_the_api(env, tmp_path):
     from fastapi.testclient import TestClient
+
     from tongdai.api.app import create_app
     from tongdai.app.context import Context
     from tongdai.store.db import make_engine
@@ -82,6 +83,7 @@ def test_numbers_classify_takes_arguments(env):
 
 def test_numbers_classify_uses_the_operators_ported_table(env, tmp_path):
     from fastapi.testclient import TestClient
+
     from tongdai.api.app import create_app
     from tongdai.app.context import Context
     from tongdai.store.db import make_engine

@@ -7,13 +7,37 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tongdai.domain.acd import (
-    AVAILABLE, AWAY, ON_CALL, RINGING, WRAP_UP, Abandoned, AgentAnswers, AgentBusyElsewhere, AgentDeclines,
-    AgentReady, AgentRegisters, AgentSetsStatus, AgentUnregisters, AnswerTimeExceeded, CallArrives, CallEnds,
-    CallerHangsUp, CancelOffer, Connect, Distributor, Offer, Overflow, QueueRules, StatusChanged, Tick,
-    TransitionRefused, WrapUpEnded,
+    AVAILABLE,
+    AWAY,
+    ON_CALL,
+    RINGING,
+    WRAP_UP,
+    Abandoned,
+    AgentAnswers,
+    AgentBusyElsewhere,
+    AgentDeclines,
+    AgentReady,
+    AgentRegisters,
+    AgentSetsStatus,
+    AgentUnregisters,
+    AnswerTimeExceeded,
+    CallArrives,
+    CallEnds,
+    CallerHangsUp,
+    CancelOffer,
+    Connect,
+    Distributor,
+    Offer,
+    Overflow,
+    QueueRules,
+    StatusChanged,
+    Tick,
+    TransitionRefused,
+    WrapUpEnded,
 )
 
 SALES, BACKUP = frozenset({"gr_sales"}), frozenset({"gr_backup"})

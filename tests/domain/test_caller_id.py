@@ -2,7 +2,8 @@
 
 import random
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tongdai.domain.caller_id import CallingAgent, Catalogue, HotlineUsage, choose_caller_id
 from tongdai.domain.model import AdaptiveNumber, Hotline

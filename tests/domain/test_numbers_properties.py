@@ -4,7 +4,8 @@ override the prefix; the plan in code matches the data file."""
 import csv
 from pathlib import Path
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tongdai.domain.numbering_plan import MOBILE_NETWORK_CODES, PROVINCE_AREA_CODES
 from tongdai.domain.numbers import classify

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 import os
 import signal
-import string
 import socket
+import string
 import subprocess
 import sys
 import time
@@ -59,7 +59,7 @@ class Server:
         self.operator = {"Authorization": f"Bearer {self.keys['operator_key']}"}
         self.api = f"http://127.0.0.1:{self.http_port}/api/v1"
 
-    def start(self) -> "Server":
+    def start(self) -> Server:
         self.log = open(self.data_dir / "serve.log", "ab")
         self.proc = subprocess.Popen([str(BIN), "serve"], env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 30
@@ -132,14 +132,14 @@ def sip_exchange(port: int, message: str, timeout: float = 2.0, source_port: int
         s.sendto(message.encode(), ("127.0.0.1", port))
         try:
             return s.recv(65535).decode(errors="replace")
-        except socket.timeout:
+        except TimeoutError:
             return ""
 
 
 class Sipp:
     """A SIPp process running one scenario from tests/sip/scenarios."""
 
-    running: list["Sipp"] = []  # every SIPp started, so a test's leftovers can be stopped after it
+    running: list[Sipp] = []  # every SIPp started, so a test's leftovers can be stopped after it
 
     def __init__(self, scenario: str, *, port: int, target: int | None = None, keys: dict | None = None,
                  calls: int = 1, extra: list[str] = (), workdir: Path, **template: str):

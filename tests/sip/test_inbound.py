@@ -16,7 +16,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
-
 from . import flows
 from .harness import Server, Sipp, agent_id, free_port, ok, register_phone, rtp_packets_per_leg, wait_state
 from .test_baresip import baresip_config

@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 
 from . import flows
-from .harness import (BIN, DOMAIN, Server, Sipp, agent, agent_id, carrier, free_port, ok, sip_exchange,
-                      wait_state)
+from .harness import BIN, DOMAIN, Server, Sipp, agent, agent_id, carrier, free_port, ok, sip_exchange, wait_state
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import time
 import httpx
 import pytest
 
-
 from . import flows
 from .harness import DOMAIN, Server, agent, agent_id, carrier, ok, rtp_packets_per_leg, sip_exchange
 

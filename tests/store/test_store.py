@@ -1,6 +1,6 @@
 """The store against real SQLite and PostgreSQL: migrations match the schema, failures roll back."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -12,7 +12,7 @@ from tongdai.domain.errors import RuleViolation
 from tongdai.store.tables import metadata
 from tongdai.store.uow import UnitOfWork
 
-NOW = datetime(2026, 11, 25, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 25, tzinfo=UTC)
 
 
 def test_migrations_produce_exactly_the_declared_schema(engine):

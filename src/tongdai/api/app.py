@@ -12,7 +12,16 @@ from .. import __version__
 from ..app.context import Context
 from . import errors
 from .routes import (
-    adaptive_numbers, agents, calls, groups, hotlines, ivr, numbers, operator, queues, webhooks,
+    adaptive_numbers,
+    agents,
+    calls,
+    groups,
+    hotlines,
+    ivr,
+    numbers,
+    operator,
+    queues,
+    webhooks,
 )
 
 log = logging.getLogger("tongdai")

@@ -71,7 +71,7 @@ class ConfigurationWatcher:
         while True:
             try:
                 await asyncio.wait_for(self._dirty.wait(), self.poll_seconds)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             here = self._dirty.is_set()
             self._dirty.clear()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import datetime, timezone
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
 
 
 class EventBus:
@@ -28,7 +29,7 @@ class EventBus:
         return bool(self._subscribers.get(tenant_id)) or tenant_id in self._tapped
 
     def publish(self, tenant_id: str, event_type: str, data: dict[str, Any]) -> None:
-        message = {"type": event_type, "at": datetime.now(timezone.utc).isoformat(), "data": data}
+        message = {"type": event_type, "at": datetime.now(UTC).isoformat(), "data": data}
         for listener in self._listeners:
             listener(tenant_id, message)
         for queue in list(self._subscribers.get(tenant_id, ())):
@@ -46,7 +47,7 @@ class EventBus:
             while True:
                 try:
                     message = await asyncio.wait_for(queue.get(), keepalive)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     yield ": keepalive\n\n"
                     continue
                 yield f"event: {message['type']}\ndata: {json.dumps(message, default=str)}\n\n"

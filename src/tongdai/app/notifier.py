@@ -3,9 +3,10 @@ payload is built in exactly one place; `EVENTS`, the list webhooks subscribe to,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 from ..domain.calls import CallRecord
 

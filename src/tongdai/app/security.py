@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from ..domain.errors import Forbidden
+
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 
 
@@ -28,6 +30,13 @@ class Principal:
     role: str  # operator | admin | agent
     tenant_id: str | None = None
     agent_id: str | None = None
+
+    @property
+    def tenant(self) -> str:
+        """The tenant an admin or agent key speaks for (an operator key has none)."""
+        if self.tenant_id is None:
+            raise Forbidden("this needs a tenant admin or agent key")
+        return self.tenant_id
 
 
 def new_api_key(key_id: str) -> tuple[str, str]:

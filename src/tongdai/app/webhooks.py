@@ -10,7 +10,7 @@ import hmac
 import json
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlparse
 
@@ -127,7 +127,7 @@ class WebhookDispatcher:
             status = "delivered" if done else ("failed" if last else "pending")
             await loop.run_in_executor(self._db, self._record, "update", delivery_id, hook, payload, {
                 "status": status, "attempts": attempt, "last_status_code": code, "last_error": error,
-                "delivered_at": datetime.now(timezone.utc) if done else None})
+                "delivered_at": datetime.now(UTC) if done else None})
             if done or last:
                 if not done:
                     log.warning("webhook %s: giving up on %s after %d attempts", hook["id"], delivery_id, attempt)
@@ -140,7 +140,7 @@ class WebhookDispatcher:
                 if what == "insert":
                     uow.webhooks.add_delivery(dict(
                         id=delivery_id, webhook_id=hook["id"], tenant_id=hook["tenant_id"], event=message["type"],
-                        payload=message, status="pending", attempts=0, created_at=datetime.now(timezone.utc)))
+                        payload=message, status="pending", attempts=0, created_at=datetime.now(UTC)))
                 else:
                     uow.webhooks.update_delivery(delivery_id, values)
         except Exception:  # e.g. the hook was deleted meanwhile (its deliveries go with it)

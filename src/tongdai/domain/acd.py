@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import NamedTuple, Union
+from typing import NamedTuple
 
 from .selection import SelectionIndex
 
@@ -201,8 +201,8 @@ class AgentBusyElsewhere:
     busy: bool = True
 
 
-Event = Union[CallArrives, AgentAnswers, AgentDeclines, CallerHangsUp, CallEnds, Tick, AgentRegisters,
-              AgentUnregisters, AgentSetsStatus, AgentReady, AgentBusyElsewhere]
+Event = (CallArrives | AgentAnswers | AgentDeclines | CallerHangsUp | CallEnds | Tick | AgentRegisters
+         | AgentUnregisters | AgentSetsStatus | AgentReady | AgentBusyElsewhere)
 
 
 # -- effects --------------------------------------------------------------------------------------
@@ -263,7 +263,7 @@ class WrapUpEnded:
     seconds: float
 
 
-Effect = Union[Offer, CancelOffer, Connect, AnswerTimeExceeded, Overflow, Abandoned, StatusChanged, WrapUpEnded]
+Effect = Offer | CancelOffer | Connect | AnswerTimeExceeded | Overflow | Abandoned | StatusChanged | WrapUpEnded
 
 
 class Distributor:
@@ -319,7 +319,7 @@ class Distributor:
 
     # -- agent state: the one transition function ---------------------------------------------
 
-    def _set_state(self, agent: Agent, new: str, now: float, reason: str | None = None) -> None:
+    def _set_state(self, agent: Agent, new: AgentState, now: float, reason: str | None = None) -> None:
         old = agent.state
         if new == old and reason == agent.reason:
             return

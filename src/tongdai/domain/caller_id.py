@@ -6,12 +6,14 @@ their recent use. Randomness is passed in, so every decision can be replayed in 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Callable, Iterable, Mapping, NamedTuple, Protocol
+from typing import NamedTuple, Protocol, TypeVar
 
 from .model import ALL_GROUPS, AdaptiveNumber, Hotline
 from .numbers import NumberInfo, classify
 
+_T = TypeVar("_T")
 INVALID_DESTINATION = "invalid_destination"
 HOTLINE_OUTBOUND_DISABLED = "hotline_outbound_disabled"
 VIRTUAL_CANNOT_CALL_OUT = "virtual_cannot_call_out"
@@ -21,7 +23,9 @@ UNKNOWN_CALLER = "unknown_caller"
 
 
 class Chooser(Protocol):
-    def choice(self, seq: list) -> object: ...
+    """Picks one item of a list (random.Random does; tests pass a fixed one)."""
+
+    def choice(self, seq: Sequence[_T]) -> _T: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +119,7 @@ class HotlineUsage:
         self._clock = 0
 
     @classmethod
-    def from_times(cls, hotlines: Iterable[Hotline], last_used: Mapping[str, float]) -> "HotlineUsage":
+    def from_times(cls, hotlines: Iterable[Hotline], last_used: Mapping[str, float]) -> HotlineUsage:
         usage = cls()
         for h in sorted(hotlines, key=lambda h: (h.id in last_used, last_used.get(h.id, 0.0))):
             usage.touch(h) if h.id in last_used else usage.track(h)

@@ -36,7 +36,8 @@ class CallRecord:
     ended_at: datetime | None = None
     talk_seconds: float | None = None
     sip_status: int | None = None
-    end_reason: str | None = None  # completed | busy | no_answer | rejected | cancelled | failed | refused | interrupted
+    # completed | busy | no_answer | rejected | cancelled | failed | refused | interrupted
+    end_reason: str | None = None
     hung_up_by: str | None = None  # agent | customer | callee | system
     recorded: bool = False
     # inbound calls through a queue

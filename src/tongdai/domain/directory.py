@@ -6,6 +6,7 @@ so the SIP thread never waits for the database.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .caller_id import CallingAgent, Catalogue
@@ -30,7 +31,7 @@ class Directory:
     @classmethod
     def build(cls, *, tenants: list[Tenant], agents: list[Agent], trunks: list[Trunk], hotlines: list[Hotline],
               adaptive_numbers: list, operator_ported: dict[str, str],
-              tenant_ported: dict[str, dict[str, str]], queues: list[Queue] = ()) -> "Directory":
+              tenant_ported: dict[str, dict[str, str]], queues: Iterable[Queue] = ()) -> Directory:
         by_source: dict[str, list[str]] = {}
         for trunk in trunks:
             for address in trunk.source_addresses:

@@ -9,7 +9,8 @@ Policy for the ambiguous inputs (see docs/decisions.md):
 
 from __future__ import annotations
 
-from typing import Mapping, NamedTuple
+from collections.abc import Mapping
+from typing import NamedTuple
 
 import phonenumbers
 

@@ -14,8 +14,18 @@ import phonenumbers
 
 from .errors import Violation
 from .model import (
-    ALL_GROUPS, IVR_KEYS, LINE_TYPES, RING_STRATEGIES, AdaptiveNumber, Agent, Group, Hotline,
-    InventoryNumber, IvrTree, Queue, Trunk,
+    ALL_GROUPS,
+    IVR_KEYS,
+    LINE_TYPES,
+    RING_STRATEGIES,
+    AdaptiveNumber,
+    Agent,
+    Group,
+    Hotline,
+    InventoryNumber,
+    IvrTree,
+    Queue,
+    Trunk,
 )
 from .numbering_plan import CARRIERS
 from .numbers import classify, line_type_of

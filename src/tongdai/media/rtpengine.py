@@ -11,9 +11,9 @@ import socket
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from . import bencode
 
@@ -38,13 +38,13 @@ class NgClient:
         cookie = secrets.token_hex(6).encode()
         message = cookie + b" " + bencode.encode({"command": name, **params})
         with self._lock:
-            for attempt in range(3):
+            for _attempt in range(3):
                 self._sock.sendto(message, self.address)
                 deadline = time.monotonic() + self.timeout
                 while True:
                     try:
                         data = self._sock.recv(65535)
-                    except socket.timeout:
+                    except TimeoutError:
                         break
                     got_cookie, _, body = data.partition(b" ")
                     if got_cookie == cookie:

@@ -23,7 +23,7 @@ def challenge(realm: str, *, proxy: bool) -> SipHeader:
     return SipHeader(name="proxy-authenticate" if proxy else "www-authenticate", body=body)
 
 
-def credentials(req) -> object | None:
+def credentials(req: Any) -> Any:
     """The Authorization or Proxy-Authorization body of a request, parsed, or None."""
     for name in ("proxy-authorization", "authorization"):
         if req.countHFs(name) > 0:

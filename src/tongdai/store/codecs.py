@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ..domain.model import (
-    AdaptiveNumber, Agent, Group, Hotline, InventoryNumber, IvrNode, IvrTarget, IvrTree, MaxWaitAction,
-    Prompt, Queue, QueueGroup, Tenant, Trunk,
+    AdaptiveNumber,
+    Agent,
+    Group,
+    Hotline,
+    InventoryNumber,
+    IvrNode,
+    IvrTarget,
+    IvrTree,
+    MaxWaitAction,
+    Prompt,
+    Queue,
+    QueueGroup,
+    Tenant,
+    Trunk,
 )
 
 

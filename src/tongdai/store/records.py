@@ -4,6 +4,7 @@ Like every repository, the only place their SQL is written."""
 
 from __future__ import annotations
 
+import builtins
 from datetime import datetime
 from typing import Any
 
@@ -39,7 +40,7 @@ class CallRepository:
         return dict(row._mapping) if row is not None else None
 
     def list(self, tenant_id: str, *, equals: dict[str, Any], since: datetime | None, until: datetime | None,
-             limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+             limit: int, offset: int) -> tuple[builtins.list[dict[str, Any]], int]:
         c = t.calls
         where = [c.c[column] == value for column, value in equals.items() if value is not None]
         if since:
@@ -71,7 +72,7 @@ class AgentStateRepository:
         if changes:
             self.conn.execute(insert(t.agent_state_history), changes)
 
-    def away(self) -> list[tuple[str, str | None]]:
+    def away(self) -> builtins.list[tuple[str, str | None]]:
         rows = self.conn.execute(select(t.agent_states).where(t.agent_states.c.state == "away"))
         return [(r.agent_id, r.reason) for r in rows]
 
@@ -80,7 +81,7 @@ class AgentStateRepository:
         row = self.conn.execute(scoped(select(s), s, tenant_id).where(s.c.agent_id == agent_id)).first()
         return dict(row._mapping) if row is not None else None
 
-    def history(self, agent_id: str, tenant_id: str, limit: int, offset: int) -> list[dict[str, Any]]:
+    def history(self, agent_id: str, tenant_id: str, limit: int, offset: int) -> builtins.list[dict[str, Any]]:
         h = t.agent_state_history
         rows = self.conn.execute(scoped(select(h), h, tenant_id).where(h.c.agent_id == agent_id)
                                  .order_by(h.c.at.desc(), h.c.id).limit(limit).offset(offset))
@@ -97,10 +98,10 @@ class RegistrationRepository:
         if rows:
             self.conn.execute(insert(r), rows)
 
-    def all(self) -> list[dict[str, Any]]:
+    def all(self) -> builtins.list[dict[str, Any]]:
         return [dict(r) for r in self.conn.execute(select(t.registrations)).mappings()]
 
-    def live(self, agent_id: str, tenant_id: str, now: float) -> list[dict[str, Any]]:
+    def live(self, agent_id: str, tenant_id: str, now: float) -> builtins.list[dict[str, Any]]:
         r = t.registrations
         rows = self.conn.execute(scoped(select(r), r, tenant_id).where(r.c.agent_id == agent_id,
                                                                        r.c.expires_at > now))
@@ -114,7 +115,7 @@ class WebhookRepository:
     def add(self, row: dict[str, Any]) -> None:
         self.conn.execute(insert(t.webhooks).values(**row))
 
-    def list(self, tenant_id: str) -> list[dict[str, Any]]:
+    def list(self, tenant_id: str) -> builtins.list[dict[str, Any]]:
         w = t.webhooks
         return [dict(r._mapping) for r in self.conn.execute(scoped(select(w), w, tenant_id).order_by(w.c.created_at))]
 
@@ -129,14 +130,14 @@ class WebhookRepository:
         w = t.webhooks
         self.conn.execute(scoped(delete(w), w, tenant_id).where(w.c.id == webhook_id))
 
-    def all(self) -> list[dict[str, Any]]:
+    def all(self) -> builtins.list[dict[str, Any]]:
         return [dict(r._mapping) for r in self.conn.execute(select(t.webhooks))]
 
     def exist(self, tenant_id: str) -> bool:
         w = t.webhooks
         return self.conn.execute(select(w.c.id).where(w.c.tenant_id == tenant_id).limit(1)).first() is not None
 
-    def deliveries(self, webhook_id: str, tenant_id: str, limit: int, offset: int) -> list[dict[str, Any]]:
+    def deliveries(self, webhook_id: str, tenant_id: str, limit: int, offset: int) -> builtins.list[dict[str, Any]]:
         d = t.webhook_deliveries
         rows = self.conn.execute(scoped(select(d), d, tenant_id).where(d.c.webhook_id == webhook_id)
                                  .order_by(d.c.created_at.desc(), d.c.id).limit(limit).offset(offset))

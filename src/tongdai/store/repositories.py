@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import builtins
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import Connection, Table, and_, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import Select
 
-from . import codecs, tables as t
+from . import codecs
+from . import tables as t
 
 _ID = re.compile(r"^[a-z]{2,3}_[a-z0-9]{1,36}$")
+
+
+class Conflict(Exception):
+    """The database refused a write: a unique or reference constraint (e.g. a concurrent create)."""
 
 
 def scoped(stmt: Any, table: Table, tenant_id: str) -> Any:
@@ -52,7 +60,7 @@ class Repository:
         return set(self.conn.execute(self._select(tenant_id, col).where(col.in_(ids))).scalars())
 
     def list(self, tenant_id: str | None = None, *, filters: dict[str, Any] | None = None,
-             limit: int = 50, offset: int = 0, name_contains: str | None = None) -> tuple[list, int]:
+             limit: int = 50, offset: int = 0, name_contains: str | None = None) -> tuple[builtins.list[Any], int]:
         conditions = [self.table.c[k] == v for k, v in (filters or {}).items() if v is not None]
         if name_contains:
             conditions.append(self.table.c.name.contains(name_contains, autoescape=True))
@@ -64,7 +72,7 @@ class Repository:
             .order_by(*(self.table.c[c] for c in self.order_by)).limit(limit).offset(offset))
         return [self.codec.from_row(r) for r in rows], total
 
-    def all(self, tenant_id: str | None = None) -> list:
+    def all(self, tenant_id: str | None = None) -> builtins.list[Any]:
         rows = self.conn.execute(self._select(tenant_id).order_by(*(self.table.c[c] for c in self.order_by)))
         return [self.codec.from_row(r) for r in rows]
 
@@ -84,7 +92,7 @@ class Repository:
             stmt = scoped(stmt, self.table, tenant_id)
         self.conn.execute(stmt)
 
-    def where(self, tenant_id: str | None, /, **equals: Any) -> list:
+    def where(self, tenant_id: str | None, /, **equals: Any) -> builtins.list[Any]:
         stmt = self._select(tenant_id)
         for k, v in equals.items():
             stmt = stmt.where(self.table.c[k] == v)
@@ -103,7 +111,7 @@ class InventoryRepository(Repository):
                          order_by=("number",))
 
     def available(self, tenant_id: str, *, country: str | None = None, line_type: str | None = None,
-                  limit: int = 50, offset: int = 0) -> tuple[list, int]:
+                  limit: int = 50, offset: int = 0) -> tuple[builtins.list[Any], int]:
         """Free pool numbers plus the tenant's own unused numbers, optionally of one kind."""
         inv, hl = t.inventory, t.hotlines
         used = select(hl.c.number)
@@ -133,6 +141,13 @@ class InventoryRepository(Repository):
 class HotlineRepository(Repository):
     def __init__(self, conn: Connection):
         super().__init__(conn, t.hotlines, codecs.HOTLINE, order_by=("created_at", "id"))
+
+    def add(self, obj: Any, **extra: Any) -> None:
+        """Raises Conflict when the number is taken meanwhile (the unit of work then rolls back)."""
+        try:
+            super().add(obj, **extra)
+        except IntegrityError as exc:
+            raise Conflict(str(exc.orig)) from None
 
     def number_taken(self, number: str) -> bool:
         return self.conn.execute(
@@ -203,7 +218,7 @@ class AudioRepository:
                                 .where(t.audio_files.c.id == audio_id)).first()
         return dict(row._mapping) if row is not None else None
 
-    def list(self, tenant_id: str, limit: int, offset: int) -> tuple[list[dict], int]:
+    def list(self, tenant_id: str, limit: int, offset: int) -> tuple[builtins.list[dict], int]:
         a = t.audio_files
         cols = [a.c.id, a.c.name, a.c.duration_ms, a.c.created_at]
         total = self.conn.execute(scoped(select(func.count()).select_from(a), a, tenant_id)).scalar_one()

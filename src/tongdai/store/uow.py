@@ -13,12 +13,22 @@ from typing import Any
 from sqlalchemy import Engine, event
 from sqlalchemy.sql.dml import UpdateBase
 
-from . import codecs, tables as t
+from . import codecs
+from . import tables as t
 from .records import (
-    AgentStateRepository, CallRepository, ConfigVersion, RegistrationRepository, WebhookRepository,
+    AgentStateRepository,
+    CallRepository,
+    ConfigVersion,
+    RegistrationRepository,
+    WebhookRepository,
 )
 from .repositories import (
-    ApiKeyRepository, AudioRepository, HotlineRepository, InventoryRepository, PortedRepository, Repository,
+    ApiKeyRepository,
+    AudioRepository,
+    HotlineRepository,
+    InventoryRepository,
+    PortedRepository,
+    Repository,
 )
 
 OnCommit = Callable[[frozenset[str]], None]
@@ -32,7 +42,7 @@ class UnitOfWork:
 
     def _note_write(self, _conn: Any, clause: Any, *_args: Any) -> None:
         if isinstance(clause, UpdateBase):
-            self.written.add(clause.table.name)
+            self.written.add(str(getattr(clause.table, "name", "")))
 
     def __enter__(self) -> UnitOfWork:
         self.conn = self.engine.connect()

@@ -69,7 +69,8 @@ class AgentCalls:
         trunk = d.trunks.get(hotline.trunk_id) if hotline.trunk_id else None
         record.through(hotline.id, hotline.number)
         if trunk is None:
-            return refuse_call(self.publish, req, record, 503, "Service Unavailable", "no_trunk", "the hotline has no trunk")
+            return refuse_call(self.publish, req, record, 503, "Service Unavailable", "no_trunk",
+                               "the hotline has no trunk")
         leg = Destination(host=trunk.host, port=trunk.port, called=decision.destination.e164 or target,
                           calling=hotline.number, username=trunk.username, password=trunk.password,
                           extra_headers=(asserted_identity(hotline.number, self.global_config["_sip_address"]),))

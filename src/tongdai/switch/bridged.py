@@ -8,7 +8,8 @@ The call object is the only writer of its CallRecord; `on_update` hands each ste
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from sippy.CCEvents import CCEventConnect, CCEventDisconnect, CCEventFail, CCEventRing, CCEventTry
 from sippy.UA import UA

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Callable
+from datetime import UTC, datetime
+from typing import Any
 
 from ..domain.calls import CallRecord
 from ..media.rtpengine import MediaWorker
@@ -29,7 +30,7 @@ class Destination:
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def through_rtpengine(media: MediaWorker, body: Any, done: Callable[[Any], None], *, call_id: str,

@@ -7,12 +7,26 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime, timezone
-from typing import Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 from ..domain.acd import (
-    AgentAnswers, AgentBusyElsewhere, AgentDeclines, AgentReady, AgentRegisters, AgentSetsStatus, AgentUnregisters,
-    CallArrives, CallEnds, CallerHangsUp, Connect, Distributor, QueueRules, StatusChanged, Tick, TransitionRefused,
+    AgentAnswers,
+    AgentBusyElsewhere,
+    AgentDeclines,
+    AgentReady,
+    AgentRegisters,
+    AgentSetsStatus,
+    AgentUnregisters,
+    CallArrives,
+    CallEnds,
+    CallerHangsUp,
+    Connect,
+    Distributor,
+    QueueRules,
+    StatusChanged,
+    Tick,
+    TransitionRefused,
 )
 from ..domain.directory import Directory
 
@@ -51,7 +65,7 @@ class Presence:
 
     def _apply(self, event) -> list:
         effects = self.distributor.handle(event)
-        at = datetime.now(timezone.utc)
+        at = datetime.now(UTC)
         for effect in effects:
             if isinstance(effect, StatusChanged):
                 agent = self.directory.agents.get(effect.agent_id)
@@ -109,7 +123,7 @@ class Presence:
             return {"agent_id": agent_id, "state": "offline", "reason": None, "wrap_up_until": None}
         until = agent.wrap_up_until
         return {"agent_id": agent_id, "state": agent.state, "reason": agent.reason,
-                "wrap_up_until": datetime.fromtimestamp(until, timezone.utc) if until else None,
+                "wrap_up_until": datetime.fromtimestamp(until, UTC) if until else None,
                 "pending_away": agent.wants_away}
 
     def live(self, queue_id: str) -> dict:
@@ -123,8 +137,9 @@ class Presence:
                     "over_threshold": c.alert_after > 0 and now - c.entered_at >= c.alert_after,
                     "ringing_agents": list(c.ringing)}
                    for c in d.calls.values() if c.queue_id == queue_id]
-        talking = [{"call_id": c.id, "agent_id": c.answered_by, "waited_seconds": round(c.answered_at - c.entered_at, 3),
-                    "talk_seconds": round(now - c.answered_at, 3)}
+        talking = [{"call_id": c.id, "agent_id": c.answered_by,
+                    "waited_seconds": round((c.answered_at or now) - c.entered_at, 3),
+                    "talk_seconds": round(now - (c.answered_at or now), 3)}
                    for c in d.connected.values() if c.queue_id == queue_id]
         agents = []
         for priority, tier in enumerate(rules.tiers if rules else (), start=1):
@@ -132,9 +147,11 @@ class Presence:
                 until = agent.wrap_up_until
                 agents.append({"agent_id": agent.id, "tier": priority, "state": agent.state, "reason": agent.reason,
                                "call_id": agent.call_id,
-                               "wrap_up_until": datetime.fromtimestamp(until, timezone.utc) if until else None})
-        seen: set[str] = set()
-        agents = [a for a in agents if not (a["agent_id"] in seen or seen.add(a["agent_id"]))]
+                               "wrap_up_until": datetime.fromtimestamp(until, UTC) if until else None})
+        by_agent: dict[str, dict] = {}
+        for row in agents:  # an agent in several tiers is listed once, at its highest
+            by_agent.setdefault(str(row["agent_id"]), row)
+        agents = list(by_agent.values())
         return {"queue_id": queue_id, "strategy": rules.strategy if rules else None,
                 "over_threshold": sum(1 for w in waiting if w["over_threshold"]),
                 "waiting": waiting, "talking": talking, "agents": agents}

@@ -5,8 +5,9 @@ happened through the typed `QueueEvents`, and is the only writer of its CallReco
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 from sippy.CCEvents import CCEventConnect, CCEventDisconnect, CCEventFail, CCEventRing, CCEventTry
 from sippy.UA import UA
@@ -134,7 +135,8 @@ class QueuedCall:
                 if not legs:  # every phone of the agent refused: the offer is declined
                     del self.legs[agent_id]
                     self.events.declined(self, agent_id)
-        elif isinstance(event, CCEventDisconnect) and ua is self.connected_leg and self.state is LegState.CONNECTED:
+        elif isinstance(event, CCEventDisconnect) and ua is self.connected_leg \
+                and self.state is LegState.CONNECTED:
             self.ua_caller.recvEvent(CCEventDisconnect())
             self.finish("completed", "agent")
             self.events.ended(self)

@@ -12,7 +12,13 @@ from typing import Any, Protocol
 from ..app import notifier
 from ..app.notifier import Notification
 from ..domain.acd import (
-    Abandoned, AnswerTimeExceeded, CancelOffer, Offer, Overflow, OverflowKind, WrapUpEnded,
+    Abandoned,
+    AnswerTimeExceeded,
+    CancelOffer,
+    Offer,
+    Overflow,
+    OverflowKind,
+    WrapUpEnded,
 )
 from ..domain.calls import CallRecord
 from ..domain.directory import Directory
@@ -32,6 +38,7 @@ class QueuedLeg(Protocol):
     record: CallRecord
     queue_id: str
     connected_agent: str | None
+    ua_caller: Any  # the caller's sippy UA, which answers the INVITE
 
     def offer_to(self, agent_id: str, phones: list[tuple[str, int, str]]) -> None: ...
     def cancel(self, agent_id: str) -> None: ...
@@ -46,7 +53,8 @@ class Queueing:
     def __init__(self, *, directory: Directory, contacts: Callable[[str], list[Binding]],
                  new_call: NewCall, notify: Callable[[Notification], None],
                  publish: Callable[[CallRecord, str], None],
-                 on_state_change: Callable[..., None], global_config: dict[str, Any], clock: Callable[[], float] | None = None):
+                 on_state_change: Callable[..., None], global_config: dict[str, Any],
+                 clock: Callable[[], float] | None = None):
         self.directory = directory
         self.contacts = contacts  # the registrar's live bindings of an agent
         self.new_call = new_call
@@ -154,9 +162,9 @@ class Queueing:
             log.info("call %s waited %.0f s in %s: overflows to %s through %s", record.id, effect.waited,
                      effect.queue_id, number, hotline.number)
             record.overflowed_to_number(number)
+            pai = asserted_identity(hotline.number, self.global_config["_sip_address"])
             call.forward(Destination(host=trunk.host, port=trunk.port, called=number, calling=hotline.number,
-                                     username=trunk.username, password=trunk.password,
-                                     extra_headers=(asserted_identity(hotline.number, self.global_config["_sip_address"]),)))
+                                     username=trunk.username, password=trunk.password, extra_headers=(pai,)))
             return
         reason = target if kind == OverflowKind.HANGUP and target else "no agent available"
         log.info("call %s waited %.0f s in %s: hung up (%s)", record.id, effect.waited, effect.queue_id, reason)

@@ -24,7 +24,7 @@ def list_adaptive(p: Admin, c: Ctx, page: Annotated[Paging, Depends()],
                   outbound_enabled: bool | None = None, show_in_widget: bool | None = None):
     with c.uow() as uow:
         items, total = uow.adaptive_numbers.list(
-            p.tenant_id, filters={"outbound_enabled": outbound_enabled, "show_in_widget": show_in_widget},
+            p.tenant, filters={"outbound_enabled": outbound_enabled, "show_in_widget": show_in_widget},
             name_contains=name, limit=page.limit, offset=page.offset)
     return {"items": [view(a) for a in items], "total": total}
 
@@ -32,24 +32,24 @@ def list_adaptive(p: Admin, c: Ctx, page: Annotated[Paging, Depends()],
 @router.post("/adaptive-numbers", status_code=201, response_model=s.AdaptiveOut)
 def create_adaptive_number(body: s.AdaptiveIn, p: Admin, c: Ctx):
     with c.uow() as uow:
-        return view(adaptive_numbers.create_adaptive_number(uow, tenant_id=p.tenant_id, data=body.model_dump()))
+        return view(adaptive_numbers.create_adaptive_number(uow, tenant_id=p.tenant, data=body.model_dump()))
 
 
 @router.get("/adaptive-numbers/{object_id}", response_model=s.AdaptiveOut)
 def get_adaptive_number(object_id: str, p: Admin, c: Ctx):
     with c.uow() as uow:
-        return view(get_or_404(uow.adaptive_numbers, "adaptive number", object_id, p.tenant_id))
+        return view(get_or_404(uow.adaptive_numbers, "adaptive number", object_id, p.tenant))
 
 
 @router.patch("/adaptive-numbers/{object_id}", response_model=s.AdaptiveOut)
 def update_adaptive_number(object_id: str, body: s.AdaptivePatch, p: Admin, c: Ctx):
     with c.uow() as uow:
-        return view(adaptive_numbers.update_adaptive_number(uow, tenant_id=p.tenant_id, adaptive_id=object_id,
+        return view(adaptive_numbers.update_adaptive_number(uow, tenant_id=p.tenant, adaptive_id=object_id,
                                                             changes=body.model_dump(exclude_unset=True)))
 
 
 @router.delete("/adaptive-numbers/{object_id}", status_code=204, response_class=Response)
 def delete_adaptive_number(object_id: str, p: Admin, c: Ctx):
     with c.uow() as uow:
-        adaptive_numbers.delete_adaptive_number(uow, tenant_id=p.tenant_id, adaptive_id=object_id)
+        adaptive_numbers.delete_adaptive_number(uow, tenant_id=p.tenant, adaptive_id=object_id)
     return Response(status_code=204)

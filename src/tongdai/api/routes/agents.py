@@ -37,12 +37,12 @@ def list_agents(p: Admin, c: Ctx, page: Annotated[Paging, Depends()],
                 sip_username: Annotated[str | None, Query(max_length=64)] = None):
     with c.uow() as uow:
         if group_id:  # membership lives in a JSON list: filter in Python, then page
-            every = [a for a in uow.agents.all(p.tenant_id) if group_id in a.groups
+            every = [a for a in uow.agents.all(p.tenant) if group_id in a.groups
                      and (not name or name in a.name) and (not extension or a.extension == extension)
                      and (not sip_username or a.sip_username == sip_username)]
             items, total = every[page.offset: page.offset + page.limit], len(every)
         else:
-            items, total = uow.agents.list(p.tenant_id, filters={"extension": extension, "sip_username": sip_username},
+            items, total = uow.agents.list(p.tenant, filters={"extension": extension, "sip_username": sip_username},
                                            name_contains=name, limit=page.limit, offset=page.offset)
         return {"items": [_agent(uow, a) for a in items], "total": total}
 
@@ -51,7 +51,7 @@ def list_agents(p: Admin, c: Ctx, page: Annotated[Paging, Depends()],
 def create_agent(body: s.AgentIn, p: Admin, c: Ctx):
     """The SIP password is kept only as its digest HA1 (MD5 and SHA-256)."""
     with c.uow() as uow:
-        return _agent(uow, agents.create_agent(uow, tenant_id=p.tenant_id, data=body.model_dump()))
+        return _agent(uow, agents.create_agent(uow, tenant_id=p.tenant, data=body.model_dump()))
 
 
 @router.get("/agents/me", response_model=s.AgentOut)
@@ -60,7 +60,7 @@ def my_agent(p: Member, c: Ctx):
     if p.agent_id is None:
         raise RuleViolation(Violation("authorization", "not_an_agent", "this key does not belong to an agent"))
     with c.uow() as uow:
-        return _agent(uow, get_or_404(uow.agents, "agent", p.agent_id, p.tenant_id))
+        return _agent(uow, get_or_404(uow.agents, "agent", p.agent_id, p.tenant))
 
 
 @router.get("/agents/{object_id}", response_model=s.AgentOut)
@@ -68,20 +68,20 @@ def get_agent(object_id: str, p: Member, c: Ctx):
     """An admin reads any agent of its tenant; an agent key reads only its own profile."""
     own_agent_or_admin(p, object_id)
     with c.uow() as uow:
-        return _agent(uow, get_or_404(uow.agents, "agent", object_id, p.tenant_id))
+        return _agent(uow, get_or_404(uow.agents, "agent", object_id, p.tenant))
 
 
 @router.patch("/agents/{object_id}", response_model=s.AgentOut)
 def update_agent(object_id: str, body: s.AgentPatch, p: Admin, c: Ctx):
     with c.uow() as uow:
-        return _agent(uow, agents.update_agent(uow, tenant_id=p.tenant_id, agent_id=object_id,
+        return _agent(uow, agents.update_agent(uow, tenant_id=p.tenant, agent_id=object_id,
                                                changes=body.model_dump(exclude_unset=True)))
 
 
 @router.delete("/agents/{object_id}", status_code=204, response_class=Response)
 def delete_agent(object_id: str, p: Admin, c: Ctx):
     with c.uow() as uow:
-        agents.delete_agent(uow, tenant_id=p.tenant_id, agent_id=object_id)
+        agents.delete_agent(uow, tenant_id=p.tenant, agent_id=object_id)
     return Response(status_code=204)
 
 
@@ -89,7 +89,7 @@ def delete_agent(object_id: str, p: Admin, c: Ctx):
 def create_agent_key(object_id: str, p: Admin, c: Ctx):
     """A key for the agent's own use (softphone apps, the agent's profile)."""
     with c.uow() as uow:
-        return {"key": agents.create_agent_key(uow, tenant_id=p.tenant_id, agent_id=object_id, now=c.clock())}
+        return {"key": agents.create_agent_key(uow, tenant_id=p.tenant, agent_id=object_id, now=c.clock())}
 
 
 # -- live state and registrations ----------------------------------------------------------------------
@@ -97,7 +97,7 @@ def create_agent_key(object_id: str, p: Admin, c: Ctx):
 def _check(c: Context, p: Principal, agent_id: str) -> None:
     own_agent_or_admin(p, agent_id)
     with c.uow() as uow:
-        get_or_404(uow.agents, "agent", agent_id, p.tenant_id)
+        get_or_404(uow.agents, "agent", agent_id, p.tenant)
 
 
 @router.get("/agents/{agent_id}/status", response_model=s.AgentStatusOut, tags=["agent states"])
@@ -106,7 +106,7 @@ def get_status(agent_id: str, p: Member, c: Ctx):
     own_agent_or_admin(p, agent_id)
     if c.live is None:
         with c.uow() as uow:
-            return views.stored_agent_status(uow, tenant_id=p.tenant_id, agent_id=agent_id)
+            return views.stored_agent_status(uow, tenant_id=p.tenant, agent_id=agent_id)
     _check(c, p, agent_id)
     return c.live.agent_status(agent_id)
 
@@ -130,7 +130,7 @@ def ready(agent_id: str, p: Member, c: Ctx):
 def history(agent_id: str, p: Member, c: Ctx, page: Annotated[Paging, Depends()]):
     own_agent_or_admin(p, agent_id)
     with c.uow() as uow:
-        return {"items": views.status_history(uow, tenant_id=p.tenant_id, agent_id=agent_id, limit=page.limit,
+        return {"items": views.status_history(uow, tenant_id=p.tenant, agent_id=agent_id, limit=page.limit,
                                               offset=page.offset)}
 
 
@@ -139,4 +139,4 @@ def registrations(agent_id: str, p: Member, c: Ctx):
     """The agent's live SIP bindings (contact, source address, expiry)."""
     own_agent_or_admin(p, agent_id)
     with c.uow() as uow:
-        return {"items": views.registrations(uow, tenant_id=p.tenant_id, agent_id=agent_id, now=time.time())}
+        return {"items": views.registrations(uow, tenant_id=p.tenant, agent_id=agent_id, now=time.time())}

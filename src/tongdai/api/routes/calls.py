@@ -29,19 +29,19 @@ def list_calls(p: Annotated[Principal, Depends(admin)], c: Ctx, page: Annotated[
     equals = {"direction": direction, "hotline_id": hotline_id, "agent_id": agent_id, "sip_status": status,
               "end_reason": end_reason}
     with c.uow() as uow:
-        return views.calls(uow, tenant_id=p.tenant_id, equals=equals, since=since, until=until, limit=page.limit,
+        return views.calls(uow, tenant_id=p.tenant, equals=equals, since=since, until=until, limit=page.limit,
                            offset=page.offset)
 
 
 @router.get("/calls/{call_id}", response_model=s.CallOut)
 def get_call(call_id: str, p: Annotated[Principal, Depends(admin)], c: Ctx):
     with c.uow() as uow:
-        return views.call(uow, tenant_id=p.tenant_id, call_id=call_id)
+        return views.call(uow, tenant_id=p.tenant, call_id=call_id)
 
 
 @router.get("/events", response_class=StreamingResponse,
             responses={200: {"content": {"text/event-stream": {}}, "description": "server-sent events"}})
 async def events(p: Annotated[Principal, Depends(tenant_member)], c: Ctx):
     """Live events of the key's tenant: call.started, call.ringing, call.answered, call.ended."""
-    return StreamingResponse(c.bus.subscribe(p.tenant_id), media_type="text/event-stream",
+    return StreamingResponse(c.bus.subscribe(p.tenant), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

@@ -22,31 +22,31 @@ Ctx = Annotated[Context, Depends(ctx)]
 def list_groups(p: Admin, c: Ctx, page: Annotated[Paging, Depends()],
                 name: Annotated[str | None, Query(max_length=100)] = None):
     with c.uow() as uow:
-        items, total = uow.groups.list(p.tenant_id, name_contains=name, limit=page.limit, offset=page.offset)
+        items, total = uow.groups.list(p.tenant, name_contains=name, limit=page.limit, offset=page.offset)
     return {"items": [view(g) for g in items], "total": total}
 
 
 @router.post("/groups", status_code=201, response_model=s.GroupOut)
 def create_group(body: s.GroupIn, p: Admin, c: Ctx):
     with c.uow() as uow:
-        return view(groups.create_group(uow, tenant_id=p.tenant_id, data=body.model_dump()))
+        return view(groups.create_group(uow, tenant_id=p.tenant, data=body.model_dump()))
 
 
 @router.get("/groups/{object_id}", response_model=s.GroupOut)
 def get_group(object_id: str, p: Admin, c: Ctx):
     with c.uow() as uow:
-        return view(get_or_404(uow.groups, "group", object_id, p.tenant_id))
+        return view(get_or_404(uow.groups, "group", object_id, p.tenant))
 
 
 @router.patch("/groups/{object_id}", response_model=s.GroupOut)
 def update_group(object_id: str, body: s.GroupPatch, p: Admin, c: Ctx):
     with c.uow() as uow:
-        return view(groups.update_group(uow, tenant_id=p.tenant_id, group_id=object_id,
+        return view(groups.update_group(uow, tenant_id=p.tenant, group_id=object_id,
                                         changes=body.model_dump(exclude_unset=True)))
 
 
 @router.delete("/groups/{object_id}", status_code=204, response_class=Response)
 def delete_group(object_id: str, p: Admin, c: Ctx):
     with c.uow() as uow:
-        groups.delete_group(uow, tenant_id=p.tenant_id, group_id=object_id)
+        groups.delete_group(uow, tenant_id=p.tenant, group_id=object_id)
     return Response(status_code=204)

@@ -34,7 +34,7 @@ def list_hotlines(p: Admin, c: Ctx, page: Annotated[Paging, Depends()],
                "outbound_enabled": outbound_enabled, "show_in_widget": show_in_widget,
                "ivr_enabled": ivr_enabled, "queue_id": queue_id, "number": number}
     with c.uow() as uow:
-        items, total = hotlines.list_hotlines(uow, tenant_id=p.tenant_id, filters=filters, name_contains=name,
+        items, total = hotlines.list_hotlines(uow, tenant_id=p.tenant, filters=filters, name_contains=name,
                                               limit=page.limit, offset=page.offset)
     return {"items": [view(h) for h in items], "total": total}
 
@@ -44,26 +44,26 @@ def create_hotline(body: s.HotlineIn, p: Admin, c: Ctx):
     """A carrier number from the inventory (`number` optional: the first free one of the country and
     line type) or a virtual number (`number` required), routed to an IVR tree or a queue."""
     with c.uow() as uow:
-        return view(hotlines.create_hotline(uow, tenant_id=p.tenant_id, data=body.model_dump(), now=c.clock()))
+        return view(hotlines.create_hotline(uow, tenant_id=p.tenant, data=body.model_dump(), now=c.clock()))
 
 
 @router.get("/hotlines/{object_id}", response_model=s.HotlineOut)
 def get_hotline(object_id: str, p: Admin, c: Ctx):
     with c.uow() as uow:
-        return view(get_or_404(uow.hotlines, "hotline", object_id, p.tenant_id))
+        return view(get_or_404(uow.hotlines, "hotline", object_id, p.tenant))
 
 
 @router.patch("/hotlines/{object_id}", response_model=s.HotlineOut)
 def update_hotline(object_id: str, body: s.HotlinePatch, p: Admin, c: Ctx):
     with c.uow() as uow:
-        return view(hotlines.update_hotline(uow, tenant_id=p.tenant_id, hotline_id=object_id,
+        return view(hotlines.update_hotline(uow, tenant_id=p.tenant, hotline_id=object_id,
                                             changes=body.model_dump(exclude_unset=True)))
 
 
 @router.delete("/hotlines/{object_id}", status_code=204, response_class=Response)
 def delete_hotline(object_id: str, p: Admin, c: Ctx):
     with c.uow() as uow:
-        hotlines.delete_hotline(uow, tenant_id=p.tenant_id, hotline_id=object_id)
+        hotlines.delete_hotline(uow, tenant_id=p.tenant, hotline_id=object_id)
     return Response(status_code=204)
 
 
@@ -73,6 +73,6 @@ def available_numbers(p: Admin, c: Ctx, page: Annotated[Paging, Depends()],
                       line_type: Annotated[LineType | None, Query()] = None):
     """Numbers this tenant may take for a carrier hotline: free pool numbers and its own unused ones."""
     with c.uow() as uow:
-        items, total = uow.inventory.available(p.tenant_id, country=country, line_type=line_type,
+        items, total = uow.inventory.available(p.tenant, country=country, line_type=line_type,
                                                limit=page.limit, offset=page.offset)
     return {"items": [view(i) for i in items], "total": total}

@@ -21,33 +21,33 @@ Ctx = Annotated[Context, Depends(ctx)]
 def list_trees(p: Admin, c: Ctx, page: Annotated[Paging, Depends()],
                name: Annotated[str | None, Query(max_length=100)] = None):
     with c.uow() as uow:
-        items, total = uow.ivr_trees.list(p.tenant_id, name_contains=name, limit=page.limit, offset=page.offset)
+        items, total = uow.ivr_trees.list(p.tenant, name_contains=name, limit=page.limit, offset=page.offset)
     return {"items": [ivr.tree_view(t) for t in items], "total": total}
 
 
 @router.post("/ivr-trees", status_code=201, response_model=s.IvrTreeOut)
 def create_ivr_tree(body: s.IvrTreeIn, p: Admin, c: Ctx):
     with c.uow() as uow:
-        return ivr.tree_view(ivr.create_ivr_tree(uow, tenant_id=p.tenant_id, data=body.model_dump()))
+        return ivr.tree_view(ivr.create_ivr_tree(uow, tenant_id=p.tenant, data=body.model_dump()))
 
 
 @router.get("/ivr-trees/{object_id}", response_model=s.IvrTreeOut)
 def get_ivr_tree(object_id: str, p: Admin, c: Ctx):
     with c.uow() as uow:
-        return ivr.tree_view(get_or_404(uow.ivr_trees, "IVR tree", object_id, p.tenant_id))
+        return ivr.tree_view(get_or_404(uow.ivr_trees, "IVR tree", object_id, p.tenant))
 
 
 @router.patch("/ivr-trees/{object_id}", response_model=s.IvrTreeOut)
 def update_ivr_tree(object_id: str, body: s.IvrTreePatch, p: Admin, c: Ctx):
     with c.uow() as uow:
-        return ivr.tree_view(ivr.update_ivr_tree(uow, tenant_id=p.tenant_id, tree_id=object_id,
+        return ivr.tree_view(ivr.update_ivr_tree(uow, tenant_id=p.tenant, tree_id=object_id,
                                                  changes=body.model_dump(exclude_unset=True)))
 
 
 @router.delete("/ivr-trees/{object_id}", status_code=204, response_class=Response)
 def delete_ivr_tree(object_id: str, p: Admin, c: Ctx):
     with c.uow() as uow:
-        ivr.delete_ivr_tree(uow, tenant_id=p.tenant_id, tree_id=object_id)
+        ivr.delete_ivr_tree(uow, tenant_id=p.tenant, tree_id=object_id)
     return Response(status_code=204)
 
 
@@ -57,19 +57,19 @@ async def upload_audio(p: Admin, c: Ctx, file: Annotated[UploadFile, File()],
     """Upload a mono PCM WAV prompt for IVR nodes (at most 5 MiB)."""
     data = await file.read(ivr.MAX_AUDIO_BYTES + 1)
     with c.uow() as uow:
-        return ivr.upload_audio(uow, tenant_id=p.tenant_id, name=name or file.filename or "prompt.wav",
+        return ivr.upload_audio(uow, tenant_id=p.tenant, name=name or file.filename or "prompt.wav",
                                 data=data, now=c.clock())
 
 
 @router.get("/audio", response_model=s.AudioList)
 def list_audio(p: Admin, c: Ctx, page: Annotated[Paging, Depends()]):
     with c.uow() as uow:
-        items, total = uow.audio.list(p.tenant_id, page.limit, page.offset)
+        items, total = uow.audio.list(p.tenant, page.limit, page.offset)
     return {"items": items, "total": total}
 
 
 @router.delete("/audio/{object_id}", status_code=204, response_class=Response)
 def delete_audio(object_id: str, p: Admin, c: Ctx):
     with c.uow() as uow:
-        ivr.delete_audio(uow, tenant_id=p.tenant_id, audio_id=object_id)
+        ivr.delete_audio(uow, tenant_id=p.tenant, audio_id=object_id)
     return Response(status_code=204)

@@ -10,9 +10,9 @@ from fastapi import APIRouter, Depends, Request
 from ...app.security import Principal
 from ...app.services import caller_id, numbers
 from ...domain.errors import RuleViolation, Violation
-from ..schemas import numbers as s
 from ..deps import Context, ctx, own_agent_or_admin, principal, tenant_member
 from ..errors import problem
+from ..schemas import numbers as s
 
 router = APIRouter(tags=["numbers and caller ID"])
 Ctx = Annotated[Context, Depends(ctx)]
@@ -29,7 +29,7 @@ def classify_number(number: str, p: Annotated[Principal, Depends(principal)], c:
 
 
 def _scope(p: Principal) -> str:
-    return numbers.OPERATOR_SCOPE if p.role == "operator" else p.tenant_id
+    return numbers.OPERATOR_SCOPE if p.role == "operator" else p.tenant
 
 
 @router.put("/ported-numbers", response_model=s.PortedOut,
@@ -67,7 +67,7 @@ def resolve(body: s.ResolveIn, p: Annotated[Principal, Depends(tenant_member)], 
     """Which hotline would this agent use to call this number, and why. A dry run: nothing is placed."""
     own_agent_or_admin(p, body.agent_id)
     with c.uow() as uow:
-        decision = caller_id.resolve(uow, tenant_id=p.tenant_id, agent_id=body.agent_id,
+        decision = caller_id.resolve(uow, tenant_id=p.tenant, agent_id=body.agent_id,
                                      destination=body.destination, via=body.via or None, usage=c.usage, rng=c.rng)
     view = caller_id.decision_view(decision)
     if decision.refused:
@@ -84,5 +84,5 @@ def widget_numbers(agent_id: str, p: Annotated[Principal, Depends(tenant_member)
     allowed, and one of the agent's groups permitted. An agent key reads only its own."""
     own_agent_or_admin(p, agent_id)
     with c.uow() as uow:
-        items = caller_id.widget_numbers(uow, tenant_id=p.tenant_id, agent_id=agent_id)
+        items = caller_id.widget_numbers(uow, tenant_id=p.tenant, agent_id=agent_id)
     return {"items": [item.__dict__ for item in items]}

@@ -9,10 +9,9 @@ from fastapi import APIRouter, Depends, Query, Response
 from ...app.security import Principal
 from ...app.services import operator as svc
 from ...app.services.common import get_or_404
-from ..schemas import operator as s
-from ..schemas.common import Carrier, LineType
-from ..schemas.common import KeyOut
 from ..deps import Context, Paging, ctx, operator
+from ..schemas import operator as s
+from ..schemas.common import Carrier, KeyOut, LineType
 from ._view import view
 
 router = APIRouter(tags=["operator"])

@@ -24,7 +24,7 @@ def list_queues(p: Admin, c: Ctx, page: Annotated[Paging, Depends()],
                 name: Annotated[str | None, Query(max_length=100)] = None,
                 strategy: Annotated[Strategy | None, Query()] = None):
     with c.uow() as uow:
-        items, total = uow.queues.list(p.tenant_id, filters={"strategy": strategy}, name_contains=name,
+        items, total = uow.queues.list(p.tenant, filters={"strategy": strategy}, name_contains=name,
                                        limit=page.limit, offset=page.offset)
     return {"items": [view(q) for q in items], "total": total}
 
@@ -32,26 +32,26 @@ def list_queues(p: Admin, c: Ctx, page: Annotated[Paging, Depends()],
 @router.post("/queues", status_code=201, response_model=s.QueueOut)
 def create_queue(body: s.QueueIn, p: Admin, c: Ctx):
     with c.uow() as uow:
-        return view(queues.create_queue(uow, tenant_id=p.tenant_id, data=body.model_dump()))
+        return view(queues.create_queue(uow, tenant_id=p.tenant, data=body.model_dump()))
 
 
 @router.get("/queues/{object_id}", response_model=s.QueueOut)
 def get_queue(object_id: str, p: Admin, c: Ctx):
     with c.uow() as uow:
-        return view(get_or_404(uow.queues, "queue", object_id, p.tenant_id))
+        return view(get_or_404(uow.queues, "queue", object_id, p.tenant))
 
 
 @router.patch("/queues/{object_id}", response_model=s.QueueOut)
 def update_queue(object_id: str, body: s.QueuePatch, p: Admin, c: Ctx):
     with c.uow() as uow:
-        return view(queues.update_queue(uow, tenant_id=p.tenant_id, queue_id=object_id,
+        return view(queues.update_queue(uow, tenant_id=p.tenant, queue_id=object_id,
                                         changes=body.model_dump(exclude_unset=True)))
 
 
 @router.delete("/queues/{object_id}", status_code=204, response_class=Response)
 def delete_queue(object_id: str, p: Admin, c: Ctx):
     with c.uow() as uow:
-        queues.delete_queue(uow, tenant_id=p.tenant_id, queue_id=object_id)
+        queues.delete_queue(uow, tenant_id=p.tenant, queue_id=object_id)
     return Response(status_code=204)
 
 
@@ -60,5 +60,5 @@ def queue_live(queue_id: str, p: Admin, c: Ctx):
     """Waiting calls (oldest first) with waited seconds and the answer-time flag, answered calls,
     and the queue's agents by tier with their states. Needs the running switch."""
     with c.uow() as uow:
-        get_or_404(uow.queues, "queue", queue_id, p.tenant_id)
+        get_or_404(uow.queues, "queue", queue_id, p.tenant)
     return live(c).queue_live(queue_id)

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends, Response
 
 from ...app import webhooks as svc
 from ...app.security import Principal
-from ..schemas import webhooks as s
 from ..deps import Context, Paging, admin, ctx
+from ..schemas import webhooks as s
 
 router = APIRouter(tags=["webhooks"])
 Admin = Annotated[Principal, Depends(admin)]
@@ -24,27 +24,27 @@ def _public(row: dict) -> dict:
 def create_webhook(body: s.WebhookIn, p: Admin, c: Ctx):
     """Deliveries carry `X-Tongdai-Signature: sha256=<hex HMAC-SHA256 of the body with the secret>`."""
     with c.uow() as uow:
-        return _public(svc.create_webhook(uow, tenant_id=p.tenant_id, url=body.url, events=body.events,
+        return _public(svc.create_webhook(uow, tenant_id=p.tenant, url=body.url, events=body.events,
                                           secret=body.secret, now=c.clock()))
 
 
 @router.get("/webhooks", response_model=s.WebhookList)
 def list_webhooks(p: Admin, c: Ctx):
     with c.uow() as uow:
-        items = [_public(r) for r in svc.list_webhooks(uow, tenant_id=p.tenant_id)]
+        items = [_public(r) for r in svc.list_webhooks(uow, tenant_id=p.tenant)]
     return {"items": items, "total": len(items)}
 
 
 @router.get("/webhooks/{object_id}", response_model=s.WebhookOut)
 def get_webhook(object_id: str, p: Admin, c: Ctx):
     with c.uow() as uow:
-        return _public(svc.get_webhook(uow, tenant_id=p.tenant_id, webhook_id=object_id))
+        return _public(svc.get_webhook(uow, tenant_id=p.tenant, webhook_id=object_id))
 
 
 @router.delete("/webhooks/{object_id}", status_code=204, response_class=Response)
 def delete_webhook(object_id: str, p: Admin, c: Ctx):
     with c.uow() as uow:
-        svc.delete_webhook(uow, tenant_id=p.tenant_id, webhook_id=object_id)
+        svc.delete_webhook(uow, tenant_id=p.tenant, webhook_id=object_id)
     return Response(status_code=204)
 
 
@@ -52,6 +52,6 @@ def delete_webhook(object_id: str, p: Admin, c: Ctx):
 def list_deliveries(object_id: str, p: Admin, c: Ctx, page: Annotated[Paging, Depends()]):
     """The delivery log, newest first: status (pending, delivered, failed), attempts, last answer."""
     with c.uow() as uow:
-        items = svc.deliveries(uow, tenant_id=p.tenant_id, webhook_id=object_id, limit=page.limit,
+        items = svc.deliveries(uow, tenant_id=p.tenant, webhook_id=object_id, limit=page.limit,
                                offset=page.offset)
     return {"items": items}

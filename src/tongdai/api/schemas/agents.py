@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from .common import Text, Ref, In, Page, left_out
+from .common import In, Page, Ref, Text, left_out
 
 
 class GroupIn(In):

@@ -27,12 +27,14 @@ class CallOut(BaseModel):
     end_reason: str | None
     hung_up_by: str | None
     recorded: bool
-    queue_id: str | None = Field(None, description="inbound: the queue that served the call (the last one, after an overflow)")
+    queue_id: str | None = Field(None, description="inbound: the queue that served the call (the last one, after "
+                                                   "an overflow)")
     queued_at: datetime | None = None
     queue_seconds: float | None = Field(None, description="inbound: entering the queue to the answer, or to the end")
     ring_seconds: float | None = Field(None, description="inbound: the answering agent's phone rang this long")
     agents_offered: list[str] = Field(default_factory=list, description="inbound: agents rung, in order")
-    overflow: str | None = Field(None, description="inbound: what max wait did: queue:<id>, external:<number> or hangup")
+    overflow: str | None = Field(None, description="inbound: what max wait did: queue:<id>, external:<number> or "
+                                                   "hangup")
     wrap_up_seconds: float | None = Field(None, description="inbound: wrap-up the answering agent actually took")
 
 

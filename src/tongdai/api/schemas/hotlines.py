@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from .common import Text, Ref, Seconds, NumberText, LineType, Country, In, Page, left_out
+from .common import Country, In, LineType, NumberText, Page, Ref, Seconds, Text, left_out
 
 
 class HotlineIn(In):

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from .common import Text, LongText, Ref, Seconds, NumberText, In, Page, left_out
+from .common import In, LongText, NumberText, Page, Ref, Seconds, Text, left_out
 
 
 class PromptIn(In):

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from .common import Ref, NumberText, In
+from .common import In, NumberText, Ref
 
 
 class NumberOut(BaseModel):

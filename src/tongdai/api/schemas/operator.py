@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from .common import Text, Ref, NumberText, LineType, Carrier, Country, In, Page, left_out
+from .common import Carrier, Country, In, LineType, NumberText, Page, Ref, Text, left_out
 
 
 class TenantIn(In):

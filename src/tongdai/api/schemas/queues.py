@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from .common import Text, Ref, Seconds, NumberText, In, Page, left_out
+from .common import In, NumberText, Page, Ref, Seconds, Text, left_out
 
 
 class QueueGroupIn(In):

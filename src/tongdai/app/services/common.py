@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from ...domain.errors import NotFound, RuleViolation, Violation
 from ...domain.rules import TenantRefs

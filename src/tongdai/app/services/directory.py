@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ...domain.directory import Directory
+from ...domain.model import AdaptiveNumber, Agent, Hotline, Queue
 from ...store.uow import UnitOfWork
 from .numbers import OPERATOR_SCOPE
 
@@ -10,7 +11,10 @@ from .numbers import OPERATOR_SCOPE
 def load_directory(uow: UnitOfWork) -> Directory:
     tenants = uow.tenants.all()
     tenant_ported = uow.ported.tenant_tables(OPERATOR_SCOPE)
-    hotlines, adaptive, agents, queues = [], [], [], []
+    hotlines: list[Hotline] = []
+    adaptive: list[AdaptiveNumber] = []
+    agents: list[Agent] = []
+    queues: list[Queue] = []
     for tenant in tenants:
         queues += uow.queues.all(tenant.id)
         hotlines += uow.hotlines.all(tenant.id)

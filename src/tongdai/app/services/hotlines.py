@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-
 from ...domain.errors import InUse, RuleViolation, Violation, collect
 from ...domain.model import ALL_GROUPS, Hotline
 from ...domain.rules import check_country, normalise_number, validate_hotline
+from ...store.repositories import Conflict
 from ...store.uow import UnitOfWork
 from ..ids import new_id
 from .common import get_or_404, merge, refs
@@ -56,7 +55,7 @@ def create_hotline(uow: UnitOfWork, *, tenant_id: str, data: dict[str, Any], now
         hotline.number, hotline.carrier, hotline.trunk_id = entry.number, entry.carrier, entry.trunk_id
     try:  # a concurrent create of the same number loses here; the unit of work rolls back
         uow.hotlines.add(hotline, created_at=now)
-    except IntegrityError:
+    except Conflict:
         raise _unavailable(f"{hotline.number} is already in use") from None
     return hotline
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from ...domain.errors import Forbidden, InUse, NotFound, RuleViolation, Violation, collect
 from ...domain.model import InventoryNumber, Tenant, Trunk
-from ...domain.rules import validate_inventory_number, validate_trunk, _name
+from ...domain.rules import _name, validate_inventory_number, validate_trunk
 from ...store.uow import UnitOfWork
 from ..ids import new_id
 from ..security import Principal, VerifiedKeyCache, new_api_key, split_key, verify_secret
