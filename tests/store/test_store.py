@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tongdai.app.services import groups, hotlines, operator, queues
 from tongdai.domain.errors import RuleViolation
+from tongdai.store.repositories import Conflict
 from tongdai.store.tables import metadata
 from tongdai.store.uow import UnitOfWork
 
@@ -72,7 +73,7 @@ def test_the_database_itself_keeps_hotline_numbers_unique(engine):
         h = hotlines.create_hotline(uow, tenant_id=tenant_id, now=NOW, data={
             "number_type": "virtual", "country": "VN", "line_type": "local", "number": "02838259999",
             "name": "x", "queue_id": queue_id})
-    with pytest.raises(IntegrityError):
+    with pytest.raises(Conflict):  # the store names the IntegrityError the database raised
         with UnitOfWork(engine) as uow:
             import dataclasses
             uow.hotlines.add(dataclasses.replace(h, id="hl_copy00000000"), created_at=NOW)
