@@ -37,15 +37,17 @@ class Switch:
                  notify: Callable[[Notification], None],
                  persist_bindings: Callable[[str, list[Binding]], None],
                  on_state_change: Callable[[str, str, StatusChanged, datetime], None],
-                 rng: random.Random | None = None):
+                 rng: random.Random | None = None, clock: Callable[[], float] | None = None,
+                 queued_call: Callable[..., Any] | None = None):
+        """`clock` and `queued_call` (the factory of a queued call's legs) are for tests."""
         self.directory = directory
         self.global_config = global_config
         self.media = media
         self.persist_bindings = persist_bindings
         self.registrar = Registrar(on_change=self._bindings_changed)
-        self.queueing = Queueing(directory=directory, contacts=self.registrar.contacts, new_call=self._queued_call,
-                                 notify=notify, publish=publish, on_state_change=on_state_change,
-                                 global_config=global_config)
+        self.queueing = Queueing(directory=directory, contacts=self.registrar.contacts,
+                                 new_call=queued_call or self._queued_call, notify=notify, publish=publish,
+                                 on_state_change=on_state_change, global_config=global_config, clock=clock)
         self.presence = self.queueing.presence
         self.agent_calls = AgentCalls(global_config=global_config, media=media, usage=usage, presence=self.presence,
                                       contacts=self.registrar.contacts, publish=publish, rng=rng or random.Random())
