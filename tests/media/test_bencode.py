@@ -1,7 +1,8 @@
 """The ng protocol's bencoding, both ways, and its refusals."""
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tongdai.media import bencode
 

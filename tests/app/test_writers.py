@@ -1,0 +1,63 @@
+"""The writers of the running switch lose nothing but the row that cannot be written, on SQLite and
+PostgreSQL: a batch that fails is written again row by row."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from tongdai.app.call_log import CallLog
+from tongdai.app.events import EventBus
+from tongdai.app.live_records import AgentStateWriter
+from tongdai.app.services import agents, operator
+from tongdai.domain.acd import StatusChanged
+from tongdai.domain.calls import OUTBOUND, CallRecord
+from tongdai.store.uow import UnitOfWork
+
+NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+
+
+def _tenant_with_agents(engine, *names: str) -> tuple[str, list[str]]:
+    with UnitOfWork(engine) as uow:
+        tenant, _ = operator.create_tenant(uow, name="Shop", sip_domain=None, now=NOW)
+        ids = [agents.create_agent(uow, tenant_id=tenant.id, data={
+            "name": n, "sip_username": n, "sip_password": "s3cret-pass", "extension": str(101 + i)}).id
+            for i, n in enumerate(names)]
+    return tenant.id, ids
+
+
+def test_deleting_a_busy_agent_loses_only_its_own_state_change(engine):
+    tenant_id, (an, binh) = _tenant_with_agents(engine, "an", "binh")
+    with UnitOfWork(engine) as uow:  # An is on a call when the admin deletes it
+        agents.delete_agent(uow, tenant_id=tenant_id, agent_id=an)
+    writer = AgentStateWriter(engine)
+    writer.changed(tenant_id, binh, StatusChanged(binh, "offline", "available", None), NOW)
+    writer.changed(tenant_id, an, StatusChanged(an, "on_call", "available", None), NOW)  # its call ended
+    writer.changed(tenant_id, binh, StatusChanged(binh, "available", "ringing", None), NOW)
+    writer.start()  # everything queued so far is one batch, and that batch fails
+    writer.stop()
+    assert writer.writer.lost == 1
+    with UnitOfWork(engine) as uow:
+        assert uow.agent_states.get(binh, tenant_id)["state"] == "ringing"
+        assert [h["new"] for h in uow.agent_states.history(binh, tenant_id, 10, 0)] in (
+            ["available", "ringing"], ["ringing", "available"])  # same instant: either order
+        assert uow.agent_states.get(an, tenant_id) is None
+
+
+def test_a_call_row_that_cannot_be_written_does_not_take_the_others_with_it(engine):
+    tenant_id, (an,) = _tenant_with_agents(engine, "an")
+    log = CallLog(engine, EventBus())
+    good = [CallRecord(id=f"ca_good{i}", tenant_id=tenant_id, direction=OUTBOUND, started_at=NOW, agent_id=an)
+            for i in range(3)]
+    orphan = CallRecord(id="ca_orphan", tenant_id="te_gone", direction=OUTBOUND, started_at=NOW)  # no such tenant
+    for record in (good[0], orphan, good[1], good[2]):
+        log.handle(record, "call.started")
+    good[0].end(NOW, status=None, reason="completed", by="agent")
+    log.handle(good[0], "call.ended")
+    log.start()  # everything queued so far is one batch, and that batch fails
+    log.close()
+    assert log.writer.lost == 1
+    with UnitOfWork(engine) as uow:
+        stored = {c["id"]: c for c in uow.calls.list(tenant_id, equals={}, since=None, until=None, limit=10,
+                                                       offset=0)[0]}
+    assert set(stored) == {"ca_good0", "ca_good1", "ca_good2"}
+    assert stored["ca_good0"]["end_reason"] == "completed"
