@@ -1,2 +1,4 @@
-"""Application services: the only way configuration state changes. Entry points open a unit of
-work, call a service, and the unit of work commits when the block succeeds."""
+"""The application layer: services (the only way configuration state changes: an entry point opens a
+unit of work, calls a service, and the unit of work commits when the block succeeds), the read side
+(views), the live switch's facade, the writers of what the switch records, the configuration
+watcher, events and webhooks."""

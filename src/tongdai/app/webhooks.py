@@ -109,6 +109,9 @@ class WebhookDispatcher:
 
     async def _deliver(self, hook: dict, message: dict) -> None:
         loop = asyncio.get_running_loop()
+        client = self._client
+        if client is None:  # stopped meanwhile
+            return
         delivery_id = new_id("delivery")
         body = json.dumps({"id": delivery_id, **message}, default=str, separators=(",", ":")).encode()
         headers = {"Content-Type": "application/json", "X-Tongdai-Event": message["type"],
@@ -118,7 +121,7 @@ class WebhookDispatcher:
         for attempt in range(1, len(BACKOFF) + 2):
             code, error = None, None
             try:
-                response = await self._client.post(hook["url"], content=body, headers=headers)
+                response = await client.post(hook["url"], content=body, headers=headers)
                 code = response.status_code
             except httpx.HTTPError as exc:
                 error = f"{type(exc).__name__}: {exc}"[:300]

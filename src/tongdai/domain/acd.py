@@ -352,7 +352,7 @@ class Distributor:
         started, call_id = agent.wrap_up_started, agent.wrap_up_call
         agent.wrap_up_started = agent.wrap_up_call = None
         self._free(agent, now)
-        if started is not None:
+        if started is not None and call_id is not None:
             self._effects.append(WrapUpEnded(agent.id, call_id, round(now - started, 3)))
 
     # -- events -------------------------------------------------------------------------------
@@ -460,7 +460,7 @@ class Distributor:
 
     def _on_CallEnds(self, e: CallEnds) -> None:
         call = self.connected.pop(e.call_id, None)
-        if call is None:
+        if call is None or call.answered_by is None:
             return
         agent = self.agents[call.answered_by]
         if call.wrap_up_seconds > 0 and agent.registered:

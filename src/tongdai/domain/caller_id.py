@@ -95,9 +95,9 @@ class Catalogue:
         for adaptive_id, ids in self.members.items():
             split: dict[str | None, list[_Entry]] = {}
             for hotline_id in sorted(ids):
-                entry = self.entries.get(hotline_id)
-                if entry is not None and entry.can_call_out:
-                    split.setdefault(entry.hotline.carrier, []).append(entry)
+                member = self.entries.get(hotline_id)
+                if member is not None and member.can_call_out:
+                    split.setdefault(member.hotline.carrier, []).append(member)
             self.members_by_carrier[adaptive_id] = split
 
     def outbound_hotlines(self) -> list[Hotline]:

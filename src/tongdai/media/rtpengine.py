@@ -199,13 +199,13 @@ class RtpengineSupervisor:
         self.options.work_dir.mkdir(parents=True, exist_ok=True)
         (self.options.work_dir / "recordings").mkdir(exist_ok=True)
         self._stop_stale()
-        self._spawn()
+        process = self._spawn()
         client = NgClient(self.options.ng_host, self.options.ng_port, timeout=0.3)
         deadline = time.monotonic() + timeout
         try:
             while not client.ping():
-                if self.process.poll() is not None:
-                    raise RuntimeError(f"rtpengine exited with {self.process.returncode}; see "
+                if process.poll() is not None:
+                    raise RuntimeError(f"rtpengine exited with {process.returncode}; see "
                                        f"{self.options.work_dir / 'rtpengine.log'}")
                 if time.monotonic() > deadline:
                     raise RuntimeError("rtpengine did not answer ping in time")
@@ -214,7 +214,7 @@ class RtpengineSupervisor:
             client.close()
         self._watcher = threading.Thread(target=self._watch, name="rtpengine-supervisor", daemon=True)
         self._watcher.start()
-        log.info("rtpengine pid %d, ng on %s:%d, RTP ports %d-%d", self.process.pid, self.options.ng_host,
+        log.info("rtpengine pid %d, ng on %s:%d, RTP ports %d-%d", process.pid, self.options.ng_host,
                  self.options.ng_port, self.options.port_min, self.options.port_max)
 
     def _stop_stale(self) -> None:
@@ -234,17 +234,18 @@ class RtpengineSupervisor:
                     break
                 time.sleep(0.1)
 
-    def _spawn(self) -> None:
-        logfile = open(self.options.work_dir / "rtpengine.log", "ab")
-        self.process = subprocess.Popen(self.command_line(), stdout=logfile, stderr=subprocess.STDOUT,
-                                        stdin=subprocess.DEVNULL, start_new_session=True,
-                                        preexec_fn=_die_with_parent, cwd=self.options.work_dir)
-        logfile.close()
+    def _spawn(self) -> subprocess.Popen:
+        with open(self.options.work_dir / "rtpengine.log", "ab") as logfile:
+            self.process = subprocess.Popen(self.command_line(), stdout=logfile, stderr=subprocess.STDOUT,
+                                            stdin=subprocess.DEVNULL, start_new_session=True,
+                                            preexec_fn=_die_with_parent, cwd=self.options.work_dir)
+        return self.process
 
     def _watch(self) -> None:
         while not self._stopping.is_set():
-            if self.process.poll() is not None and not self._stopping.is_set():
-                log.error("rtpengine exited with %s; restarting", self.process.returncode)
+            process = self.process
+            if process is not None and process.poll() is not None and not self._stopping.is_set():
+                log.error("rtpengine exited with %s; restarting", process.returncode)
                 time.sleep(0.5)
                 self._spawn()
             self._stopping.wait(0.5)

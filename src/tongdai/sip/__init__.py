@@ -1,1 +1,2 @@
-"""SIP: the sippy stack in its own thread, its compatibility fixes, the registrar, trunk checks."""
+"""SIP: the sippy stack in its own thread, its compatibility fixes, digest authentication, the
+registrar, and the headers tongdai writes."""

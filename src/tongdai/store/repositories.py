@@ -42,8 +42,13 @@ class Repository:
     def _select(self, tenant_id: str | None, what: Any = None) -> Select:
         stmt = select(what if what is not None else self.table)
         if self.tenant_owned:
-            stmt = scoped(stmt, self.table, tenant_id)
+            stmt = scoped(stmt, self.table, self._tenant(tenant_id))
         return stmt
+
+    def _tenant(self, tenant_id: str | None) -> str:
+        if tenant_id is None:
+            raise ValueError(f"a query of {self.table.name} needs a tenant")
+        return tenant_id
 
     def get(self, object_id: str, tenant_id: str | None = None) -> Any | None:
         if self.key == "id" and not plausible_id(object_id):
@@ -89,7 +94,7 @@ class Repository:
     def remove(self, object_id: str, tenant_id: str | None = None) -> None:
         stmt = delete(self.table).where(self.table.c[self.key] == object_id)
         if self.tenant_owned:
-            stmt = scoped(stmt, self.table, tenant_id)
+            stmt = scoped(stmt, self.table, self._tenant(tenant_id))
         self.conn.execute(stmt)
 
     def where(self, tenant_id: str | None, /, **equals: Any) -> builtins.list[Any]:

@@ -1,1 +1,2 @@
-"""Call control: who is calling, where the call goes, with which caller ID, and the call log."""
+"""Call control in the SIP thread: the `Switch` and what it owns (the configuration snapshot, the
+registrar, queued and bridged calls, agents' states through Presence)."""

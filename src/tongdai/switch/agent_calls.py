@@ -60,12 +60,13 @@ class AgentCalls:
             decision = choose_caller_id(catalogue=catalogue, usage=tenant_usage, agent=d.calling(agent),
                                         destination=target, requested=requested, chooser=self.rng,
                                         ported=d.ported.get(agent.tenant_id))
-            if not decision.refused:
+            if decision.hotline is not None:
                 tenant_usage.touch(decision.hotline)
         record.decided(customer_number=decision.destination.e164 or target, reasons=decision.reasons)
-        if decision.refused:
-            return refuse_call(self.publish, req, record, 403, "Forbidden", decision.code, decision.reasons[-1])
         hotline = decision.hotline
+        if hotline is None:
+            return refuse_call(self.publish, req, record, 403, "Forbidden", decision.code or "refused",
+                               decision.reasons[-1])
         trunk = d.trunks.get(hotline.trunk_id) if hotline.trunk_id else None
         record.through(hotline.id, hotline.number)
         if trunk is None:

@@ -26,7 +26,7 @@ def _check(uow: UnitOfWork, agent: Agent, password: str | None) -> None:
 
 
 def _set_password(uow: UnitOfWork, agent: Agent, password: str) -> None:
-    realm = uow.tenants.get(agent.tenant_id).sip_domain
+    realm = get_or_404(uow.tenants, "tenant", agent.tenant_id).sip_domain
     agent.sip_ha1_md5, agent.sip_ha1_sha256 = sip_ha1(agent.sip_username, realm, password)
 
 

@@ -65,7 +65,7 @@ def _pick_inventory(uow: UnitOfWork, hotline: Hotline):
         entry = uow.inventory.get(hotline.number)
         free = entry is not None and entry.tenant_id in (None, hotline.tenant_id) \
             and not uow.hotlines.number_taken(hotline.number)
-        if not free:
+        if entry is None or not free:
             raise _unavailable(f"{hotline.number} is not an available inventory number")
         if entry.country != hotline.country or entry.line_type != hotline.line_type:
             raise _unavailable(f"{hotline.number} is a {entry.country} {entry.line_type} number, "

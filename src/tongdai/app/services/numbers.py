@@ -42,7 +42,7 @@ def parse_ported_csv(text: str) -> list[tuple[str, str]]:
         else:
             info = classify(cells[0])
             carrier = cells[1].strip().lower()
-            if info.type != MOBILE:
+            if info.type != MOBILE or info.e164 is None:
                 errors.append(Violation(field, "invalid_number",
                                         f"line {line_no}: {cells[0]!r} is not a Vietnamese mobile number"))
             elif carrier not in CARRIERS:

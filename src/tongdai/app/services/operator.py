@@ -82,8 +82,8 @@ def authenticate(uow: UnitOfWork, *, key: str, cache: VerifiedKeyCache) -> Princ
     if cached is not None:
         return cached
     parts = split_key(key)
-    row = uow.api_keys.get(parts[0]) if parts else None
-    if row is None or not verify_secret(parts[1], row["secret_hash"]):
+    row = uow.api_keys.get(parts[0]) if parts is not None else None
+    if parts is None or row is None or not verify_secret(parts[1], row["secret_hash"]):
         raise Forbidden("unknown or revoked API key")
     principal = Principal(key_id=row["id"], role=row["role"], tenant_id=row["tenant_id"],
                           agent_id=row["agent_id"])
@@ -133,6 +133,7 @@ def add_inventory_number(uow: UnitOfWork, *, data: dict[str, Any]) -> InventoryN
         entry, trunk_exists=uow.trunks.get(entry.trunk_id) is not None,
         tenant_exists=entry.tenant_id is None or uow.tenants.get(entry.tenant_id) is not None)
     collect(out)
+    assert e164 is not None  # collect() raised when the number did not parse
     entry.number = e164
     if entry.carrier is None and entry.line_type == "mobile" and entry.country == "VN":
         from ...domain.numbers import classify
