@@ -17,12 +17,12 @@ from sippy.UA import UA
 from ..domain.calls import CallRecord, LegState, end_reason_for
 from ..media.rtpengine import MediaWorker
 from ..sip.headers import our_contact
-from .legs import Destination, through_rtpengine, utcnow
+from .legs import CallObject, Destination, through_rtpengine, utcnow
 
 log = logging.getLogger("tongdai.switch")
 
 
-class BridgedCall:
+class BridgedCall(CallObject):
     def __init__(self, *, global_config: dict, record: CallRecord, destination: Destination,
                  media: MediaWorker, media_call_id: str, a_tag: str,
                  on_update: Callable[[CallRecord, str], None], record_audio: bool = False):
@@ -64,7 +64,7 @@ class BridgedCall:
             return
         if isinstance(event, CCEventDisconnect):
             answered = self.state is LegState.CONNECTED
-            self._finish(None if answered else 487, "completed" if answered else "cancelled", "agent")
+            self.finish("completed" if answered else "cancelled", "agent", status=None if answered else 487)
         if self.ua_b is not None:
             self.ua_b.recvEvent(event)
 
@@ -107,15 +107,7 @@ class BridgedCall:
 
     def _b_fails(self, event) -> None:
         status = event.getData()[0] if event.getData() else 500
-        self._finish(status, end_reason_for(status), "callee" if status in (486, 600, 603) else "system")
+        self.finish(end_reason_for(status), "callee" if status in (486, 600, 603) else "system", status=status)
 
     def _b_hangs_up(self, _event) -> None:
-        self._finish(None, "completed", "callee" if self.record.direction == "internal" else "customer")
-
-    def _finish(self, status: int | None, reason: str, by: str | None) -> None:
-        if self.state is LegState.ENDED:
-            return
-        self.state = LegState.ENDED
-        self.record.end(utcnow(), status=status, reason=reason, by=by)
-        self.media.delete(self.media_call_id)
-        self.on_update(self.record, "call.ended")
+        self.finish("completed", "callee" if self.record.direction == "internal" else "customer")

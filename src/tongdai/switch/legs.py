@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ..domain.calls import CallRecord
+from ..domain.calls import CallRecord, LegState
 from ..media.rtpengine import MediaWorker
 from ..sip.headers import refusal
 
@@ -31,6 +31,26 @@ class Destination:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class CallObject:
+    """What every call object of the switch (BridgedCall, QueuedCall) has: its record, of which it is
+    the only writer, its leg state, its call in rtpengine, and where its steps go (the call log)."""
+
+    record: CallRecord
+    state: LegState
+    media: MediaWorker
+    media_call_id: str
+    on_update: Callable[[CallRecord, str], None]
+
+    def finish(self, reason: str, by: str | None, status: int | None = None) -> None:
+        """End the call once: the record is closed, rtpengine frees the media, the call log hears of it."""
+        if self.state is LegState.ENDED:
+            return
+        self.state = LegState.ENDED
+        self.record.end(utcnow(), status=status, reason=reason, by=by)
+        self.media.delete(self.media_call_id)
+        self.on_update(self.record, "call.ended")
 
 
 def through_rtpengine(media: MediaWorker, body: Any, done: Callable[[Any], None], *, call_id: str,

@@ -15,7 +15,7 @@ from sippy.UA import UA
 from ..domain.calls import CallRecord, LegState
 from ..media.rtpengine import MediaWorker
 from ..sip.headers import our_contact, reason_headers
-from .legs import Destination, through_rtpengine, utcnow
+from .legs import CallObject, Destination, through_rtpengine, utcnow
 
 log = logging.getLogger("tongdai.switch")
 
@@ -31,7 +31,7 @@ class QueueEvents(Protocol):
     def ended(self, call: QueuedCall) -> None: ...
 
 
-class QueuedCall:
+class QueuedCall(CallObject):
     def __init__(self, *, global_config: dict, record: CallRecord, queue_id: str, caller: str,
                  media: MediaWorker, media_call_id: str, caller_tag: str, events: QueueEvents,
                  on_update: Callable[[CallRecord, str], None], record_audio: bool):
@@ -188,11 +188,3 @@ class QueuedCall:
         fail.extra_headers = reason_headers(status, "max_wait", reason)
         self.ua_caller.recvEvent(fail)
         self.finish("overflow", "system", status=status)
-
-    def finish(self, reason: str, by: str, status: int | None = None) -> None:
-        if self.state is LegState.ENDED:
-            return
-        self.state = LegState.ENDED
-        self.record.end(utcnow(), status=status, reason=reason, by=by)
-        self.media.delete(self.media_call_id)
-        self.on_update(self.record, "call.ended")
