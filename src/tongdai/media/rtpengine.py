@@ -121,6 +121,17 @@ class MediaWorker:
         """Write the call's RTP (both directions) to a pcap in rtpengine's recording directory."""
         self._submit("start recording", {"call-id": call_id}, lambda _reply: on_started(), None)
 
+    def play(self, call_id: str, from_tag: str, file: str, on_started: Callable[[int], None],
+             on_error: Callable[[Exception], None], repeat: int = 1) -> None:
+        """Play an audio file (WAV or MP3, a path rtpengine can read) to the leg `from_tag` faces,
+        `repeat` times; `on_started` gets the file's duration in milliseconds."""
+        self._submit("play media", {"call-id": call_id, "from-tag": from_tag, "file": file, "repeat-times": repeat},
+                     lambda reply: on_started(int(reply.get("duration", 0))), on_error)
+
+    def stop_playing(self, call_id: str, from_tag: str) -> None:
+        """Stop what `play` plays on that leg (a caller's key press cuts a prompt short)."""
+        self._submit("stop media", {"call-id": call_id, "from-tag": from_tag}, None, None)
+
     def delete(self, call_id: str) -> None:
         """The call is over: rtpengine frees its ports (and closes its recording)."""
         self._submit("delete", {"call-id": call_id}, None, None)
