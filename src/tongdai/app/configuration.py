@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -19,10 +20,6 @@ from ..store.uow import UnitOfWork
 from .services.directory import load_directory
 
 log = logging.getLogger("tongdai.config")
-
-SWITCH_TABLES = frozenset({"tenants", "trunks", "groups", "queues", "ivr_trees", "audio_files", "hotlines",
-                           "adaptive_numbers", "agents", "ported_numbers"})
-
 
 def load_snapshot(engine: Any) -> tuple[int, Directory]:
     """The configuration snapshot, and the version it was read at (one transaction)."""
@@ -39,6 +36,8 @@ class ConfigurationWatcher:
         self.reload_webhooks = reload_webhooks
         self.poll_seconds = poll_seconds
         self._io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="config-loader")
+        self._local = 0  # changes committed in this process since the last look
+        self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._dirty: asyncio.Event | None = None
         self._task: asyncio.Task | None = None
@@ -56,7 +55,9 @@ class ConfigurationWatcher:
         """From the thread that committed a change in this process."""
         if "webhooks" in tables and self.reload_webhooks is not None:
             self.reload_webhooks()  # before the request answers: a new webhook hears the next event
-        if tables & SWITCH_TABLES and self._loop is not None and self._dirty is not None:
+        with self._lock:
+            self._local += 1  # each committed change raised the version by one
+        if self._loop is not None and self._dirty is not None:
             try:
                 self._loop.call_soon_threadsafe(self._dirty.set)
             except RuntimeError:  # the loop is closing
@@ -73,18 +74,22 @@ class ConfigurationWatcher:
                 await asyncio.wait_for(self._dirty.wait(), self.poll_seconds)
             except TimeoutError:
                 pass
-            here = self._dirty.is_set()
             self._dirty.clear()
+            with self._lock:
+                local, self._local = self._local, 0
             try:
                 version = await self._loop.run_in_executor(self._io, self._current_version)
-                elsewhere = version != self.version
-                if (here or elsewhere) and self.apply is not None:
+                if version == self.version:
+                    continue
+                elsewhere = version > self.version + local  # more changes than this process committed
+                if self.apply is not None:
                     self.apply(await self._loop.run_in_executor(self._io, self._load))
-                elif elsewhere:
+                else:
                     self.version = version
-                if elsewhere and not here and self.reload_webhooks is not None:
+                if elsewhere:
                     log.info("configuration changed by another process (version %d)", version)
-                    await self._loop.run_in_executor(self._io, self.reload_webhooks)
+                    if self.reload_webhooks is not None:
+                        await self._loop.run_in_executor(self._io, self.reload_webhooks)
             except Exception:
                 log.exception("could not reload the configuration")
 
