@@ -63,7 +63,7 @@ class SwitchRuntime:
                              rng=random.Random())
         self.sip = SipEngine(host, port, global_config=global_config, on_request=self.switch.on_request,
                              trace=settings.sip_trace)
-        self.live = LiveSwitch(self.switch)
+        self.live = LiveSwitch(self.switch, ask=Bridge.ask_sip)
 
     # -- the SIP thread's hand-offs ------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ is polled every `poll_seconds`; then both are read again.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 from collections.abc import Callable
@@ -70,10 +71,8 @@ class ConfigurationWatcher:
     async def _watch(self) -> None:
         assert self._loop is not None and self._dirty is not None
         while True:
-            try:
+            with contextlib.suppress(TimeoutError):  # no change here: look at the version anyway
                 await asyncio.wait_for(self._dirty.wait(), self.poll_seconds)
-            except TimeoutError:
-                pass
             self._dirty.clear()
             with self._lock:
                 local, self._local = self._local, 0
@@ -96,8 +95,6 @@ class ConfigurationWatcher:
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            except asyncio.CancelledError:
-                pass
         self._io.shutdown(wait=True)

@@ -1,12 +1,13 @@
 """The running switch as the API sees it: a small typed facade that does the hop into the SIP thread
-itself (the switch's state has one owner, that thread) and turns refusals into rule violations."""
+itself, with the `ask` the composition root hands it (the bridge's: the switch's state has one
+owner, that thread), and turns refusals into rule violations."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from ..domain.errors import RuleViolation, Violation
-from ..sip.engine import Bridge
 
 
 class SwitchPort(Protocol):
@@ -18,26 +19,29 @@ class SwitchPort(Protocol):
     def queue_live(self, queue_id: str) -> dict[str, Any]: ...
 
 
+Ask = Callable[..., Any]  # ask(fn, *args): run fn(*args) in the SIP thread and wait for its result
+
+
 class LiveSwitch:
-    def __init__(self, switch: SwitchPort, timeout: float = 5.0):
+    def __init__(self, switch: SwitchPort, ask: Ask):
         self._switch = switch
-        self.timeout = timeout
+        self._ask = ask  # the bridge's hop into the SIP thread (sip.engine.Bridge.ask_sip)
 
     def agent_status(self, agent_id: str) -> dict[str, Any]:
         """offline, available, ringing, on_call, wrap_up or away, with the reason and wrap-up end."""
-        return Bridge.ask_sip(self._switch.agent_status, agent_id, timeout=self.timeout)
+        return self._ask(self._switch.agent_status, agent_id)
 
     def set_agent_status(self, agent_id: str, status: str, reason: str | None) -> dict[str, Any]:
         try:
-            return Bridge.ask_sip(self._switch.set_agent_status, agent_id, status, reason, timeout=self.timeout)
+            return self._ask(self._switch.set_agent_status, agent_id, status, reason)
         except ValueError as exc:
             raise RuleViolation(Violation("status", "invalid_transition", str(exc))) from None
 
     def agent_ready(self, agent_id: str) -> dict[str, Any]:
-        return Bridge.ask_sip(self._switch.agent_ready, agent_id, timeout=self.timeout)
+        return self._ask(self._switch.agent_ready, agent_id)
 
     def queue_live(self, queue_id: str) -> dict[str, Any]:
-        return Bridge.ask_sip(self._switch.queue_live, queue_id, timeout=self.timeout)
+        return self._ask(self._switch.queue_live, queue_id)
 
 
 def not_running() -> RuleViolation:

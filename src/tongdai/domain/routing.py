@@ -37,12 +37,14 @@ class FromAgent:
 
 @dataclass(frozen=True)
 class Internal(FromAgent):
+    """An agent's call to another agent of its tenant (the Request-URI is that agent's extension)."""
+
     callee_id: str = ""
 
 
 @dataclass(frozen=True)
 class Outbound(FromAgent):
-    pass
+    """An agent's call to a number, out through the hotline the caller-ID decision picks."""
 
 
 @dataclass(frozen=True)
