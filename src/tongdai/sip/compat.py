@@ -12,15 +12,29 @@
 6. After a 401/407 from a carrier, the re-INVITE with credentials left before the ACK of the
    challenge (the UA answers inside the response callback, the transaction layer ACKs after it).
    Strict peers abort the call: send the re-INVITE on the next loop turn, after the ACK.
+7. A port outside 1-65535 taken from the wire (a Via, a Contact, a Record-Route) made
+   `socket.sendto` raise in the one sender thread, which died: the switch never sent anything again.
+   Every destination is checked where messages are queued for sending; an unusable one is dropped
+   and counted.
+8. The sender thread stops at the first unexpected error: it goes on with the next datagram.
+9. The receiver reads at most 8,192 bytes of a datagram, so a legitimate INVITE with a large SDP
+   failed as truncated: read up to 65,535.
+10. Every unparsable datagram was written to stdout with a traceback and its content, and sippy's
+    parsers print a line for each truncated body or odd URI (a flood of garbage filled the disk):
+    count them, and log once per source per interval (`sip.wire`).
 """
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import socket
 import tempfile
 from pathlib import Path
+from typing import Any
+
+from . import wire
 
 _applied = False
 
@@ -52,6 +66,10 @@ def apply(trace: bool = False) -> None:
     SipURL.setParams = set_params
     Udp_server_opts.nworkers = 1  # fix 2
     _defer_reinvite_after_challenge()  # fix 6
+    _checked_destinations()  # fix 7
+    _sender_that_survives()  # fix 8
+    _receiver_that_reads_whole_datagrams()  # fix 9
+    _malformed_counted_not_dumped()  # fix 10
     _applied = True
 
 
@@ -81,6 +99,126 @@ def _defer_reinvite_after_challenge() -> None:
         return True
 
     UA.processChallenge = process_challenge
+
+
+def _checked_destinations() -> None:
+    from sippy.Network_server import Network_server
+
+    original = Network_server.send_to
+
+    def send_to(self, data, address, delayed=False):
+        if not wire.valid_destination(address):
+            host = address[0] if isinstance(address, tuple) and address else address
+            wire.stats.count("unsendable", str(host)[:60], f"{address!r} has no usable host and port 1-65535")
+            return
+        original(self, data, address, delayed)
+
+    Network_server.send_to = send_to
+
+
+def _sender_that_survives() -> None:
+    from sippy.Udp_server import AsyncSender
+
+    def run(self):
+        while True:
+            item = self.userv.sendqueue.get()
+            if item is None:  # shutdown: relay it to the other senders
+                self.userv.sendqueue.put(None)
+                break
+            data, address = item
+            try:
+                _send_one(self.userv, data, address)
+            except BrokenPipeError:
+                break
+            except Exception as exc:  # one datagram's failure never stops the sender
+                wire.stats.count("send_errors", str(address[0])[:60], f"{type(exc).__name__}: {exc}")
+        self.userv = None
+
+    AsyncSender.run = run
+
+
+def _send_one(userv, data: bytes, address: tuple) -> None:
+    import time
+    from errno import EAGAIN, ENOBUFS, EWOULDBLOCK
+
+    resolved: Any = socket.getaddrinfo(address[0], None, userv.uopts.family)[0][4]
+    target = (resolved[0], address[1]) if userv.uopts.family == socket.AF_INET else \
+        (resolved[0], address[1], resolved[2], resolved[3])
+    for _ in range(20):
+        try:
+            if userv.skt.sendto(data, target) == len(data):
+                return
+        except OSError as exc:
+            if isinstance(exc, BrokenPipeError) or exc.errno not in (EWOULDBLOCK, ENOBUFS, EAGAIN):
+                raise
+        time.sleep(0.01)
+
+
+def _receiver_that_reads_whole_datagrams() -> None:
+    import time
+
+    from sippy.Core.EventDispatcher import ED2
+    from sippy.Network_server import Remote_address
+    from sippy.Time.MonoTime import MonoTime
+    from sippy.Udp_server import AsyncReceiver
+
+    def run(self):
+        empty = 100
+        while True:
+            try:
+                data, address = self.userv.skt.recvfrom(65535)
+            except OSError as exc:
+                if exc.errno in (errno.ECONNRESET, errno.ENOTCONN, errno.ESHUTDOWN, errno.EBADF):
+                    break
+                if exc.errno != errno.EINTR:
+                    time.sleep(0.01)
+                continue
+            if not data and address is None:  # the socket was closed under us
+                empty -= 1
+                if empty == 0:
+                    break
+                continue
+            empty = 100
+            rtime = MonoTime()
+            if self.userv.uopts.family == socket.AF_INET6:
+                address = (f"[{address[0]}]", address[1])
+            if self.userv.uopts.direct_dispatch:
+                self.userv.handle_read(data, address, rtime)
+            else:
+                ED2.callFromThread(self.userv.handle_read, data, Remote_address(address, self.userv.transport),
+                                   rtime)
+        self.userv = None
+
+    AsyncReceiver.run = run
+
+
+def _malformed_counted_not_dumped() -> None:
+    import sippy.SipTransactionManager as stm
+
+    def report(msg, f=None, extra=None):  # sippy's dump_exception(msg, f, extra) inside the transaction layer
+        source = msg.rsplit(" from ", 1)[-1] if " from " in msg else "?"  # udp:host:port
+        wire.stats.count("malformed", source.split(":")[1] if source.count(":") >= 2 else source, msg)
+
+    stm.dump_exception = report
+    import sippy.SipMsg
+    import sippy.SipRequest
+    import sippy.SipURL
+
+    def noted(*args, **_kwargs):  # the parsers' own print() calls: a module-level name shadows the builtin
+        wire.stats.count("malformed", "sip parser", " ".join(str(a) for a in args))
+
+    for module in (sippy.SipMsg, sippy.SipRequest, sippy.SipURL, stm):
+        module.print = noted
+    original = stm.SipTransactionManager.handleIncoming
+
+    def handle_incoming(self, data_in, ra, server, rtime):
+        try:
+            original(self, data_in, ra, server, rtime)
+        except Exception as exc:  # undecodable bytes, a header sippy cannot use: count, never a traceback
+            host = ra.address[0] if hasattr(ra, "address") else str(ra)
+            wire.stats.count("malformed", host, f"{type(exc).__name__}: {exc}")
+
+    stm.SipTransactionManager.handleIncoming = handle_incoming
 
 
 def configure_address(host: str, port: int) -> dict:

@@ -37,3 +37,39 @@ def refusal(req: Any, status: int, reason: str, code: str, why: str) -> Any:
 def contact_user(contact: str, default: str) -> str:
     """The user part of a registered Contact URI (what the phone expects in the Request-URI)."""
     return contact.split(":", 1)[1].split("@", 1)[0] if "@" in contact else default
+
+
+def unusable(req: Any) -> tuple[str, str] | None:
+    """Why a request cannot be used, as (code, explanation), or None: `malformed_request` for a header
+    that does not parse (sippy parses them only when first read, so this reads them all now),
+    `invalid_address` for a Via, Contact or Record-Route port outside 1-65535 (a response or a later
+    request would go there)."""
+    try:
+        for header in req.headers:
+            header.getBody()
+        address = _unusable_address(req)
+    except Exception as exc:  # whatever sippy's parsers raise on garbage
+        return "malformed_request", f"a header does not parse ({type(exc).__name__}: {exc})"
+    return ("invalid_address", address) if address is not None else None
+
+
+def _unusable_address(req: Any) -> str | None:
+    for via in req.getHFBodys("via"):
+        host, port = via.getAddr()
+        if port is not None and not _port_ok(port):
+            return f"Via port {port}"
+        rport = via.params.get("rport")
+        if rport and not (rport.isdigit() and _port_ok(int(rport))):
+            return f"Via rport {rport}"
+    for name in ("contact", "record-route"):
+        for body in req.getHFBodys(name):
+            if getattr(body, "asterisk", False):
+                continue
+            port = body.getUrl().port
+            if port is not None and not _port_ok(port):
+                return f"{name.title()} port {port}"
+    return None
+
+
+def _port_ok(port: object) -> bool:
+    return isinstance(port, int) and not isinstance(port, bool) and 0 < port < 65536

@@ -18,8 +18,8 @@ from ..domain.calls import INBOUND, INTERNAL, OUTBOUND, CallRecord
 from ..domain.directory import Directory
 from ..domain.model import Agent
 from ..domain.routing import FromAgent, Inbound, Internal, Refusal, route_invite
-from ..sip import auth
-from ..sip.headers import refusal
+from ..sip import auth, wire
+from ..sip.headers import refusal, unusable
 from ..sip.registrar import Registrar
 from .agent_calls import AgentCalls
 from .legs import refuse_call, utcnow
@@ -43,6 +43,11 @@ class Switchboard:
 
     def on_request(self, req: Any, sip_t: Any) -> tuple:
         method = req.getMethod()
+        problem = unusable(req)
+        if problem is not None:  # answered where possible; an unusable Via drops the answer unsent
+            code, why = problem
+            wire.stats.count("malformed", req.getSource()[0], f"{method}: {why}")
+            return (refusal(req, 400, "Bad Request", code, why), None, None)
         if req.getHFBody("to").getTag() is not None:
             return (req.genResponse(481, "Call Leg/Transaction Does Not Exist"), None, None)
         if method == "OPTIONS":

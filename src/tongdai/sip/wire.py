@@ -1,0 +1,62 @@
+"""What arrives on the SIP socket that cannot be used, and what could not be sent: counted, and logged
+once per source per interval instead of a traceback per datagram (a flood of garbage must neither
+silence the switch nor fill the disk)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+log = logging.getLogger("tongdai.sip.wire")
+
+LOG_INTERVAL = 60.0  # seconds between two log lines about the same source and kind
+
+
+def valid_port(port: object) -> bool:
+    return isinstance(port, int) and not isinstance(port, bool) and 0 < port < 65536
+
+
+def valid_destination(address: object) -> bool:
+    """A (host, port) tongdai may send to: a non-empty host and a port from 1 to 65535."""
+    if not isinstance(address, tuple) or len(address) < 2:
+        return False
+    host, port = address[0], address[1]
+    return isinstance(host, str) and bool(host) and valid_port(port)
+
+
+@dataclass
+class WireStats:
+    """Counters of the process's SIP socket (sippy runs one per process), safe from any thread."""
+
+    malformed: int = 0  # datagrams that could not be parsed or carried unusable addresses
+    unsendable: int = 0  # messages not sent: the destination was not a usable address
+    send_errors: int = 0  # datagrams the sender failed on (it goes on with the next one)
+    clock: Callable[[], float] = time.monotonic
+    _last_logged: dict[tuple[str, str], float] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def count(self, kind: str, source: str, detail: str) -> None:
+        """Count one event of `kind` (malformed, unsendable, send_errors) and log it unless the same
+        kind from the same source was logged within the interval."""
+        now = self.clock()
+        with self._lock:
+            setattr(self, kind, getattr(self, kind) + 1)
+            key = (kind, source)
+            last = self._last_logged.get(key)
+            if last is not None and now - last < LOG_INTERVAL:
+                return
+            if len(self._last_logged) > 10_000:  # many sources: forget the old ones
+                self._last_logged = {k: t for k, t in self._last_logged.items() if now - t < LOG_INTERVAL}
+            self._last_logged[key] = now
+        log.warning("SIP %s %s %s: %s (logged once per %.0f s per address; %d so far)", kind.replace("_", " "),
+                    "from" if kind == "malformed" else "to", source, detail[:200], LOG_INTERVAL,
+                    getattr(self, kind))
+
+    def view(self) -> dict[str, int]:
+        return {"malformed": self.malformed, "unsendable": self.unsendable, "send_errors": self.send_errors}
+
+
+stats = WireStats()
