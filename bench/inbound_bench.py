@@ -73,7 +73,8 @@ def register_agents(sip_port: int, phones_port: int, agents: int, work: Path) ->
     inf.write_text("SEQUENTIAL\n" + "".join(
         f"bench{i:03d};[authentication username=bench{i:03d} password={PASSWORD}]\n" for i in range(agents)))
     subprocess.run(["sipp", f"127.0.0.1:{sip_port}", "-sf", str(HERE / "scenarios" / "register_agents.xml"),
-                    "-inf", str(inf), "-i", "127.0.0.1", "-p", str(phones_port), "-m", str(agents), "-r", "100",
+                    "-inf", str(inf), "-auth_uri", "demo.tongdai.local",  # the digest uri is the Request-URI
+                    "-i", "127.0.0.1", "-p", str(phones_port), "-m", str(agents), "-r", "100",
                     "-nostdin", "-timeout", "30s", "-trace_err", "-error_file", str(work / "register.err")],
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=work, check=True, timeout=60)
 

@@ -130,7 +130,8 @@ def run_step(target_port: int, carrier_port: int, rate: int, seconds: int, work:
     args = ["sipp", f"127.0.0.1:{target_port}", "-sf", str(HERE / "scenarios" / "agent.xml"), "-i", "127.0.0.1",
             "-p", str(free_port()), "-r", str(rate), "-m", str(calls), "-l", str(rate * 10), "-nostdin",
             "-key", "domain", "demo.tongdai.local", "-key", "user", "an", "-key", "dest", "0981234567",
-            "-key", "caller", "", "-au", "an", "-ap", "demo-secret-1", "-recv_timeout", "10000",
+            "-key", "caller", "", "-au", "an", "-ap", "demo-secret-1",
+            "-auth_uri", "0981234567@demo.tongdai.local",  # the digest uri is the Request-URI "-recv_timeout", "10000",
             "-trace_stat", "-stf", str(stat), "-fd", "1", "-trace_rtt", "-rtt_freq", "1",
             "-trace_err", "-error_file", str(work / f"{label}-{rate}-agent.err"),
             "-timeout", f"{seconds + 40}s"]

@@ -156,6 +156,10 @@ class Sipp:
                  "-trace_msg", "-message_file", str(workdir / f"{self.name}.msg")]
         for k, v in (keys or {}).items():
             args += ["-key", k, str(v)]
+        if "-au" in extra and keys and "domain" in keys:
+            # the digest uri is the Request-URI (RFC 3261; tongdai checks it): SIPp's default is its peer's address
+            uri = keys["domain"] if scenario == "register" else f"{keys.get('dest', '')}@{keys['domain']}"
+            args += ["-auth_uri", uri]
         args += list(extra)
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=workdir)
         Sipp.running.append(self)

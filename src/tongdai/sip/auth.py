@@ -1,10 +1,13 @@
-"""Digest authentication against stored HA1 values (MD5 and SHA-256), and failure throttling."""
+"""Digest authentication against stored HA1 values (MD5 and SHA-256), failure throttling, and replay
+protection: a digest answers for its own Request-URI only, each nonce (and nonce count) is accepted
+once, and a stale or reused nonce is challenged again with `stale=true`."""
 
 from __future__ import annotations
 
 import logging
 import time
 from collections import defaultdict, deque
+from collections.abc import Callable
 from typing import Any
 
 from sippy.SipHeader import SipHeader
@@ -17,10 +20,59 @@ from ..domain.model import Agent
 log = logging.getLogger("tongdai.sip")
 
 
-def challenge(realm: str, *, proxy: bool) -> SipHeader:
-    """A fresh WWW-Authenticate (REGISTER) or Proxy-Authenticate (INVITE) header for `realm`."""
+NONCE_LIFETIME = 32.0  # seconds: sippy's nonces (an encrypted timestamp) are valid this long
+
+
+def challenge(realm: str, *, proxy: bool, stale: bool = False) -> SipHeader:
+    """A fresh WWW-Authenticate (REGISTER) or Proxy-Authenticate (INVITE) header for `realm`;
+    `stale=true` tells the client its credentials were right but the nonce is used up or expired."""
     body = SipProxyAuthenticate(realm=realm) if proxy else SipWWWAuthenticate(realm=realm)
-    return SipHeader(name="proxy-authenticate" if proxy else "www-authenticate", body=body)
+    name = "proxy-authenticate" if proxy else "www-authenticate"
+    if stale:
+        return SipHeader(name=name, bodys=f"{body},stale=true")
+    return SipHeader(name=name, body=body)
+
+
+class ReplayGuard:
+    """Accepts each (nonce, nonce count) once while the nonce lives: a captured request cannot be
+    sent again, neither to place calls nor to add or remove registrations."""
+
+    def __init__(self, lifetime: float = NONCE_LIFETIME + 8, clock: Callable[[], float] = time.monotonic):
+        self.lifetime = lifetime
+        self.clock = clock
+        self._seen: dict[tuple[str, str], float] = {}
+        self._next_sweep = 0.0
+
+    def first_use(self, nonce: str, nc: str | None) -> bool:
+        now = self.clock()
+        if now >= self._next_sweep:
+            self._seen = {k: t for k, t in self._seen.items() if t > now}
+            self._next_sweep = now + self.lifetime / 4
+        key = (nonce, nc or "")
+        if self._seen.get(key, 0.0) > now:
+            return False
+        self._seen[key] = now + self.lifetime
+        return True
+
+
+def nonce_fresh(creds: Any) -> bool:
+    """The nonce is one of ours and has not expired (sippy's oracle decrypts its timestamp)."""
+    from sippy.SipAuthorization import _HASH_FUNC
+    try:
+        return bool(creds.ho.validate_challenge(creds.nonce, (_HASH_FUNC[creds.algorithm][1],)))
+    except Exception:  # an unknown algorithm or a nonce that is not ours
+        return False
+
+
+def uri_matches(creds: Any, req: Any) -> bool:
+    """The digest was computed for this request's Request-URI (user, host and port compared)."""
+    from sippy.SipURL import SipURL
+    try:
+        signed, ruri = SipURL(creds.uri), req.getRURI()
+    except Exception:
+        return False
+    return (signed.username or "", (signed.host or "").lower(), signed.port) == \
+        (ruri.username or "", (ruri.host or "").lower(), ruri.port)
 
 
 def credentials(req: Any) -> Any:
@@ -83,7 +135,7 @@ class Throttle:
 
 
 def authenticate(req: Any, directory: Directory, *, domain: str | None, username: str, throttle: Throttle,
-                 proxy: bool) -> Agent | Any:
+                 replays: ReplayGuard, proxy: bool) -> Agent | Any:
     """The agent `username@domain` whose digest credentials this request carries, or the response
     that refuses it: 403 for a throttled address, an unknown domain or wrong credentials (each
     failure counts towards the throttle), 401/407 with a fresh challenge when credentials are missing
@@ -96,15 +148,29 @@ def authenticate(req: Any, directory: Directory, *, domain: str | None, username
         return req.genResponse(403, "Forbidden")
     creds = credentials(req)
     if creds is None or creds.realm != domain:
-        resp = req.genResponse(407, "Proxy Authentication Required") if proxy else \
-            req.genResponse(401, "Unauthorized")
-        resp.appendHeader(challenge(domain, proxy=proxy))
-        return resp
+        return _challenged(req, domain, proxy, stale=False)
+    if not nonce_fresh(creds):
+        return _challenged(req, domain, proxy, stale=True)
     agent = directory.agent_at(domain, username)
     if agent is None or creds.username != username or not verify(
             creds, req.getMethod(), agent.sip_ha1_md5, agent.sip_ha1_sha256):
         throttle.failure(host)
         log.info("%s %s@%s from %s:%d refused: bad credentials", req.getMethod(), username, domain, host, port)
         return req.genResponse(403, "Forbidden")
+    if not uri_matches(creds, req):  # a digest captured for one request, sent with another target
+        throttle.failure(host)
+        log.warning("%s %s@%s from %s:%d refused: the digest was made for %s", req.getMethod(), username, domain,
+                    host, port, creds.uri)
+        return req.genResponse(403, "Forbidden (digest uri)")
+    if not replays.first_use(creds.nonce, creds.nc):
+        log.info("%s %s@%s from %s:%d: nonce used before, challenged again", req.getMethod(), username, domain,
+                 host, port)
+        return _challenged(req, domain, proxy, stale=True)
     throttle.success(host)
     return agent
+
+
+def _challenged(req: Any, domain: str, proxy: bool, *, stale: bool) -> Any:
+    resp = req.genResponse(407, "Proxy Authentication Required") if proxy else req.genResponse(401, "Unauthorized")
+    resp.appendHeader(challenge(domain, proxy=proxy, stale=stale))
+    return resp

@@ -39,6 +39,7 @@ class Registrar:
                  throttle: auth.Throttle | None = None, clock: Callable[[], float] = time.time):
         self.on_change = on_change
         self.throttle = throttle or auth.Throttle()
+        self.replays = auth.ReplayGuard()  # shared with INVITE authentication: one nonce, one use
         self.clock = clock
         self._bindings: dict[str, dict[str, Binding]] = {}
 
@@ -63,7 +64,7 @@ class Registrar:
         username = to_url.username or ""
         domain = directory.realm_for(to_url.host or "", username)
         agent = auth.authenticate(req, directory, domain=domain, username=username, throttle=self.throttle,
-                                  proxy=False)
+                                  replays=self.replays, proxy=False)
         if not isinstance(agent, Agent):
             return agent
         return self._update(req, agent, *req.getSource())

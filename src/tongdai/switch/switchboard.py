@@ -85,7 +85,7 @@ class Switchboard:
 
     def _from_agent(self, req: Any, sip_t: Any, d: Directory, route: FromAgent) -> tuple:
         agent = auth.authenticate(req, d, domain=route.domain, username=route.username,
-                                  throttle=self.registrar.throttle, proxy=True)
+                                  throttle=self.registrar.throttle, replays=self.registrar.replays, proxy=True)
         if not isinstance(agent, Agent):
             return (agent, None, None)
         if isinstance(route, Internal):
