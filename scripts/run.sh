@@ -8,4 +8,10 @@ export TONGDAI_DATA_DIR="${TONGDAI_DATA_DIR:-$PWD/var}"
 .venv/bin/tongdai db upgrade
 echo "== demo tenant (keys also in $TONGDAI_DATA_DIR/demo-keys.json) =="
 .venv/bin/tongdai demo
-exec .venv/bin/tongdai serve
+# tongdai serve exits with 75 when its SIP engine stopped answering its liveness probe: start it again
+while true; do
+  code=0
+  .venv/bin/tongdai serve || code=$?
+  [ "$code" -eq 75 ] || exit "$code"
+  echo "== tongdai serve asked to be restarted =="
+done

@@ -31,7 +31,7 @@ def cmd_serve(_args: Any) -> int:
     """HTTP, SIP and rtpengine in one process; Ctrl-C stops all three (TONGDAI_SIP=off: HTTP only)."""
     import uvicorn
 
-    from .serve import build
+    from .serve import RESTART_EXIT_CODE, build, restart_requested
 
     s = settings()
     host, port = s.http
@@ -39,7 +39,7 @@ def cmd_serve(_args: Any) -> int:
     logging.getLogger("tongdai").info("HTTP on http://%s:%d/api/v1", host, port)
     # open event streams must not hold a shutdown up: they get 3 s, then close
     uvicorn.run(app, host=host, port=port, log_level=s.log_level, timeout_graceful_shutdown=3)
-    return 0
+    return RESTART_EXIT_CODE if restart_requested.is_set() else 0
 
 
 def cmd_db_upgrade(_args) -> int:

@@ -8,7 +8,10 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import os
 import random
+import signal
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -21,6 +24,7 @@ from .app.call_log import CallLog
 from .app.configuration import ConfigurationWatcher, load_snapshot
 from .app.context import Context
 from .app.events import EventBus
+from .app.health import Health
 from .app.live import LiveSwitch
 from .app.live_records import AgentStateWriter, RegistrationWriter, restore
 from .app.notifier import Notification, agent_status_changed
@@ -30,7 +34,9 @@ from .domain.acd import StatusChanged
 from .domain.directory import Directory
 from .media.rtpengine import MediaWorker, NgClient, RtpengineOptions, RtpengineSupervisor
 from .settings import Settings
+from .sip import wire
 from .sip.engine import Bridge, SipEngine
+from .sip.probe import SipProbe
 from .sip.registrar import Binding
 from .store.db import make_engine, upgrade
 from .switch.switch import Switch
@@ -63,7 +69,10 @@ class SwitchRuntime:
                              rng=random.Random())
         self.sip = SipEngine(host, port, global_config=global_config, on_request=self.switch.on_request,
                              trace=settings.sip_trace)
+        self.probe = SipProbe(host, port, on_dead=restart_process)
         self.live = LiveSwitch(self.switch, ask=Bridge.ask_sip)
+        self.health = Health(engine, sip=self.probe.view, wire=wire.stats.view,
+                             writers=(self.call_log.writer, self.states.writer, self.registrations.writer))
 
     # -- the SIP thread's hand-offs ------------------------------------------------------------------
 
@@ -106,6 +115,7 @@ class SwitchRuntime:
         self.media.start()
         await loop.run_in_executor(None, self.sip.start)
         Bridge.to_sip(self.switch.start)
+        self.probe.start()
         # sippy makes many small objects per call; with the default thresholds the cyclic collector
         # runs so often, and over so much, that its pauses outlast SIP's 500 ms retransmission timer
         # under load. Move what start-up made out of its way and let young objects pile up longer.
@@ -114,6 +124,7 @@ class SwitchRuntime:
 
     async def stop(self) -> None:
         loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, self.probe.stop)
         if self.sip.running:
             Bridge.to_sip(self.switch.stop)
             await loop.run_in_executor(None, self.sip.stop)
@@ -123,6 +134,18 @@ class SwitchRuntime:
         await loop.run_in_executor(None, self.call_log.close)
         for writer in (self.states, self.registrations):
             await loop.run_in_executor(None, writer.stop)
+
+
+RESTART_EXIT_CODE = 75  # `tongdai serve` exits with it when its SIP engine died; scripts/run.sh restarts it
+restart_requested = threading.Event()
+
+
+def restart_process() -> None:
+    """The SIP engine stopped answering: stop gracefully, and let `tongdai serve` exit with
+    RESTART_EXIT_CODE so that its supervisor (scripts/run.sh, systemd) starts it again."""
+    log.critical("the SIP engine stopped answering: restarting tongdai")
+    restart_requested.set()
+    os.kill(os.getpid(), signal.SIGTERM)
 
 
 def build(settings: Settings) -> FastAPI:
@@ -136,7 +159,8 @@ def build(settings: Settings) -> FastAPI:
     watcher = ConfigurationWatcher(engine, version=version, reload_webhooks=webhooks.reload,
                                    apply=runtime.apply_configuration if runtime is not None else None,
                                    poll_seconds=settings.config_poll_seconds)
-    ctx = Context(engine=engine, bus=bus, usage=usage, webhooks=webhooks, on_commit=watcher.committed)
+    ctx = Context(engine=engine, bus=bus, usage=usage, webhooks=webhooks, on_commit=watcher.committed,
+                  health=runtime.health if runtime is not None else None)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -110,3 +110,14 @@ def test_a_message_larger_than_8_kb_is_read_whole(server):
     reply = sip_exchange(server.sip_port, options(f"big{time.time_ns()}", body=sdp,
                                                   extra="Content-Type: application/sdp\r\n"))
     assert reply.startswith("SIP/2.0 200"), reply[:200]
+
+
+def test_health_reports_the_sip_engine_answering_its_probe_and_what_the_socket_counted(server):
+    deadline = time.monotonic() + 15
+    health = server.get("/health")
+    while health["sip"]["answering"] is not True and time.monotonic() < deadline:
+        time.sleep(0.5)
+        health = server.get("/health")
+    assert health["status"] == "ok" and health["database"] == "ok" and health["sip"]["answering"] is True
+    assert health["sip"]["malformed"] > 0 and health["sip"]["unsendable"] > 0  # the datagrams above
+    assert set(health["writers"]) == {"call-log", "agent-states", "registrations"}

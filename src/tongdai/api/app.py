@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 
 from .. import __version__
 from ..app.context import Context
@@ -37,8 +38,14 @@ def create_app(ctx: Context, lifespan: Callable[[FastAPI], Any] | None = None) -
     for module in (hotlines, adaptive_numbers, groups, agents, queues, ivr, operator, numbers, calls, webhooks):
         app.include_router(module.router, prefix="/api/v1")
 
-    @app.get("/api/v1/health", tags=["operations"])
-    def health() -> dict:
-        return {"status": "ok", "version": __version__}
+    @app.get("/api/v1/health", tags=["operations"],
+             responses={503: {"description": "not ready: the database or the SIP engine does not answer"}})
+    def health() -> JSONResponse:
+        """Ready or not, with the database, the SIP engine's liveness probe and counters, and the
+        writers' backlog; 503 when the database or the running switch's SIP engine does not answer."""
+        assert ctx.health is not None
+        ready, report = ctx.health.check()
+        return JSONResponse({"status": "ok" if ready else "unavailable", "version": __version__, **report},
+                            status_code=200 if ready else 503)
 
     return app

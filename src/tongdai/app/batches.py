@@ -47,6 +47,10 @@ class BatchWriter:
     def put(self, item: Any) -> None:
         self._pending.put(item)
 
+    def backlog(self) -> int:
+        """Items queued and not yet written."""
+        return self._pending.qsize()
+
     def _drain(self) -> None:
         while True:
             items, stop = next_batch(self._pending, self.limit)

@@ -12,6 +12,7 @@ from typing import Any
 
 from ..store.uow import OnCommit, UnitOfWork
 from .events import EventBus
+from .health import Health
 from .live import LiveSwitch
 from .security import VerifiedKeyCache
 from .services.caller_id import CallerIdUsage
@@ -32,6 +33,11 @@ class Context:
     live: LiveSwitch | None = None  # the running switch, when `tongdai serve` runs one
     webhooks: Any = None  # the webhook dispatcher, while the app runs
     on_commit: OnCommit | None = None  # configuration changed in this process
+    health: Health | None = None  # what /health reports (the database alone when not set)
+
+    def __post_init__(self) -> None:
+        if self.health is None:
+            self.health = Health(self.engine)
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine, on_commit=self.on_commit)
