@@ -29,13 +29,14 @@ def agents_directory():
     return directory(agents=(replace(AN, sip_ha1_md5=md5, sip_ha1_sha256=sha),))
 
 
-def request(method: str, ruri: str, authorization: str | None = None, n: int = 1):
+def request(method: str, ruri: str, authorization: str | None = None, n: int = 1, contacts: int = 1):
     from sippy.Network_server import Remote_address
     from sippy.SipRequest import SipRequest
     header = "Proxy-Authorization" if method == "INVITE" else "Authorization"
     text = (f"{method} {ruri} SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.7:5062;branch=z9hG4bK{method}{n}\r\n"
             f"From: <sip:an@{REALM}>;tag=f{n}\r\nTo: <sip:an@{REALM}>\r\nCall-ID: c{n}@x\r\n"
-            f"CSeq: {n} {method}\r\nContact: <sip:an@10.0.0.7:5062>\r\nMax-Forwards: 70\r\n"
+            f"CSeq: {n} {method}\r\n"
+            + "".join(f"Contact: <sip:an@10.0.0.7:{5062 + i}>\r\n" for i in range(contacts)) + "Max-Forwards: 70\r\n"
             + (f"{header}: {authorization}\r\n" if authorization else "") + "Content-Length: 0\r\n\r\n")
     req = SipRequest(text)
     req.setSource(Remote_address(("10.0.0.7", 5062), "udp"))
@@ -116,3 +117,19 @@ def test_the_replay_guard_forgets_nonces_after_their_lifetime():
     assert guard.first_use("n1", "00000002")  # the same nonce with another nonce count
     now[0] = 41
     assert guard.first_use("n1", None)
+
+
+def test_an_agent_registers_at_most_ten_phones_and_a_refused_register_changes_nothing():
+    from tongdai.sip.registrar import MAX_BINDINGS, Registrar
+    registrar = Registrar(on_change=lambda *_: None)
+    d = agents_directory()
+    uri = f"sip:{REALM}"
+
+    def register(n: int, contacts: int):
+        nonce = nonce_of(registrar.handle(request("REGISTER", uri, n=n), d))
+        return registrar.handle(request("REGISTER", uri, digest("REGISTER", uri, nonce), n=n + 1, contacts=contacts), d)
+
+    assert register(1, MAX_BINDINGS).getSCode()[0] == 200
+    refused = register(3, MAX_BINDINGS + 1)
+    assert refused.getSCode()[0] == 403 and 'text="too_many_bindings"' in str(refused)
+    assert len(registrar.contacts(AN.id)) == MAX_BINDINGS

@@ -17,10 +17,12 @@ from sippy.SipHeader import SipHeader
 from ..domain.directory import Directory
 from ..domain.model import Agent
 from . import auth
+from .headers import refusal
 
 log = logging.getLogger("tongdai.sip")
 
 MIN_EXPIRES, DEFAULT_EXPIRES, MAX_EXPIRES = 30, 3600, 3600
+MAX_BINDINGS = 10  # phones per agent: a queue offer rings them all, so more would be an amplifier
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,7 @@ class Registrar:
         if req.countHFs("expires") > 0:
             default = req.getHFBody("expires").getNum()
         now = self.clock()
-        bindings = self._bindings.setdefault(agent.id, {})
+        bindings = dict(self._bindings.get(agent.id, {}))  # changed as a whole, or not at all
         user_agent = str(req.getHFBody("user-agent")) if req.countHFs("user-agent") > 0 else ""
         for contact in req.getHFBodys("contact"):
             if contact.asterisk:
@@ -93,6 +95,12 @@ class Registrar:
                 return resp
             bindings[uri] = Binding(agent.id, agent.tenant_id, uri, host, port, now + min(expires, MAX_EXPIRES),
                                     user_agent)
+        if sum(1 for b in bindings.values() if b.expires_at > now) > MAX_BINDINGS:
+            log.warning("REGISTER %s from %s:%d refused: more than %d phones", agent.sip_username, host, port,
+                        MAX_BINDINGS)
+            return refusal(req, 403, "Forbidden", "too_many_bindings",
+                           f"an agent may register at most {MAX_BINDINGS} phones")
+        self._bindings[agent.id] = bindings
         live = self.contacts(agent.id)
         self.on_change(agent.id, live)
         resp = req.genResponse(200, "OK")
