@@ -156,3 +156,24 @@ def test_an_agent_key_reads_only_its_own_widget_and_resolves_only_for_itself(sho
     r = world.client.post("/api/v1/caller-id/resolve", headers=agent,
                           json={"agent_id": shop.care_agent["id"], "destination": "0981234567"})
     assert r.status_code == 403
+
+
+def test_calling_abroad_is_closed_until_the_operator_opens_it_for_the_tenant(world):
+    shop = world.tenant()
+    world.stock("0981000001", carrier="viettel")
+    sales = shop.group("Sales")
+    queue = shop.queue("Q", [sales])
+    shop.hotline(queue_id=queue, outbound_enabled=True, number="0981000001")
+    agent = shop.agent("an", [sales])
+    body = {"agent_id": agent["id"], "destination": "+44 20 7946 0958"}
+    r = shop.post("/caller-id/resolve", body, expect=422)
+    assert r.json()["errors"][0]["code"] == "destination_not_allowed"
+    refused = shop.post("/queues", {"name": "Abroad", "max_wait_action": {"type": "external", "number": "+442079460958"}},
+                        expect=422)
+    assert refused.json()["errors"][0] == {"field": "max_wait_action.number", "code": "destination_not_allowed",
+                                           "message": "international calls are not open for this tenant"}
+    opened = world.client.patch(f"/api/v1/tenants/{shop.id}", headers=world.operator, json={"allow_international": True})
+    assert opened.status_code == 200 and opened.json()["allow_international"] is True
+    assert opened.json()["allow_premium"] is False
+    assert shop.post("/caller-id/resolve", body, expect=200).json()["destination"]["type"] == "foreign"
+    shop.post("/queues", {"name": "Abroad", "max_wait_action": {"type": "external", "number": "+442079460958"}})

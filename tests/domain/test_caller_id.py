@@ -203,3 +203,25 @@ def test_adaptive_numbers_prefer_a_same_carrier_hotline_whenever_a_permitted_one
     elif not pool and not (adaptive.fallback_hotline_id and any(
             h.id == adaptive.fallback_hotline_id and permitted(h, agent) for h in hotlines)):
         assert d.code == "no_permitted_hotline"
+
+
+def test_international_and_premium_destinations_are_refused_until_the_operator_opens_them():
+    from tongdai.domain.model import DestinationPolicy
+    catalogue = Catalogue(ALL, (AUTO,))
+
+    def decide_with(policy, destination):
+        usage = HotlineUsage()
+        usage.track_all(ALL)
+        return choose_caller_id(catalogue=catalogue, usage=usage, agent=sales_agent, destination=destination,
+                                requested="hl_viettel", chooser=random.Random(0), policy=policy)
+
+    closed = DestinationPolicy()
+    for destination in ("+88213000000", "+1 202 555 0123", "1900 1234"):
+        d = decide_with(closed, destination)
+        assert d.refused and d.code == "destination_not_allowed", destination
+        assert "not open for this tenant" in d.reasons[-1]
+    assert not decide_with(closed, "0981234567").refused  # domestic mobile: always open
+    assert not decide_with(closed, "1800 1234").refused  # toll-free: always open
+    assert not decide_with(DestinationPolicy(international=True), "+1 202 555 0123").refused
+    assert decide_with(DestinationPolicy(international=True), "1900 1234").code == "destination_not_allowed"
+    assert not decide_with(DestinationPolicy(premium=True), "1900 1234").refused

@@ -95,6 +95,14 @@ def test_adaptive_number_to_a_viettel_customer_uses_the_viettel_hotline(server, 
     assert call["hotline_number"] == VIETTEL
 
 
+def test_calling_abroad_is_refused_with_403_until_the_operator_opens_it(server, work):
+    ok(agent("agent_call", server, work, keys={"dest": "+88213000000"},
+             after_auth=flows.final(403, "destination_not_allowed")), "agent")
+    call = server.wait_call(lambda c: c["customer_number"] == "+88213000000")
+    assert (call["sip_status"], call["end_reason"]) == (403, "refused")
+    assert "international calls are not open" in call["caller_id_reasons"][-1]
+
+
 def test_a_virtual_number_is_refused_with_403(server, work):
     ok(agent("agent_call", server, work, keys={"caller": hotline_id(server, VIRTUAL), "dest": "0971000001"},
              after_auth=flows.final(403, "virtual_cannot_call_out")), "agent")

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol, TypeVar
 
-from .model import ALL_GROUPS, AdaptiveNumber, Hotline
+from .model import ALL_GROUPS, AdaptiveNumber, DestinationPolicy, Hotline
 from .numbers import NumberInfo, classify
 
 _T = TypeVar("_T")
@@ -20,6 +20,8 @@ VIRTUAL_CANNOT_CALL_OUT = "virtual_cannot_call_out"
 GROUP_NOT_PERMITTED = "group_not_permitted"
 NO_PERMITTED_HOTLINE = "no_permitted_hotline"
 UNKNOWN_CALLER = "unknown_caller"
+DESTINATION_NOT_ALLOWED = "destination_not_allowed"
+
 
 
 class Chooser(Protocol):
@@ -154,12 +156,17 @@ class HotlineUsage:
 
 def choose_caller_id(*, catalogue: Catalogue, usage: HotlineUsage, agent: CallingAgent,
                      destination: str | NumberInfo, requested: str | None, chooser: Chooser,
-                     ported: Mapping[str, str] | None = None) -> CallerIdDecision:
-    """Pick the hotline for this agent's call to `destination`, or refuse with a stable code."""
+                     ported: Mapping[str, str] | None = None,
+                     policy: DestinationPolicy | None = None) -> CallerIdDecision:
+    """Pick the hotline for this agent's call to `destination`, or refuse with a stable code.
+    `policy` is the tenant's destination policy (None: every valid destination)."""
     dest = destination if isinstance(destination, NumberInfo) else classify(destination, ported)
     if not dest.valid:
         return CallerIdDecision(dest, None, (), INVALID_DESTINATION)
     trail: list[tuple] = []
+    refused = policy.refuses(dest) if policy is not None else None
+    if refused is not None:
+        return _refuse(dest, trail, DESTINATION_NOT_ALLOWED, (refused,))
     wanted = requested
     if wanted is None:
         wanted = agent.default_caller_id

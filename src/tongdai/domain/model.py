@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
+
+from .numbers import FOREIGN, PREMIUM, NumberInfo
 
 ALL_GROUPS = "all"
 NumberType = Literal["carrier", "virtual"]
@@ -13,11 +15,34 @@ RING_STRATEGIES = ("ring_all", "longest_idle", "round_robin", "least_calls")
 IVR_KEYS = tuple("0123456789*#") + ("no_input", "invalid_input")
 
 
+class DestinationPolicy(NamedTuple):
+    """Which destinations a tenant may call out to (the operator opens premium or international)."""
+
+    premium: bool = False
+    international: bool = False
+
+    def refuses(self, dest: NumberInfo) -> str | None:
+        """Why `dest` may not be called, or None."""
+        if dest.type == PREMIUM and not self.premium:
+            return "premium-rate numbers are not open for this tenant"
+        if dest.type == FOREIGN and not self.international:
+            return "international calls are not open for this tenant"
+        return None
+
+
 @dataclass(slots=True)
 class Tenant:
     id: str
     name: str
     sip_domain: str
+    # the outbound destination policy (toll-fraud control): Vietnamese mobile, fixed and toll-free
+    # numbers are always allowed; premium (1900) and international numbers only when opened
+    allow_premium: bool = False
+    allow_international: bool = False
+
+    @property
+    def destinations(self) -> DestinationPolicy:
+        return DestinationPolicy(premium=self.allow_premium, international=self.allow_international)
 
 
 @dataclass(slots=True)

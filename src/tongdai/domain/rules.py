@@ -20,6 +20,7 @@ from .model import (
     RING_STRATEGIES,
     AdaptiveNumber,
     Agent,
+    DestinationPolicy,
     Group,
     Hotline,
     InventoryNumber,
@@ -239,7 +240,8 @@ def validate_agent(a: Agent, refs: TenantRefs, password: str | None) -> list[Vio
     return out
 
 
-def validate_queue(q: Queue, refs: TenantRefs) -> list[Violation]:
+def validate_queue(q: Queue, refs: TenantRefs, destinations: DestinationPolicy | None = None) -> list[Violation]:
+    """`destinations`: the tenant's outbound policy, which an external overflow number must pass."""
     out: list[Violation] = []
     _name(q.name, out)
     if q.strategy not in RING_STRATEGIES:
@@ -266,6 +268,8 @@ def validate_queue(q: Queue, refs: TenantRefs) -> list[Violation]:
             out.append(Violation("max_wait_action.number", "required", "an external number is required"))
         elif not classify(action.number).valid:
             out.append(Violation("max_wait_action.number", "invalid_number", "not a valid phone number"))
+        elif destinations is not None and (why := destinations.refuses(classify(action.number))):
+            out.append(Violation("max_wait_action.number", "destination_not_allowed", why))
     elif action.type != "hangup":
         out.append(Violation("max_wait_action.type", "invalid_value", "hangup, queue or external"))
     return out

@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    false,
 )
 
 metadata = MetaData(naming_convention={
@@ -37,6 +38,8 @@ tenants = Table(
     Column("name", String(100), nullable=False),
     Column("sip_domain", String(253), nullable=False, unique=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("allow_premium", Boolean, nullable=False, server_default=false()),
+    Column("allow_international", Boolean, nullable=False, server_default=false()),
 )
 
 trunks = Table(

@@ -59,7 +59,8 @@ class AgentCalls:
                 self._tracked[agent.tenant_id] = catalogue
             decision = choose_caller_id(catalogue=catalogue, usage=tenant_usage, agent=d.calling(agent),
                                         destination=target, requested=requested, chooser=self.rng,
-                                        ported=d.ported.get(agent.tenant_id))
+                                        ported=d.ported.get(agent.tenant_id),
+                                        policy=d.tenants[agent.tenant_id].destinations)
             if decision.hotline is not None:
                 tenant_usage.touch(decision.hotline)
         record.decided(customer_number=decision.destination.e164 or target, reasons=decision.reasons)

@@ -157,8 +157,12 @@ class Queueing:
         d = self.directory
         hotline = d.hotline_by_number.get(record.hotline_number or "")
         trunk = d.trunks.get(hotline.trunk_id) if hotline is not None and hotline.trunk_id else None
-        if kind == OverflowKind.EXTERNAL and target and hotline is not None and trunk is not None:
-            number = classify(target).e164 or target
+        dest = classify(target) if kind == OverflowKind.EXTERNAL and target else None
+        refused = d.tenants[record.tenant_id].destinations.refuses(dest) if dest is not None else None
+        if refused is not None:
+            log.warning("call %s: max wait would dial %s, refused: %s", record.id, target, refused)
+        elif dest is not None and hotline is not None and trunk is not None:
+            number = dest.e164 or str(target)
             log.info("call %s waited %.0f s in %s: overflows to %s through %s", record.id, effect.waited,
                      effect.queue_id, number, hotline.number)
             record.overflowed_to_number(number)

@@ -16,12 +16,16 @@ class TenantIn(In):
 
 class TenantPatch(In):
     name: Text = left_out()
+    allow_premium: bool = Field(left_out(), description="open premium-rate (1900) destinations for outbound calls")
+    allow_international: bool = Field(left_out(), description="open international destinations for outbound calls")
 
 
 class TenantOut(BaseModel):
     id: str
     name: str
     sip_domain: str
+    allow_premium: bool = Field(description="premium-rate (1900) destinations are open (closed by default)")
+    allow_international: bool = Field(description="international destinations are open (closed by default)")
 
 
 class TenantCreated(TenantOut):

@@ -44,7 +44,8 @@ def resolve(uow: UnitOfWork, *, tenant_id: str, agent_id: str, destination: str,
         tenant_usage.track_all(catalogue.outbound_hotlines())
         return choose_caller_id(catalogue=catalogue, usage=tenant_usage, agent=_calling(agent),
                                 destination=destination, requested=via, chooser=rng,
-                                ported=ported_table(uow, tenant_id))
+                                ported=ported_table(uow, tenant_id),
+                                policy=get_or_404(uow.tenants, "tenant", tenant_id).destinations)
 
 
 @dataclass(frozen=True)
