@@ -64,7 +64,11 @@ def serve_demo(work: Path, carrier_port: int, seed: Callable[[dict], None]) -> d
     sip_port, http_port, ng_port = free_port(), free_port(), free_port()
     env = {**os.environ, "TONGDAI_DATA_DIR": str(work / "data"), "TONGDAI_SIP_ADDR": f"127.0.0.1:{sip_port}",
            "TONGDAI_HTTP_ADDR": f"127.0.0.1:{http_port}", "TONGDAI_RTPENGINE_NG": f"127.0.0.1:{ng_port}",
-           "TONGDAI_RTP_PORTS": "20000-29999", "TONGDAI_LOG_LEVEL": "warning"}  # below the ephemeral ports SIPp gets
+           "TONGDAI_RTP_PORTS": "20000-29999", "TONGDAI_LOG_LEVEL": "warning",  # below the ephemeral ports SIPp gets
+           # one agent places every call of the benchmark: its toll-fraud caps are lifted
+           "TONGDAI_MAX_CALLS_PER_AGENT": "0", "TONGDAI_MAX_CALL_RATE_PER_AGENT": "0",
+           "TONGDAI_MAX_CALLS_PER_TENANT": "0", "TONGDAI_MAX_CALL_RATE_PER_TENANT": "0",
+           "TONGDAI_MAX_CALLS_PER_TRUNK": "0", "TONGDAI_MAX_CALL_RATE_PER_TRUNK": "0"}
     env.pop("TONGDAI_DATABASE_URL", None)
     keys = json.loads(subprocess.run([str(BIN), "demo"], env=env, capture_output=True, text=True,
                                      check=True).stdout)

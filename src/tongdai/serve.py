@@ -32,6 +32,7 @@ from .app.services.caller_id import CallerIdUsage
 from .app.webhooks import WebhookDispatcher
 from .domain.acd import StatusChanged
 from .domain.directory import Directory
+from .domain.limits import Caps
 from .media.rtpengine import MediaWorker, NgClient, RtpengineOptions, RtpengineSupervisor
 from .settings import Settings
 from .sip import wire
@@ -66,7 +67,13 @@ class SwitchRuntime:
         self.switch = Switch(directory=directory, global_config=global_config, media=self.media, usage=usage,
                              publish=self.call_log.handle, notify=self._notify,
                              persist_bindings=self._persist_bindings, on_state_change=self._state_changed,
-                             rng=random.Random())
+                             rng=random.Random(), caps=Caps(
+                                 concurrent={"agent": settings.max_calls_per_agent,
+                                             "tenant": settings.max_calls_per_tenant,
+                                             "trunk": settings.max_calls_per_trunk},
+                                 per_minute={"agent": settings.max_call_rate_per_agent,
+                                             "tenant": settings.max_call_rate_per_tenant,
+                                             "trunk": settings.max_call_rate_per_trunk}))
         self.sip = SipEngine(host, port, global_config=global_config, on_request=self.switch.on_request,
                              trace=settings.sip_trace)
         self.probe = SipProbe(host, port, on_dead=restart_process)

@@ -47,6 +47,16 @@ class Settings(BaseSettings):
     rtp_ports: str = Field("30000-39999", description="RTP port range of the spawned rtpengine (`low-high`)")
     config_poll_seconds: float = Field(1.0, gt=0, le=60, description="how often the running switch looks for "
                                                                      "configuration changed by another process")
+    max_calls_per_agent: int = Field(4, ge=0, description="outbound calls one agent may have up at once (0: no cap)")
+    max_calls_per_tenant: int = Field(200, ge=0, description="outbound calls one tenant may have up at once "
+                                                             "(0: no cap)")
+    max_calls_per_trunk: int = Field(300, ge=0, description="outbound calls one trunk may carry at once (0: no cap)")
+    max_call_rate_per_agent: int = Field(30, ge=0, description="outbound calls one agent may start per minute "
+                                                               "(0: no cap)")
+    max_call_rate_per_tenant: int = Field(1200, ge=0, description="outbound calls one tenant may start per minute "
+                                                                  "(0: no cap)")
+    max_call_rate_per_trunk: int = Field(3000, ge=0, description="outbound calls one trunk may start per minute "
+                                                                 "(0: no cap)")
 
     @field_validator("http_addr", "sip_addr", "rtpengine_ng")
     @classmethod

@@ -3,11 +3,13 @@ by a crash, a clean Ctrl-C, one switch per port, and agent-to-agent calls."""
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from . import flows
@@ -148,3 +150,21 @@ def test_agent_states_follow_registrations_calls_and_the_agents_own_choice(serve
     server.start()
     status = wait_state(server, binh, "away")
     assert status["reason"] == "training"
+
+
+def test_an_agent_over_its_call_rate_is_refused_with_a_reason_and_an_event(server, tmp_path):
+    server.env["TONGDAI_MAX_CALL_RATE_PER_AGENT"] = "1"
+    server.start()
+    callee = carrier(server, tmp_path, flows.carrier_invite() + flows.CARRIER_RING_ANSWER + flows.CARRIER_WAIT_BYE)
+    time.sleep(0.5)
+    ok(agent("agent_call", server, tmp_path, keys={"dest": "0981000111"},
+             after_auth=flows.ANSWERED + flows.HANG_UP), "first call")
+    ok(callee, "carrier")
+    with httpx.stream("GET", server.api + "/events", headers=server.admin, timeout=10) as events:
+        ok(agent("agent_call", server, tmp_path, keys={"dest": "0981000222"},
+                 after_auth=flows.final(403, "call_rate_exceeded")), "second call")
+        refused = next(json.loads(line[len("data: "):]) for line in events.iter_lines()
+                       if line.startswith("data: ") and '"call.refused"' in line)
+    assert refused["data"]["code"] == "call_rate_exceeded" and refused["data"]["customer_number"] == "+84981000222"
+    call = server.wait_call(lambda c: c["customer_number"] == "+84981000222")
+    assert (call["sip_status"], call["end_reason"]) == (403, "refused")

@@ -82,6 +82,14 @@ def call_abandoned(record: CallRecord, queue_id: str, waited: float | None) -> N
         "agents_offered": list(record.agents_offered)})
 
 
+@_event("call.refused")
+def call_refused(record: CallRecord, code: str, why: str) -> Notification:
+    """An outbound call refused by the tenant's destination policy or a call cap (toll-fraud controls)."""
+    return Notification(record.tenant_id, "call.refused", {
+        "call_id": record.id, "agent_id": record.agent_id, "customer_number": record.customer_number,
+        "code": code, "reason": why})
+
+
 @_event("call.wrap_up_ended")
 def call_wrap_up_ended(record: CallRecord) -> Notification:
     return call_progress(record, "call.wrap_up_ended")

@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from collections.abc import Callable
 from typing import Any
 
+from ..app import notifier
+from ..app.notifier import Notification
 from ..app.services.caller_id import CallerIdUsage
-from ..domain.caller_id import Catalogue, choose_caller_id
+from ..domain.caller_id import DESTINATION_NOT_ALLOWED, Catalogue, choose_caller_id
 from ..domain.calls import CallRecord
 from ..domain.directory import Directory
+from ..domain.limits import CallLimits
 from ..domain.model import Agent
 from ..media.rtpengine import MediaWorker
 from ..sip.headers import asserted_identity, contact_user
@@ -26,15 +30,20 @@ log = logging.getLogger("tongdai.switch")
 class AgentCalls:
     def __init__(self, *, global_config: dict, media: MediaWorker, usage: CallerIdUsage, presence: Presence,
                  contacts: Callable[[str], list[Binding]], publish: Callable[[CallRecord, str], None],
-                 rng: random.Random):
+                 notify: Callable[[Notification], None], limits: CallLimits, rng: random.Random,
+                 clock: Callable[[], float] = time.monotonic):
         self.global_config = global_config
         self.media = media
         self.usage = usage
         self.presence = presence
         self.contacts = contacts
         self.publish = publish
+        self.notify = notify
+        self.limits = limits  # caps on outbound calls per agent, tenant and trunk
         self.rng = rng
+        self.clock = clock
         self.calls: dict[str, BridgedCall] = {}
+        self._counted: dict[str, tuple[tuple[str, str], ...]] = {}  # call -> the cap keys it counts in
         self._tracked: dict[str, Catalogue] = {}  # tenant -> the catalogue its usage already tracks
 
     def internal(self, req: Any, sip_t: Any, d: Directory, agent: Agent, callee_id: str,
@@ -66,6 +75,8 @@ class AgentCalls:
         record.decided(customer_number=decision.destination.e164 or target, reasons=decision.reasons)
         hotline = decision.hotline
         if hotline is None:
+            if decision.code == DESTINATION_NOT_ALLOWED:
+                self.notify(notifier.call_refused(record, decision.code, decision.reasons[-1]))
             return refuse_call(self.publish, req, record, 403, "Forbidden", decision.code or "refused",
                                decision.reasons[-1])
         trunk = d.trunks.get(hotline.trunk_id) if hotline.trunk_id else None
@@ -73,6 +84,14 @@ class AgentCalls:
         if trunk is None:
             return refuse_call(self.publish, req, record, 503, "Service Unavailable", "no_trunk",
                                "the hotline has no trunk")
+        keys = (("agent", agent.id), ("tenant", agent.tenant_id), ("trunk", trunk.id))
+        capped = self.limits.admit(keys, self.clock())
+        if capped is not None:
+            code, why = capped
+            log.warning("outbound call %s of agent %s refused: %s", record.id, agent.id, why)
+            self.notify(notifier.call_refused(record, code, why))
+            return refuse_call(self.publish, req, record, 403, "Forbidden", code, why)
+        self._counted[record.id] = keys
         leg = Destination(host=trunk.host, port=trunk.port, called=decision.destination.e164 or target,
                           calling=hotline.number, username=trunk.username, password=trunk.password,
                           extra_headers=(asserted_identity(hotline.number, self.global_config["_sip_address"]),))
@@ -89,6 +108,8 @@ class AgentCalls:
 
     def _update(self, record: CallRecord, event: str) -> None:
         self.publish(record, event)  # the call log takes its snapshot of the record right away
+        if event == "call.ended":
+            self.limits.ended(self._counted.pop(record.id, ()))
         if event == "call.ended" and self.calls.pop(record.id, None) is not None:
             for agent_id in filter(None, (record.agent_id, record.callee_agent_id)):
                 self.presence.busy(agent_id, False)

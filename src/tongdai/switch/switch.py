@@ -21,6 +21,7 @@ from ..app.services.caller_id import CallerIdUsage
 from ..domain.acd import StatusChanged
 from ..domain.calls import CallRecord
 from ..domain.directory import Directory
+from ..domain.limits import CallLimits, Caps
 from ..media.rtpengine import MediaWorker
 from ..sip.registrar import Binding, Registrar
 from .agent_calls import AgentCalls
@@ -38,7 +39,7 @@ class Switch:
                  persist_bindings: Callable[[str, list[Binding]], None],
                  on_state_change: Callable[[str, str, StatusChanged, datetime], None],
                  rng: random.Random | None = None, clock: Callable[[], float] | None = None,
-                 queued_call: Callable[..., Any] | None = None):
+                 queued_call: Callable[..., Any] | None = None, caps: Caps | None = None):
         """`clock` and `queued_call` (the factory of a queued call's legs) are for tests."""
         self.directory = directory
         self.global_config = global_config
@@ -50,7 +51,8 @@ class Switch:
                                  on_state_change=on_state_change, global_config=global_config, clock=clock)
         self.presence = self.queueing.presence
         self.agent_calls = AgentCalls(global_config=global_config, media=media, usage=usage, presence=self.presence,
-                                      contacts=self.registrar.contacts, publish=publish, rng=rng or random.Random())
+                                      contacts=self.registrar.contacts, publish=publish, notify=notify,
+                                      limits=CallLimits(caps or Caps()), rng=rng or random.Random())
         self.switchboard = Switchboard(directory=lambda: self.directory, registrar=self.registrar,
                                        queueing=self.queueing, agent_calls=self.agent_calls, publish=publish)
         self._ticker: Any = None
