@@ -38,8 +38,10 @@ class EventBus:
             except asyncio.QueueFull:  # a subscriber that does not keep up misses events
                 continue
 
-    async def subscribe(self, tenant_id: str, keepalive: float = 15.0) -> AsyncIterator[str]:
-        """Server-sent events for one tenant; a comment line every `keepalive` seconds."""
+    async def subscribe(self, tenant_id: str, keepalive: float = 15.0,
+                        agent_id: str | None = None) -> AsyncIterator[str]:
+        """Server-sent events for one tenant (with `agent_id`, only those about that agent: its own
+        calls, the calls offered to it, its states); a comment line every `keepalive` seconds."""
         queue: asyncio.Queue = asyncio.Queue(self.queue_size)
         self._subscribers.setdefault(tenant_id, set()).add(queue)
         try:
@@ -50,6 +52,13 @@ class EventBus:
                 except TimeoutError:
                     yield ": keepalive\n\n"
                     continue
+                if agent_id is not None and not concerns(message["data"], agent_id):
+                    continue
                 yield f"event: {message['type']}\ndata: {json.dumps(message, default=str)}\n\n"
         finally:
             self._subscribers[tenant_id].discard(queue)
+
+
+def concerns(data: dict[str, Any], agent_id: str) -> bool:
+    """Whether an event's payload is about this agent (its calls, its offers, its states)."""
+    return agent_id in (data.get("agent_id"), data.get("callee_agent_id"))

@@ -42,6 +42,8 @@ def get_call(call_id: str, p: Annotated[Principal, Depends(admin)], c: Ctx):
 @router.get("/events", response_class=StreamingResponse,
             responses={200: {"content": {"text/event-stream": {}}, "description": "server-sent events"}})
 async def events(p: Annotated[Principal, Depends(tenant_member)], c: Ctx):
-    """Live events of the key's tenant: call.started, call.ringing, call.answered, call.ended."""
-    return StreamingResponse(c.bus.subscribe(p.tenant), media_type="text/event-stream",
+    """Live events of the key's tenant (an agent key: only those about its own agent): call.started,
+    call.ringing, call.answered, call.ended, call.offered, agent.status_changed, ..."""
+    only = p.agent_id if p.role == "agent" else None
+    return StreamingResponse(c.bus.subscribe(p.tenant, agent_id=only), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
