@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from .. import __version__
 from ..app.context import Context
 from . import errors
+from .limits import BodyLimit
 from .routes import (
     adaptive_numbers,
     agents,
@@ -35,6 +36,7 @@ def create_app(ctx: Context, lifespan: Callable[[FastAPI], Any] | None = None) -
                   description="Cloud contact-center switchboard: hotlines, adaptive numbers, queues, IVR.")
     app.state.ctx = ctx
     errors.install(app)
+    app.add_middleware(BodyLimit)
     for module in (hotlines, adaptive_numbers, groups, agents, queues, ivr, operator, numbers, calls, webhooks):
         app.include_router(module.router, prefix="/api/v1")
 

@@ -31,10 +31,15 @@ def principal(request: Request,
     if creds is None or creds.scheme.lower() != "bearer":
         raise HTTPException(401, "an API key is required", headers={"WWW-Authenticate": "Bearer"})
     c = ctx(request)
+    address = request.client.host if request.client else "?"
+    wait = c.key_failures.retry_after(address)
+    if wait:
+        raise HTTPException(429, "too many unknown API keys from this address", headers={"Retry-After": str(wait)})
     try:
         with c.uow() as uow:
             return authenticate(uow, key=creds.credentials, cache=c.keys)
     except Forbidden:
+        c.key_failures.failed(address)
         raise HTTPException(401, "unknown or revoked API key", headers={"WWW-Authenticate": "Bearer"}) from None
 
 

@@ -68,7 +68,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException):
         code = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-                413: "too_large", 415: "unsupported_media_type"}.get(exc.status_code, "http_error")
+                413: "too_large", 415: "unsupported_media_type", 429: "too_many_requests"}.get(
+            exc.status_code, "http_error")
         field = "authorization" if exc.status_code in (401, 403) else "request"
         response = problem(exc.status_code, str(exc.detail),
                            [{"field": field, "code": code, "message": str(exc.detail)}])

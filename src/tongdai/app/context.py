@@ -14,7 +14,7 @@ from ..store.uow import OnCommit, UnitOfWork
 from .events import EventBus
 from .health import Health
 from .live import LiveSwitch
-from .security import VerifiedKeyCache
+from .security import KeyFailures, VerifiedKeyCache
 from .services.caller_id import CallerIdUsage
 
 
@@ -26,6 +26,7 @@ def _utcnow() -> datetime:
 class Context:
     engine: Any
     keys: VerifiedKeyCache = field(default_factory=VerifiedKeyCache)
+    key_failures: KeyFailures = field(default_factory=KeyFailures)
     usage: CallerIdUsage = field(default_factory=CallerIdUsage)
     clock: Callable[[], datetime] = _utcnow
     rng: random.Random = field(default_factory=random.Random)

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from ..domain.errors import Forbidden
+
+log = logging.getLogger("tongdai.api")
 
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 
@@ -53,11 +57,52 @@ def split_key(key: str) -> tuple[str, str] | None:
     return "ak_" + parts[1], parts[2]
 
 
+# argon2 costs ~19 MiB and tens of ms per check: a few at a time, so a burst of guesses cannot take
+# every core and gigabytes of memory (finding D6)
+_argon2_slots = threading.BoundedSemaphore(2)
+
+
 def verify_secret(secret: str, secret_hash: str) -> bool:
-    try:
-        return _hasher.verify(secret_hash, secret)
-    except (VerificationError, InvalidHashError):
-        return False
+    with _argon2_slots:
+        try:
+            return _hasher.verify(secret_hash, secret)
+        except (VerificationError, InvalidHashError):
+            return False
+
+
+class KeyFailures:
+    """Refuses a client address for `block_s` seconds after `limit` unknown keys within `window_s`
+    (answered 429 with Retry-After); the first refusal of each block is logged."""
+
+    def __init__(self, limit: int = 10, window_s: float = 60.0, block_s: float = 60.0,
+                 clock: Callable[[], float] = time.monotonic):
+        self.limit, self.window_s, self.block_s, self.clock = limit, window_s, block_s, clock
+        self._failures: dict[str, list[float]] = {}
+        self._blocked_until: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def retry_after(self, address: str) -> int:
+        """Seconds until this address may try again; 0 when it may now."""
+        with self._lock:
+            until = self._blocked_until.get(address, 0.0)
+            left = until - self.clock()
+            if left <= 0:
+                self._blocked_until.pop(address, None)
+                return 0
+            return int(left) + 1
+
+    def failed(self, address: str) -> None:
+        now = self.clock()
+        with self._lock:
+            recent = [t for t in self._failures.get(address, []) if t > now - self.window_s] + [now]
+            if len(self._failures) > 10_000:  # many addresses: forget the quiet ones
+                self._failures = {a: f for a, f in self._failures.items() if f and f[-1] > now - self.window_s}
+            self._failures[address] = recent
+            if len(recent) >= self.limit:
+                self._blocked_until[address] = now + self.block_s
+                self._failures.pop(address, None)
+                log.warning("API: %d unknown keys from %s within %.0f s: refused for %.0f s", self.limit,
+                            address, self.window_s, self.block_s)
 
 
 class VerifiedKeyCache:

@@ -1,0 +1,40 @@
+"""The API edge (finding D6): bodies bounded before they are read, no body read without credentials,
+unknown keys throttled per address."""
+
+from __future__ import annotations
+
+import json
+
+
+def test_a_body_over_the_limit_is_refused_413_before_it_is_read(world):
+    shop = world.tenant()
+    big = json.dumps({"name": "x" * (2 * 1024 * 1024)})
+    r = world.client.post("/api/v1/groups", headers={**shop.headers, "content-type": "application/json"}, content=big)
+    assert r.status_code == 413 and r.json()["errors"][0]["code"] == "too_large"
+    assert shop.post("/groups", {"name": "Sales"}).status_code == 201  # an ordinary body still goes through
+
+
+def test_a_streamed_body_is_cut_off_when_it_passes_the_limit(world):
+    shop = world.tenant()
+
+    def chunks():
+        for _ in range(40):
+            yield b"x" * 65536
+
+    r = world.client.post("/api/v1/groups", headers={**shop.headers, "content-type": "application/json"},
+                          content=chunks())
+    assert r.status_code == 413 and r.json()["errors"][0]["code"] == "too_large"
+
+
+def test_a_body_without_credentials_is_refused_401_unread(world):
+    r = world.client.post("/api/v1/groups", headers={"content-type": "application/json"},
+                          content=json.dumps({"name": "x" * 10_000}))
+    assert r.status_code == 401 and r.json()["errors"][0]["code"] == "unauthenticated"
+
+
+def test_unknown_keys_from_one_address_are_throttled_429(world):
+    bogus = {"Authorization": "Bearer tdk_0000000000000000_" + "0" * 48}
+    codes = [world.client.get("/api/v1/groups", headers=bogus).status_code for _ in range(12)]
+    assert codes[:10] == [401] * 10 and codes[10:] == [429, 429]
+    r = world.client.get("/api/v1/groups", headers=bogus)
+    assert r.json()["errors"][0]["code"] == "too_many_requests" and int(r.headers["retry-after"]) > 0
