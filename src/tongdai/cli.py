@@ -50,6 +50,38 @@ def cmd_db_upgrade(_args) -> int:
     return 0
 
 
+def cmd_keys_list(args: Any) -> int:
+    """One JSON line per key: the operator's, or a tenant's with --tenant (never the secrets)."""
+    from .app.services.operator import list_api_keys
+    from .store.db import upgrade
+    from .store.uow import UnitOfWork
+    engine = _engine()
+    upgrade(engine)
+    with UnitOfWork(engine) as uow:
+        for row in list_api_keys(uow, tenant_id=args.tenant):
+            print(json.dumps(row, default=str))
+    return 0
+
+
+def cmd_keys_revoke(args: Any) -> int:
+    """Revoke a key; a running server stops accepting it within its configuration poll."""
+    from .app.security import VerifiedKeyCache
+    from .app.services.operator import revoke_api_key
+    from .domain.errors import NotFound
+    from .store.db import upgrade
+    from .store.uow import UnitOfWork
+    engine = _engine()
+    upgrade(engine)
+    try:
+        with UnitOfWork(engine) as uow:
+            revoke_api_key(uow, key_id=args.key_id, tenant_id=None, cache=VerifiedKeyCache())
+    except NotFound as exc:
+        print(f"tongdai: {exc}", file=sys.stderr)
+        return 2
+    print(f"revoked {args.key_id}")
+    return 0
+
+
 def cmd_operator_key(_args) -> int:
     from .app.services.operator import create_api_key
     from .store.db import upgrade
@@ -126,6 +158,13 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_parser("upgrade", help="apply migrations").set_defaults(fn=cmd_db_upgrade)
     op = sub.add_parser("operator", help="operator keys").add_subparsers(dest="op_command", required=True)
     op.add_parser("create-key", help="print a new operator API key").set_defaults(fn=cmd_operator_key)
+    ks = sub.add_parser("keys", help="API keys").add_subparsers(dest="keys_command", required=True)
+    kl = ks.add_parser("list", help="list the operator's keys, or a tenant's (JSON lines, no secrets)")
+    kl.add_argument("--tenant", default=None, help="a tenant id")
+    kl.set_defaults(fn=cmd_keys_list)
+    kr = ks.add_parser("revoke", help="revoke a key by its id")
+    kr.add_argument("key_id")
+    kr.set_defaults(fn=cmd_keys_revoke)
     tn = sub.add_parser("tenant", help="tenants").add_subparsers(dest="tenant_command", required=True)
     tc = tn.add_parser("create", help="create a tenant and print its id and first admin key")
     tc.add_argument("name")

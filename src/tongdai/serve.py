@@ -28,6 +28,7 @@ from .app.health import Health
 from .app.live import LiveSwitch
 from .app.live_records import AgentStateWriter, RegistrationWriter, restore
 from .app.notifier import Notification, agent_status_changed
+from .app.security import VerifiedKeyCache
 from .app.services.caller_id import CallerIdUsage
 from .app.webhooks import WebhookDispatcher
 from .domain.acd import StatusChanged
@@ -159,14 +160,14 @@ def build(settings: Settings) -> FastAPI:
     """The HTTP API over the settings' database, with the switch unless `TONGDAI_SIP=off`."""
     engine = make_engine(settings.database)
     upgrade(engine)
-    bus, usage = EventBus(), CallerIdUsage()
+    bus, usage, keys = EventBus(), CallerIdUsage(), VerifiedKeyCache()
     webhooks = WebhookDispatcher(engine, bus)
     version, directory = load_snapshot(engine)
     runtime = SwitchRuntime(engine, settings, bus, usage, directory) if settings.sip == "on" else None
-    watcher = ConfigurationWatcher(engine, version=version, reload_webhooks=webhooks.reload,
+    watcher = ConfigurationWatcher(engine, version=version, reload_webhooks=webhooks.reload, forget_keys=keys.clear,
                                    apply=runtime.apply_configuration if runtime is not None else None,
                                    poll_seconds=settings.config_poll_seconds)
-    ctx = Context(engine=engine, bus=bus, usage=usage, webhooks=webhooks, on_commit=watcher.committed,
+    ctx = Context(engine=engine, keys=keys, bus=bus, usage=usage, webhooks=webhooks, on_commit=watcher.committed,
                   health=runtime.health if runtime is not None else None)
 
     @asynccontextmanager

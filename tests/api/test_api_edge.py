@@ -38,3 +38,23 @@ def test_unknown_keys_from_one_address_are_throttled_429(world):
     assert codes[:10] == [401] * 10 and codes[10:] == [429, 429]
     r = world.client.get("/api/v1/groups", headers=bogus)
     assert r.json()["errors"][0]["code"] == "too_many_requests" and int(r.headers["retry-after"]) > 0
+
+
+def test_keys_are_listed_without_secrets_and_a_revoked_key_fails_at_once(world):
+    shop = world.tenant()
+    agent = shop.agent("an")
+    agent_key = shop.post(f"/agents/{agent['id']}/api-keys", {}).json()["key"]
+    agent_headers = {"Authorization": f"Bearer {agent_key}"}
+    assert world.client.get("/api/v1/agents/me", headers=agent_headers).status_code == 200  # now cached
+    listed = shop.get("/api-keys").json()["items"]
+    assert {k["role"] for k in listed} == {"admin", "agent"} and all("secret" not in str(k) for k in listed)
+    agent_key_id = next(k["id"] for k in listed if k["role"] == "agent")
+    other = world.tenant("Other")
+    assert other.delete(f"/api-keys/{agent_key_id}").status_code == 404  # not its tenant's key
+    assert shop.delete(f"/api-keys/{agent_key_id}").status_code == 204
+    assert world.client.get("/api/v1/agents/me", headers=agent_headers).status_code == 401
+    operator_keys = world.client.get("/api/v1/api-keys", headers=world.operator).json()["items"]
+    assert [k["role"] for k in operator_keys] == ["operator"]
+    tenant_keys = world.client.get("/api/v1/api-keys", headers=world.operator, params={"tenant_id": shop.id})
+    assert [k["role"] for k in tenant_keys.json()["items"]] == ["admin"]
+    assert world.client.get("/api/v1/api-keys", headers=agent_headers).status_code == 401

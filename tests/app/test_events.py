@@ -26,3 +26,23 @@ def test_an_agents_stream_carries_only_its_own_calls_offers_and_states():
     agent, admin = asyncio.run(scenario())
     assert agent == ["call.offered", "call.started", "agent.status_changed"]
     assert admin == ["call.started", "call.offered", "call.started", "call.queued", "agent.status_changed"]
+
+
+def test_a_stream_ends_once_its_key_is_revoked():
+    from tongdai.api.routes.calls import _while_valid
+    from tongdai.app.context import Context
+    from tongdai.app.security import Principal
+
+    async def scenario() -> list[str]:
+        c = Context(engine=None)
+        p = Principal(key_id="ak_1", role="agent", tenant_id="te_shop", agent_id="ag_an")
+
+        async def stream():
+            for n in range(5):
+                yield f"chunk {n}"
+                if n == 1:
+                    c.keys.forget_key("ak_1")  # revoked while the stream is open
+
+        return [chunk async for chunk in _while_valid(c, p, stream())]
+
+    assert asyncio.run(scenario()) == ["chunk 0", "chunk 1"]

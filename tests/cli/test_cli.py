@@ -120,3 +120,14 @@ def test_numbers_classify_handles_a_large_stream_in_constant_memory(env):
     writer.join()
     assert proc.wait(timeout=60) == 0
     assert len(rest) == 199_999 and rest[-1].endswith("viettel")
+
+
+def test_keys_are_listed_and_revoked_from_the_command_line(env):
+    keys = json.loads(run(env, "demo").stdout)
+    listed = [json.loads(line) for line in run(env, "keys", "list", "--tenant", keys["tenant_id"]).stdout.splitlines()]
+    assert {k["role"] for k in listed} >= {"admin", "agent"} and all("secret_hash" not in k for k in listed)
+    agent_key = next(k["id"] for k in listed if k["role"] == "agent")
+    assert run(env, "keys", "revoke", agent_key).returncode == 0
+    assert agent_key not in run(env, "keys", "list", "--tenant", keys["tenant_id"]).stdout
+    gone = run(env, "keys", "revoke", agent_key)
+    assert gone.returncode == 2 and "not found" in gone.stderr.lower()

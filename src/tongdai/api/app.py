@@ -20,6 +20,7 @@ from .routes import (
     groups,
     hotlines,
     ivr,
+    keys,
     numbers,
     operator,
     queues,
@@ -37,7 +38,8 @@ def create_app(ctx: Context, lifespan: Callable[[FastAPI], Any] | None = None) -
     app.state.ctx = ctx
     errors.install(app)
     app.add_middleware(BodyLimit)
-    for module in (hotlines, adaptive_numbers, groups, agents, queues, ivr, operator, numbers, calls, webhooks):
+    for module in (hotlines, adaptive_numbers, groups, agents, queues, ivr, operator, keys, numbers, calls,
+                   webhooks):
         app.include_router(module.router, prefix="/api/v1")
 
     @app.get("/api/v1/health", tags=["operations"],

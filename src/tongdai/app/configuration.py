@@ -30,11 +30,13 @@ def load_snapshot(engine: Any) -> tuple[int, Directory]:
 
 class ConfigurationWatcher:
     def __init__(self, engine: Any, *, version: int, apply: Callable[[Directory], None] | None,
-                 reload_webhooks: Callable[[], None] | None, poll_seconds: float = 1.0):
+                 reload_webhooks: Callable[[], None] | None, forget_keys: Callable[[], None] | None = None,
+                 poll_seconds: float = 1.0):
         self.engine = engine
         self.version = version  # of the snapshot the switch runs on
         self.apply = apply  # hands a new snapshot to the switch (which swaps it in its own thread)
         self.reload_webhooks = reload_webhooks
+        self.forget_keys = forget_keys  # a key revoked by another process fails here at once too
         self.poll_seconds = poll_seconds
         self._io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="config-loader")
         self._local = 0  # changes committed in this process since the last look
@@ -87,6 +89,8 @@ class ConfigurationWatcher:
                     self.version = version
                 if elsewhere:
                     log.info("configuration changed by another process (version %d)", version)
+                    if self.forget_keys is not None:
+                        self.forget_keys()
                     if self.reload_webhooks is not None:
                         await self._loop.run_in_executor(self._io, self.reload_webhooks)
             except Exception:

@@ -114,6 +114,7 @@ class VerifiedKeyCache:
     def __init__(self, ttl: float = 60.0):
         self.ttl = ttl
         self._entries: dict[str, tuple[float, Principal]] = {}
+        self._revoked: set[str] = set()
         self._lock = threading.Lock()
 
     @staticmethod
@@ -132,6 +133,21 @@ class VerifiedKeyCache:
             if len(self._entries) > 10_000:
                 self._entries.clear()
             self._entries[self._digest(key)] = (time.monotonic() + self.ttl, principal)
+
+    def forget_key(self, key_id: str) -> None:
+        with self._lock:
+            for k in [k for k, (_, p) in self._entries.items() if p.key_id == key_id]:
+                del self._entries[k]
+            self._revoked.add(key_id)
+
+    def revoked(self, key_id: str) -> bool:
+        """Revoked in this process since it started (an open event stream closes on it)."""
+        return key_id in self._revoked
+
+    def clear(self) -> None:
+        """Forget every verification (keys changed in another process)."""
+        with self._lock:
+            self._entries.clear()
 
     def forget_tenant(self, tenant_id: str) -> None:
         with self._lock:

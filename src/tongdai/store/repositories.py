@@ -208,6 +208,17 @@ class ApiKeyRepository:
     def remove_for_tenant(self, tenant_id: str) -> None:
         self.conn.execute(scoped(delete(t.api_keys), t.api_keys, tenant_id))
 
+    def list(self, tenant_id: str | None) -> builtins.list[dict]:
+        """The keys of a tenant (admin and agent keys), or with None the operator's keys; no secrets."""
+        k = t.api_keys
+        cols = [k.c.id, k.c.role, k.c.tenant_id, k.c.agent_id, k.c.created_at]
+        where = k.c.tenant_id == tenant_id if tenant_id is not None else k.c.tenant_id.is_(None)
+        return [dict(r._mapping) for r in self.conn.execute(select(*cols).where(where).order_by(k.c.created_at,
+                                                                                                k.c.id))]
+
+    def remove(self, key_id: str) -> None:
+        self.conn.execute(delete(t.api_keys).where(t.api_keys.c.id == key_id))
+
 
 class AudioRepository:
     def __init__(self, conn: Connection):

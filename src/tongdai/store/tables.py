@@ -270,4 +270,4 @@ config_version = Table(
 
 # Tables whose change the running switch (or the webhook dispatcher) must see.
 CONFIGURATION = frozenset({"tenants", "trunks", "inventory", "groups", "queues", "audio_files", "ivr_trees",
-                           "hotlines", "adaptive_numbers", "agents", "ported_numbers", "webhooks"})
+                           "hotlines", "adaptive_numbers", "agents", "ported_numbers", "webhooks", "api_keys"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -45,5 +46,14 @@ async def events(p: Annotated[Principal, Depends(tenant_member)], c: Ctx):
     """Live events of the key's tenant (an agent key: only those about its own agent): call.started,
     call.ringing, call.answered, call.ended, call.offered, agent.status_changed, ..."""
     only = p.agent_id if p.role == "agent" else None
-    return StreamingResponse(c.bus.subscribe(p.tenant, agent_id=only), media_type="text/event-stream",
+    return StreamingResponse(_while_valid(c, p, c.bus.subscribe(p.tenant, agent_id=only)),
+                             media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+async def _while_valid(c: Context, p: Principal, stream: AsyncIterator[str]) -> AsyncIterator[str]:
+    """The stream ends once its key is revoked (checked at each event and keepalive)."""
+    async for chunk in stream:
+        if c.keys.revoked(p.key_id):
+            return
+        yield chunk

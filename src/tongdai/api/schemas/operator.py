@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
@@ -100,3 +101,15 @@ class InventoryOut(BaseModel):
 
 class InventoryList(Page):
     items: list[InventoryOut]
+
+
+class ApiKeyOut(BaseModel):
+    id: str
+    role: str = Field(description="operator, admin or agent")
+    tenant_id: str | None
+    agent_id: str | None
+    created_at: datetime
+
+
+class ApiKeyList(Page):
+    items: list[ApiKeyOut]

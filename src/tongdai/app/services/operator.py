@@ -9,6 +9,7 @@ from typing import Any
 from ...domain.errors import Forbidden, InUse, NotFound, RuleViolation, Violation, collect
 from ...domain.model import InventoryNumber, Tenant, Trunk
 from ...domain.rules import _name, validate_inventory_number, validate_trunk
+from ...store.repositories import plausible_id
 from ...store.uow import UnitOfWork
 from ..ids import new_id
 from ..security import Principal, VerifiedKeyCache, new_api_key, split_key, verify_secret
@@ -75,6 +76,21 @@ def create_api_key(uow: UnitOfWork, *, role: str, now: datetime, tenant_id: str 
     uow.api_keys.add(id=key_id, secret_hash=secret_hash, role=role, tenant_id=tenant_id,
                      agent_id=agent_id, created_at=now)
     return key
+
+
+def list_api_keys(uow: UnitOfWork, *, tenant_id: str | None) -> list[dict[str, Any]]:
+    """A tenant's admin and agent keys, or (None) the operator's keys: ids and roles, never secrets."""
+    return uow.api_keys.list(tenant_id)
+
+
+def revoke_api_key(uow: UnitOfWork, *, key_id: str, tenant_id: str | None, cache: VerifiedKeyCache) -> None:
+    """Revoke a key at once. A tenant admin revokes its tenant's keys; the operator (tenant_id None)
+    any key. Its cached verification is forgotten, so the next request with it fails."""
+    row = uow.api_keys.get(key_id) if plausible_id(key_id) else None
+    if row is None or (tenant_id is not None and row["tenant_id"] != tenant_id):
+        raise NotFound("API key", key_id)
+    uow.api_keys.remove(key_id)
+    cache.forget_key(key_id)
 
 
 def authenticate(uow: UnitOfWork, *, key: str, cache: VerifiedKeyCache) -> Principal:
