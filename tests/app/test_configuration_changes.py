@@ -20,6 +20,7 @@ def test_only_committed_configuration_changes_are_announced(engine):
     client = TestClient(create_app(ctx), raise_server_exceptions=False)
     with UnitOfWork(engine) as uow:
         operator = {"Authorization": f"Bearer {create_api_key(uow, role='operator', now=NOW)}"}
+    with UnitOfWork(engine) as uow:
         start = uow.config_version.current()
     tenant = client.post("/api/v1/tenants", headers=operator, json={"name": "Shop"}).json()
     admin = {"Authorization": f"Bearer {tenant['admin_key']}"}
