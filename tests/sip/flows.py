@@ -45,6 +45,24 @@ Content-Length: 0
   <recv response="200"/>
 '''
 
+TRANSFER_ABROAD = '''
+  <pause milliseconds="300"/>
+  <send retrans="500"><![CDATA[
+REFER [next_url] SIP/2.0
+Via: SIP/2.0/UDP [local_ip]:[local_port];branch=[branch]
+From: <sip:[user]@[domain]>;tag=[pid]SIPpTag00[call_number]
+To: <sip:[dest]@[domain]>[peer_tag_param]
+Call-ID: [call_id]
+CSeq: 3 REFER
+Refer-To: <sip:+88213000000@[domain]>
+Contact: <sip:[user]@[local_ip]:[local_port]>
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+  <recv response="202"/>
+'''
+
 WAIT_BYE = '''
   <recv request="BYE"/>
   <send><![CDATA[

@@ -326,3 +326,14 @@ def test_webhooks_are_signed_retried_and_logged(server, work):
     assert headers["X-Tongdai-Signature"] == "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
     message = json.loads(body)
     assert message["type"] == "call.ended" and message["data"]["customer_number"] == "+84981000666"
+
+
+def test_an_agents_transfer_is_never_relayed_to_the_carrier(server, work):
+    side = carrier(server, work, flows.carrier_invite(VIETTEL) + flows.CARRIER_RING_ANSWER + flows.CARRIER_WAIT_BYE)
+    time.sleep(0.3)
+    ok(agent("agent_call", server, work, keys={"dest": "0981000999"},
+             after_auth=flows.ANSWERED + flows.TRANSFER_ABROAD + flows.WAIT_BYE), "agent")
+    ok(side, "carrier")  # the carrier saw a BYE, not a REFER to +882…
+    assert "REFER sip:" not in side.messages()
+    call = server.wait_call(lambda c: c["customer_number"] == "+84981000999" and c["ended_at"])
+    assert call["end_reason"] == "completed" and call["hung_up_by"] == "agent"

@@ -63,6 +63,10 @@ class BridgedCall(CallObject):
                 self.ua_a.recvEvent(CCEventDisconnect())
             return
         if isinstance(event, CCEventDisconnect):
+            if event.getData() is not None:  # a REFER: never relayed to the other side (toll fraud)
+                log.warning("call %s: the agent's transfer to %s is not relayed; the call ends", self.record.id,
+                            event.getData())
+                event = CCEventDisconnect(rtime=event.rtime, origin=event.origin)
             answered = self.state is LegState.CONNECTED
             self.finish("completed" if answered else "cancelled", "agent", status=None if answered else 487)
         if self.ua_b is not None:
