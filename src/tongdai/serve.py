@@ -130,10 +130,25 @@ class SwitchRuntime:
         gc.freeze()
         gc.set_threshold(50_000, 50, 100)
 
+    async def _drain(self, loop: asyncio.AbstractEventLoop) -> None:
+        """New calls get 503; calls up may end by themselves within the grace period; then both legs of
+        every call left get BYE, and their rows are closed as `shutdown`."""
+        up = await loop.run_in_executor(None, Bridge.ask_sip, self.switch.stop_taking_calls)
+        deadline = loop.time() + self.settings.shutdown_grace_seconds
+        while up and loop.time() < deadline:
+            await asyncio.sleep(0.2)
+            up = await loop.run_in_executor(None, Bridge.ask_sip, self.switch.calls_up)
+        if up:
+            ended = await loop.run_in_executor(None, Bridge.ask_sip, self.switch.end_every_call)
+            log.warning("stopping: hung up %d call(s) still up after %.0f s", ended,
+                        self.settings.shutdown_grace_seconds)
+            await asyncio.sleep(1.0)  # the BYEs go out and are answered before the engine stops
+
     async def stop(self) -> None:
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, self.probe.stop)
         if self.sip.running:
+            await self._drain(loop)
             Bridge.to_sip(self.switch.stop)
             await loop.run_in_executor(None, self.sip.stop)
         self.media.stop()

@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     rtp_ports: str = Field("30000-39999", description="RTP port range of the spawned rtpengine (`low-high`)")
     config_poll_seconds: float = Field(1.0, gt=0, le=60, description="how often the running switch looks for "
                                                                      "configuration changed by another process")
+    shutdown_grace_seconds: float = Field(5.0, ge=0, le=600, description="on SIGTERM or Ctrl-C, calls up may end "
+                                                                         "by themselves this long before tongdai "
+                                                                         "hangs them up")
     max_calls_per_agent: int = Field(4, ge=0, description="outbound calls one agent may have up at once (0: no cap)")
     max_calls_per_tenant: int = Field(200, ge=0, description="outbound calls one tenant may have up at once "
                                                              "(0: no cap)")

@@ -168,3 +168,20 @@ def test_an_agent_over_its_call_rate_is_refused_with_a_reason_and_an_event(serve
     assert refused["data"]["code"] == "call_rate_exceeded" and refused["data"]["customer_number"] == "+84981000222"
     call = server.wait_call(lambda c: c["customer_number"] == "+84981000222")
     assert (call["sip_status"], call["end_reason"]) == (403, "refused")
+
+
+def test_sigterm_with_a_call_up_hangs_up_both_legs_and_closes_the_row(server, tmp_path):
+    server.env["TONGDAI_SHUTDOWN_GRACE_SECONDS"] = "0.5"
+    server.start()
+    side = carrier(server, tmp_path, flows.carrier_invite() + flows.CARRIER_RING_ANSWER + flows.CARRIER_WAIT_BYE)
+    time.sleep(0.3)
+    caller = agent("agent_call", server, tmp_path, keys={"dest": "0981000654"},
+                   after_auth=flows.ANSWERED + flows.WAIT_BYE)
+    server.wait_call(lambda c: c["customer_number"] == "+84981000654")  # the row is written at the start
+    time.sleep(1.0)  # answered by now: the SIGTERM comes mid-call
+    assert server.stop(signal.SIGTERM) in (0, -signal.SIGTERM)  # it stopped by itself (uvicorn re-raises the signal)
+    ok(caller, "agent")  # the agent's phone got a BYE
+    ok(side, "carrier")  # and so did the carrier
+    server.start()
+    call = server.wait_call(lambda c: c["customer_number"] == "+84981000654")
+    assert (call["end_reason"], call["hung_up_by"]) == ("shutdown", "system") and call["talk_seconds"] is not None

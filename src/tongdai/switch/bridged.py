@@ -72,6 +72,15 @@ class BridgedCall(CallObject):
         if self.ua_b is not None:
             self.ua_b.recvEvent(event)
 
+    def shut_down(self) -> None:
+        """tongdai is stopping: hang up both legs (BYE, or CANCEL/487 before the answer)."""
+        if self.state is LegState.ENDED:
+            return
+        self.ua_a.recvEvent(CCEventDisconnect())
+        if self.ua_b is not None:
+            self.ua_b.recvEvent(CCEventDisconnect())
+        self.finish("shutdown", "system")
+
     def _place(self, event) -> None:
         _cid, _cli, _cld, body, _auth, _name = event.getData()
         d = self.destination

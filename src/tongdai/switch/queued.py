@@ -141,6 +141,17 @@ class QueuedCall(CallObject):
             self.finish("completed", "agent")
             self.events.ended(self)
 
+    def shut_down(self) -> None:
+        """tongdai is stopping: hang up the caller, the agent's leg and every phone still ringing."""
+        if self.state is LegState.ENDED:
+            return
+        for agent_id in list(self.legs):
+            self.cancel(agent_id, keep=self.connected_leg)
+        if self.connected_leg is not None:
+            self.connected_leg.recvEvent(CCEventDisconnect())
+        self.ua_caller.recvEvent(CCEventDisconnect())
+        self.finish("shutdown", "system", status=None if self.state is LegState.CONNECTED else 503)
+
     def _start_recording(self) -> None:
         if self.record_audio:
             self.media.record(self.media_call_id, self.record.recording_started)

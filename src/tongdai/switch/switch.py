@@ -96,6 +96,25 @@ class Switch:
         self._ticks += 1
         self.presence.tick()
 
+    # -- stopping ---------------------------------------------------------------------------------------
+
+    def stop_taking_calls(self) -> int:
+        """SIP thread: new INVITEs get 503 from now on; returns the calls still up."""
+        self.switchboard.draining = True
+        return self.calls_up()
+
+    def calls_up(self) -> int:
+        return len(self.agent_calls.calls) + len(self.queueing.queued)
+
+    def end_every_call(self) -> int:
+        """SIP thread: hang up both legs of every call still up (rows closed as `shutdown`)."""
+        bridged, queued = list(self.agent_calls.calls.values()), list(self.queueing.queued.values())
+        for call in bridged:
+            call.shut_down()
+        for leg in queued:
+            leg.shut_down()
+        return len(bridged) + len(queued)
+
     # -- SIP --------------------------------------------------------------------------------------------
 
     def on_request(self, req: Any, sip_t: Any) -> tuple:

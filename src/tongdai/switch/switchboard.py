@@ -40,6 +40,7 @@ class Switchboard:
         self.queueing = queueing
         self.agent_calls = agent_calls
         self.publish = publish
+        self.draining = False  # tongdai is stopping: no new calls
 
     def on_request(self, req: Any, sip_t: Any) -> tuple:
         method = req.getMethod()
@@ -57,6 +58,10 @@ class Switchboard:
         if method == "REGISTER":
             return (self.registrar.handle(req, self.directory()), None, None)
         if method == "INVITE":
+            if self.draining:
+                resp = refusal(req, 503, "Service Unavailable", "shutting_down", "tongdai is restarting")
+                resp.appendHeader(SipHeader(name="retry-after", bodys="30"))
+                return (resp, None, None)
             return self.on_invite(req, sip_t)
         if method in DIALOG_METHODS:
             return (req.genResponse(481, "Call Leg/Transaction Does Not Exist"), None, None)
