@@ -61,3 +61,16 @@ def test_a_call_row_that_cannot_be_written_does_not_take_the_others_with_it(engi
                                                        offset=0)[0]}
     assert set(stored) == {"ca_good0", "ca_good1", "ca_good2"}
     assert stored["ca_good0"]["end_reason"] == "completed"
+
+
+def test_a_calls_end_is_kept_even_when_its_start_was_never_written(engine):
+    tenant_id, (an,) = _tenant_with_agents(engine, "an")
+    log = CallLog(engine, EventBus())
+    record = CallRecord(id="ca_nostart", tenant_id=tenant_id, direction=OUTBOUND, started_at=NOW, agent_id=an)
+    record.end(NOW, status=None, reason="completed", by="agent")
+    log.handle(record, "call.ended")  # the start row was lost (say, the database was down then)
+    log.start()
+    log.close()
+    with UnitOfWork(engine) as uow:
+        row = uow.calls.get("ca_nostart", tenant_id)
+    assert row is not None and row["end_reason"] == "completed" and log.writer.lost == 0

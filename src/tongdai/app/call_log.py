@@ -60,7 +60,7 @@ class CallLog:
             latest[row["id"]] = {k: v for k, v in row.items() if k != "_new"}
         with UnitOfWork(self.engine) as uow:
             uow.calls.insert([v for k, v in latest.items() if k in started])
-            uow.calls.update([{**v, "_id": k} for k, v in latest.items() if k not in started])
+            uow.calls.upsert([{**v, "_id": k} for k, v in latest.items() if k not in started])
 
     def close_interrupted(self, now: datetime) -> int:
         with UnitOfWork(self.engine) as uow:

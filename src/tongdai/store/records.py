@@ -31,6 +31,16 @@ class CallRepository:
         if rows:
             self.conn.execute(_UPDATE_CALL, rows)
 
+    def upsert(self, rows: list[dict[str, Any]]) -> None:
+        """Rows keyed by `_id`: updated where the call has a row, inserted where it has none (its start
+        was never written: the database was down then), so a call's end is never lost."""
+        if not rows:
+            return
+        ids = [r["_id"] for r in rows]
+        present = set(self.conn.execute(select(t.calls.c.id).where(t.calls.c.id.in_(ids))).scalars())
+        self.update([r for r in rows if r["_id"] in present])
+        self.insert([{k: v for k, v in r.items() if k != "_id"} for r in rows if r["_id"] not in present])
+
     def close_interrupted(self, now: datetime) -> int:
         return self.conn.execute(update(t.calls).where(t.calls.c.ended_at.is_(None)).values(
             ended_at=now, end_reason="interrupted", hung_up_by="system")).rowcount
