@@ -37,6 +37,7 @@ from .domain.limits import Caps
 from .media.rtpengine import MediaWorker, NgClient, RtpengineOptions, RtpengineSupervisor
 from .settings import Settings
 from .sip import wire
+from .sip.compat import PortLock
 from .sip.engine import Bridge, SipEngine
 from .sip.probe import SipProbe
 from .sip.registrar import Binding
@@ -64,6 +65,9 @@ class SwitchRuntime:
             ng_host=ng_host, ng_port=ng_port, port_min=low, port_max=high,
             work_dir=settings.data_dir / "rtpengine", interface=host)) if settings.spawn_rtpengine else None
         self.media = MediaWorker(NgClient(ng_host, ng_port), deliver=Bridge.to_sip)
+        # the lock file alone: a stale rtpengine of a crashed run may still hold the port until
+        # the supervisor stops it
+        self.ng_lock = PortLock(ng_host, ng_port, what="rtpengine-ng", probe=False)
         global_config: dict[str, Any] = {}
         self.switch = Switch(directory=directory, global_config=global_config, media=self.media, usage=usage,
                              publish=self.call_log.handle, notify=self._notify,
@@ -118,7 +122,8 @@ class SwitchRuntime:
         bindings, away = await loop.run_in_executor(None, restore, self.engine)
         self.switch.restore([Binding(r["agent_id"], r["tenant_id"], r["contact"], r["host"], r["port"],
                                      r["expires_at"], r["user_agent"]) for r in bindings], away)
-        if self.rtpengine is not None:
+        if self.rtpengine is not None:  # one spawned rtpengine per ng address, as one engine per SIP port
+            self.ng_lock.acquire()
             await loop.run_in_executor(None, self.rtpengine.start)
         self.media.start()
         await loop.run_in_executor(None, self.sip.start)
@@ -154,6 +159,7 @@ class SwitchRuntime:
         self.media.stop()
         if self.rtpengine is not None:
             await loop.run_in_executor(None, self.rtpengine.stop)
+            self.ng_lock.release()
         await loop.run_in_executor(None, self.call_log.close)
         for writer in (self.states, self.registrations):
             await loop.run_in_executor(None, writer.stop)

@@ -95,3 +95,13 @@ def test_tenant_with_objects_cannot_be_deleted(world):
     shop.group()
     r = world.client.delete(f"/api/v1/tenants/{shop.id}", headers=world.operator)
     assert r.status_code == 409 and r.json()["errors"][0]["code"] == "in_use"
+
+
+def test_a_trunk_port_is_an_integer_and_its_sources_can_send(world):
+    base = {"name": "Carrier", "host": "127.0.0.1"}
+    for port in (True, "5060"):
+        r = world.client.post("/api/v1/trunks", headers=world.operator, json={**base, "port": port})
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "port", port
+    r = world.client.post("/api/v1/trunks", headers=world.operator, json={**base, "source_addresses": ["0.0.0.0"]})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "source_addresses[0]"
+    assert world.client.post("/api/v1/trunks", headers=world.operator, json={**base, "port": 5070}).status_code == 201

@@ -185,3 +185,13 @@ def test_sigterm_with_a_call_up_hangs_up_both_legs_and_closes_the_row(server, tm
     server.start()
     call = server.wait_call(lambda c: c["customer_number"] == "+84981000654")
     assert (call["end_reason"], call["hung_up_by"]) == ("shutdown", "system") and call["talk_seconds"] is not None
+
+
+def test_a_second_switch_on_the_same_rtpengine_ng_port_refuses_to_start(server, tmp_path):
+    server.start()
+    twin = Server(tmp_path / "twin")
+    twin.env["TONGDAI_RTPENGINE_NG"] = server.env["TONGDAI_RTPENGINE_NG"]
+    proc = subprocess.run([str(BIN), "serve"], env=twin.env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode != 0
+    assert "already uses rtpengine-ng" in proc.stdout + proc.stderr
+    assert server.get("/health")["status"] == "ok"  # the first one is untouched

@@ -113,7 +113,7 @@ def validate_trunk(trunk: Trunk) -> list[Violation]:
     for i, address in enumerate(trunk.source_addresses):
         if not _is_source(address):
             out.append(Violation(f"source_addresses[{i}]", "invalid_value",
-                                 f"{address!r} is not an IPv4 address, optionally with :port"))
+                                 f"{address!r} is not a unicast IPv4 address, optionally with :port"))
     if bool(trunk.username) != bool(trunk.password):
         out.append(Violation("password" if trunk.username else "username", "required",
                              "credentials need both username and password"))
@@ -126,10 +126,10 @@ def _is_source(address: str) -> bool:
     if port and not (port.isdigit() and 1 <= int(port) <= 65535):
         return False
     try:
-        ipaddress.IPv4Address(host)
+        ip = ipaddress.IPv4Address(host)
     except ValueError:
         return False
-    return True
+    return not (ip.is_unspecified or ip.is_multicast)  # no packet ever comes from 0.0.0.0
 
 
 def validate_inventory_number(entry: InventoryNumber, *, trunk_exists: bool,

@@ -235,13 +235,14 @@ class PortInUse(RuntimeError):
 
 
 class PortLock:
-    """Fix 3: one tongdai SIP engine per address. A lock file plus a probe bind without
-    SO_REUSEPORT, so any other program already on the port is noticed too."""
+    """Fix 3: one tongdai SIP engine per address (and one spawned rtpengine per ng address: `what`).
+    A lock file plus a probe bind without SO_REUSEPORT, so any other program already on the port is
+    noticed too."""
 
-    def __init__(self, host: str, port: int, lock_dir: str | None = None):
-        self.host, self.port = host, port
+    def __init__(self, host: str, port: int, lock_dir: str | None = None, what: str = "sip", probe: bool = True):
+        self.host, self.port, self.what, self.probe = host, port, what, probe
         directory = Path(lock_dir or tempfile.gettempdir())
-        self.path = directory / f"tongdai-sip-{host.replace(':', '_')}-{port}.lock"
+        self.path = directory / f"tongdai-{what}-{host.replace(':', '_')}-{port}.lock"
         self._fd: int | None = None
 
     def acquire(self) -> None:
@@ -250,16 +251,17 @@ class PortLock:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(fd)
-            raise PortInUse(f"another tongdai already serves SIP on {self.host}:{self.port}") from None
-        probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        try:
-            probe.bind((self.host, self.port))
-        except OSError as exc:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
-            raise PortInUse(f"UDP {self.host}:{self.port} is already in use: {exc.strerror}") from None
-        finally:
-            probe.close()
+            raise PortInUse(f"another tongdai already uses {self.what} on {self.host}:{self.port}") from None
+        if self.probe:
+            probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            try:
+                probe.bind((self.host, self.port))
+            except OSError as exc:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+                os.close(fd)
+                raise PortInUse(f"UDP {self.host}:{self.port} is already in use: {exc.strerror}") from None
+            finally:
+                probe.close()
         os.ftruncate(fd, 0)
         os.write(fd, str(os.getpid()).encode())
         self._fd = fd

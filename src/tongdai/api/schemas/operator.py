@@ -40,7 +40,7 @@ class TenantList(Page):
 class TrunkIn(In):
     name: Text
     host: Annotated[str, Field(max_length=253)]
-    port: Annotated[int, Field(ge=-(2**31), le=2**31)] = 5060
+    port: Annotated[int, Field(ge=-(2**31), le=2**31, strict=True)] = 5060  # strict: no "5060", no true
     transport: Literal["udp"] = "udp"
     source_addresses: Annotated[list[Annotated[str, Field(max_length=64)]], Field(max_length=50)] = []
     username: Text | None = None
@@ -51,7 +51,7 @@ class TrunkIn(In):
 class TrunkPatch(In):
     name: Text = left_out()
     host: Annotated[str, Field(max_length=253)] = left_out()
-    port: Annotated[int, Field(ge=-(2**31), le=2**31)] = left_out()
+    port: Annotated[int, Field(ge=-(2**31), le=2**31, strict=True)] = left_out()
     source_addresses: Annotated[list[Annotated[str, Field(max_length=64)]], Field(max_length=50)] = left_out()
     username: Text | None = None
     password: Text | None = None
