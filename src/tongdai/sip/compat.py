@@ -31,6 +31,7 @@ import fcntl
 import os
 import socket
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -137,10 +138,10 @@ def _sender_that_survives() -> None:
     AsyncSender.run = run
 
 
-def _send_one(userv, data: bytes, address: tuple) -> None:
-    import time
-    from errno import EAGAIN, ENOBUFS, EWOULDBLOCK
+_TRY_AGAIN = (errno.EWOULDBLOCK, errno.ENOBUFS, errno.EAGAIN)  # the socket buffer is full: retry shortly
 
+
+def _send_one(userv, data: bytes, address: tuple) -> None:
     resolved: Any = socket.getaddrinfo(address[0], None, userv.uopts.family)[0][4]
     target = (resolved[0], address[1]) if userv.uopts.family == socket.AF_INET else \
         (resolved[0], address[1], resolved[2], resolved[3])
@@ -149,14 +150,12 @@ def _send_one(userv, data: bytes, address: tuple) -> None:
             if userv.skt.sendto(data, target) == len(data):
                 return
         except OSError as exc:
-            if isinstance(exc, BrokenPipeError) or exc.errno not in (EWOULDBLOCK, ENOBUFS, EAGAIN):
+            if isinstance(exc, BrokenPipeError) or exc.errno not in _TRY_AGAIN:
                 raise
         time.sleep(0.01)
 
 
 def _receiver_that_reads_whole_datagrams() -> None:
-    import time
-
     from sippy.Core.EventDispatcher import ED2
     from sippy.Network_server import Remote_address
     from sippy.Time.MonoTime import MonoTime

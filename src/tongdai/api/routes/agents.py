@@ -103,8 +103,8 @@ def _check(c: Context, p: Principal, agent_id: str) -> None:
 @router.get("/agents/{agent_id}/status", response_model=s.AgentStatusOut, tags=["agent states"])
 def get_status(agent_id: str, p: Member, c: Ctx):
     """The agent's live state (offline, available, ringing, on_call, wrap_up, away)."""
-    own_agent_or_admin(p, agent_id)
-    if c.live is None:
+    if c.live is None:  # no switch in this process: the state it last persisted
+        own_agent_or_admin(p, agent_id)
         with c.uow() as uow:
             return views.stored_agent_status(uow, tenant_id=p.tenant, agent_id=agent_id)
     _check(c, p, agent_id)
