@@ -20,6 +20,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from .api.app import create_app
+from .app.batches import Spool
 from .app.call_log import CallLog
 from .app.configuration import ConfigurationWatcher, load_snapshot
 from .app.context import Context
@@ -55,9 +56,11 @@ class SwitchRuntime:
         self.settings = settings
         self.bus = bus
         self.bridge: Bridge | None = None  # to the asyncio loop, once it runs
-        self.call_log = CallLog(engine, bus, to_async=self._to_async)
-        self.states = AgentStateWriter(engine)
-        self.registrations = RegistrationWriter(engine)
+        limit = settings.spool_max_mb * 1024 * 1024
+        self.call_log = CallLog(engine, bus, to_async=self._to_async,
+                                spool=Spool(settings.spool / "call-log.jsonl", limit))
+        self.states = AgentStateWriter(engine, spool=Spool(settings.spool / "agent-states.jsonl", limit))
+        self.registrations = RegistrationWriter(engine, spool=Spool(settings.spool / "registrations.jsonl", limit))
         host, port = settings.sip_address
         ng_host, ng_port = settings.ng_address
         low, high = settings.rtp_range
@@ -114,11 +117,11 @@ class SwitchRuntime:
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
         self.bridge = Bridge(loop)
+        for writer in (self.call_log, self.states, self.registrations):  # each replays its spool first
+            await loop.run_in_executor(None, writer.start)
         closed = await loop.run_in_executor(None, self.call_log.close_interrupted, datetime.now(UTC))
         if closed:
             log.warning("closed %d call(s) left open by a previous run as interrupted", closed)
-        for writer in (self.call_log, self.states, self.registrations):
-            writer.start()
         bindings, away = await loop.run_in_executor(None, restore, self.engine)
         self.switch.restore([Binding(r["agent_id"], r["tenant_id"], r["contact"], r["host"], r["port"],
                                      r["expires_at"], r["user_agent"]) for r in bindings], away)

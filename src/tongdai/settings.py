@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     shutdown_grace_seconds: float = Field(5.0, ge=0, le=600, description="on SIGTERM or Ctrl-C, calls up may end "
                                                                          "by themselves this long before tongdai "
                                                                          "hangs them up")
+    spool_dir: Path | None = Field(None, description="where writes the database refused wait to be replayed "
+                                   "(default `$TONGDAI_DATA_DIR/spool`; best on another disk than the database)")
+    spool_max_mb: int = Field(256, ge=1, description="the most the spool may hold on disk, in MiB, per writer")
     max_calls_per_agent: int = Field(4, ge=0, description="outbound calls one agent may have up at once (0: no cap)")
     max_calls_per_tenant: int = Field(200, ge=0, description="outbound calls one tenant may have up at once "
                                                              "(0: no cap)")
@@ -87,6 +90,10 @@ class Settings(BaseSettings):
     @property
     def database(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'tongdai.db'}"
+
+    @property
+    def spool(self) -> Path:
+        return self.spool_dir or self.data_dir / "spool"
 
     @property
     def http(self) -> tuple[str, int]:

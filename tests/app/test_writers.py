@@ -3,14 +3,19 @@ PostgreSQL: a batch that fails is written again row by row."""
 
 from __future__ import annotations
 
+import shutil
+import sqlite3
+import time
 from datetime import UTC, datetime
 
+from tongdai.app.batches import Spool
 from tongdai.app.call_log import CallLog
 from tongdai.app.events import EventBus
 from tongdai.app.live_records import AgentStateWriter
 from tongdai.app.services import agents, operator
 from tongdai.domain.acd import StatusChanged
 from tongdai.domain.calls import OUTBOUND, CallRecord
+from tongdai.store.db import make_engine
 from tongdai.store.uow import UnitOfWork
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
@@ -74,3 +79,88 @@ def test_a_calls_end_is_kept_even_when_its_start_was_never_written(engine):
     with UnitOfWork(engine) as uow:
         row = uow.calls.get("ca_nostart", tenant_id)
     assert row is not None and row["end_reason"] == "completed" and log.writer.lost == 0
+
+
+def _locked(path):
+    """Another process's connection holding SQLite's write lock (as a long backup or a stuck tool would)."""
+    holder = sqlite3.connect(path, timeout=0, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    return holder
+
+
+def _wait(predicate, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def _sqlite_engine(tmp_path, sqlite_template):
+    path = tmp_path / "tongdai.db"
+    shutil.copy(sqlite_template, path)
+    return path, make_engine(f"sqlite:///{path}")
+
+
+def test_rows_refused_by_a_locked_database_are_held_and_written_once_it_frees(tmp_path, sqlite_template):
+    path, engine = _sqlite_engine(tmp_path, sqlite_template)
+    tenant_id, (an,) = _tenant_with_agents(engine, "an")
+    spool = Spool(tmp_path / "spool" / "call-log.jsonl", 1 << 20)
+    log = CallLog(engine, EventBus(), spool=spool)
+    log.start()
+    holder = _locked(path)
+    records = [CallRecord(id=f"ca_locked{i}", tenant_id=tenant_id, direction=OUTBOUND, started_at=NOW,
+                          agent_id=an) for i in range(3)]
+    for record in records:
+        log.handle(record, "call.started")
+    _wait(lambda: len(log.writer.held) == 3)
+    assert spool.size() > 0  # on disk too, in case the process stops before the database is back
+    records[0].end(NOW, status=None, reason="completed", by="agent")
+    log.handle(records[0], "call.ended")  # arrives while the others are held: written after them
+    holder.rollback()
+    holder.close()
+    _wait(lambda: log.writer.backlog() == 0)
+    log.close()
+    with UnitOfWork(engine) as uow:
+        rows = {r.id: uow.calls.get(r.id, tenant_id) for r in records}
+    assert all(rows.values()) and rows["ca_locked0"]["end_reason"] == "completed"
+    assert log.writer.lost == 0 and spool.size() == 0
+
+
+def test_rows_spooled_when_the_switch_stops_during_an_outage_are_written_at_the_next_start(
+        tmp_path, sqlite_template):
+    path, engine = _sqlite_engine(tmp_path, sqlite_template)
+    tenant_id, (an,) = _tenant_with_agents(engine, "an")
+    spool_path = tmp_path / "spool" / "call-log.jsonl"
+    log = CallLog(engine, EventBus(), spool=Spool(spool_path, 1 << 20))
+    log.start()
+    holder = _locked(path)
+    record = CallRecord(id="ca_spooled", tenant_id=tenant_id, direction=OUTBOUND, started_at=NOW, agent_id=an)
+    log.handle(record, "call.started")
+    record.end(NOW, status=None, reason="completed", by="customer")
+    log.handle(record, "call.ended")
+    log.close()  # the database is still locked: the rows stay in the spool
+    assert spool_path.exists() and log.writer.lost == 0
+    holder.rollback()
+    holder.close()
+    again = CallLog(engine, EventBus(), spool=Spool(spool_path, 1 << 20))
+    again.start()  # replays the spool before anything else
+    again.close()
+    with UnitOfWork(engine) as uow:
+        row = uow.calls.get("ca_spooled", tenant_id)
+    assert row is not None and row["end_reason"] == "completed"
+    assert not spool_path.exists()
+
+
+def test_a_spooled_batch_written_twice_leaves_one_row_each(engine, tmp_path):
+    """A crash between the commit and emptying the spool replays rows the database already has."""
+    tenant_id, (an,) = _tenant_with_agents(engine, "an")
+    writer = AgentStateWriter(engine, spool=Spool(tmp_path / "states.jsonl", 1 << 20))
+    writer.changed(tenant_id, an, StatusChanged(an, "offline", "available", None), NOW)
+    item = writer.writer._pending.get()
+    writer.writer.spool.append([item])
+    writer.writer.write([item])  # committed, but the spool was not emptied
+    writer.start()
+    writer.stop()
+    with UnitOfWork(engine) as uow:
+        assert [h["new"] for h in uow.agent_states.history(an, tenant_id, 10, 0)] == ["available"]
+    assert writer.writer.lost == 0

@@ -53,14 +53,19 @@ class Server:
                     "TONGDAI_RTP_PORTS": f"{rtp}-{rtp + 39}", "TONGDAI_LOG_LEVEL": "warning"}
         self.env.pop("TONGDAI_DATABASE_URL", None)
         self.proc: subprocess.Popen | None = None
+        self.log_path = data_dir / "serve.log"
+        self.api = f"http://127.0.0.1:{self.http_port}/api/v1"
+        self.demo()
+
+    def demo(self) -> None:
+        """The demo tenant in this server's database, and its keys."""
         self.keys = json.loads(subprocess.run([str(BIN), "demo"], env=self.env, capture_output=True, text=True,
                                               check=True).stdout)
         self.admin = {"Authorization": f"Bearer {self.keys['admin_key']}"}
         self.operator = {"Authorization": f"Bearer {self.keys['operator_key']}"}
-        self.api = f"http://127.0.0.1:{self.http_port}/api/v1"
 
     def start(self) -> Server:
-        self.log = open(self.data_dir / "serve.log", "ab")
+        self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen([str(BIN), "serve"], env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -108,7 +113,7 @@ class Server:
             time.sleep(0.1)
 
     def read_log(self) -> str:
-        return (self.data_dir / "serve.log").read_text(errors="replace")
+        return self.log_path.read_text(errors="replace")
 
     def stop(self, sig=signal.SIGINT) -> int:
         if self.proc is None:

@@ -11,8 +11,11 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..domain.errors import Forbidden, InUse, NotFound, RuleViolation
+from ..store.repositories import Unavailable
 
 log = logging.getLogger("tongdai.api")
+
+RETRY_AFTER_SECONDS = 5
 
 PYDANTIC_CODES = {
     "missing": "required", "extra_forbidden": "unknown_field", "json_invalid": "invalid_json",
@@ -75,6 +78,15 @@ def install(app: FastAPI) -> None:
                            [{"field": field, "code": code, "message": str(exc.detail)}])
         if exc.headers:
             response.headers.update(exc.headers)
+        return response
+
+    @app.exception_handler(Unavailable)
+    async def _unavailable(request: Request, exc: Unavailable):
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+        response = problem(503, "Database unavailable", [{
+            "field": "request", "code": "database_unavailable",
+            "message": "the database does not answer or refuses writes; nothing was changed, try again"}])
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
 
     @app.exception_handler(Exception)

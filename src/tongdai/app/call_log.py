@@ -11,7 +11,7 @@ from typing import Any
 from ..domain.calls import CallRecord
 from ..store.uow import UnitOfWork
 from . import notifier
-from .batches import BatchWriter
+from .batches import BatchWriter, Spool
 from .events import EventBus
 
 log = logging.getLogger("tongdai.calls")
@@ -22,11 +22,12 @@ PERSISTED = ("call.started", "call.ended", "call.wrap_up_ended")
 class CallLog:
     """Rows are written by one thread, in event order, several calls per transaction under load."""
 
-    def __init__(self, engine: Any, bus: EventBus, to_async: Callable[..., None] | None = None):
+    def __init__(self, engine: Any, bus: EventBus, to_async: Callable[..., None] | None = None,
+                 spool: Spool | None = None):
         self.engine = engine
         self.bus = bus
         self.to_async = to_async  # the bridge's hop to the asyncio loop, where the bus lives
-        self.writer = BatchWriter("call-log", self._write, limit=500,
+        self.writer = BatchWriter("call-log", self._write, limit=500, spool=spool,
                                   describe=lambda row: f"call row {row['id']}")
 
     def start(self) -> None:
@@ -52,15 +53,14 @@ class CallLog:
             self.writer.put(row)
 
     def _write(self, rows: list[dict]) -> None:
-        """One transaction: calls that started in it are inserted (with their latest state), calls
-        that only ended in it are updated; each with one executemany statement."""
-        started = {row["id"] for row in rows if row["ended_at"] is None or row.get("_new")}
+        """One transaction: each call's latest state in it, updated where the call has a row and
+        inserted where it has none (a new call, or one whose start the database did not take), so a
+        batch replayed from the spool writes nothing twice."""
         latest: dict[str, dict] = {}
         for row in rows:  # within a batch the later event of a call wins
             latest[row["id"]] = {k: v for k, v in row.items() if k != "_new"}
         with UnitOfWork(self.engine) as uow:
-            uow.calls.insert([v for k, v in latest.items() if k in started])
-            uow.calls.upsert([{**v, "_id": k} for k, v in latest.items() if k not in started])
+            uow.calls.upsert([{**v, "_id": k} for k, v in latest.items()])
 
     def close_interrupted(self, now: datetime) -> int:
         with UnitOfWork(self.engine) as uow:

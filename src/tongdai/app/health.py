@@ -1,6 +1,7 @@
 """What `/health` says: whether the database answers, whether the SIP engine answers its own liveness
 probe, what the SIP socket counted, and how far behind the writers are. Not ready (503) when the
-database or the running switch's SIP engine does not answer."""
+database or the running switch's SIP engine does not answer, or while the writers hold rows the database
+refused."""
 
 from __future__ import annotations
 
@@ -36,6 +37,10 @@ class Health:
             sip = {**self.sip(), **(self.wire() if self.wire is not None else {})}
             report["sip"] = sip
             ready = ready and sip.get("answering") is not False
+        if any(w.held for w in self.writers):  # it answers reads but refuses writes (locked, disk full)
+            report["database"] = "not_writing" if database else report["database"]
+            ready = False
         if self.writers:
-            report["writers"] = {w.name: {"backlog": w.backlog(), "lost": w.lost} for w in self.writers}
+            report["writers"] = {w.name: {"backlog": w.backlog(), "spooled_bytes": w.spooled_bytes(), "lost": w.lost}
+                                 for w in self.writers}
         return ready, report

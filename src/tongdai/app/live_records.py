@@ -8,7 +8,7 @@ from typing import Any
 
 from ..domain.acd import StatusChanged
 from ..store.uow import UnitOfWork
-from .batches import BatchWriter
+from .batches import BatchWriter, Spool
 from .ids import new_id
 
 
@@ -17,27 +17,28 @@ class AgentStateWriter:
     history row, one transaction per batch; a change that cannot be written (its agent was deleted
     meanwhile) loses only itself."""
 
-    def __init__(self, engine: Any):
+    def __init__(self, engine: Any, spool: Spool | None = None):
         self.engine = engine
-        self.writer = BatchWriter("agent-states", self._write, limit=1000, gather=0.25,
-                                  describe=lambda c: f"the state change of agent {c[1]} to {c[2].new}")
+        self.writer = BatchWriter("agent-states", self._write, limit=1000, gather=0.25, spool=spool,
+                                  describe=lambda c: f"the state change of agent {c[1]} to {c[2]['new']}")
 
     def start(self) -> None:
         self.writer.start()
 
     def changed(self, tenant_id: str, agent_id: str, change: StatusChanged, at: datetime) -> None:
         """From the SIP thread."""
-        self.writer.put((tenant_id, agent_id, change, at))
+        self.writer.put((tenant_id, agent_id, {"id": new_id("state_change"), "old": change.old,
+                                               "new": change.new, "reason": change.reason}, at))
 
-    def _write(self, changes: list[tuple[str, str, StatusChanged, datetime]]) -> None:
+    def _write(self, changes: list[tuple[str, str, dict[str, Any], datetime]]) -> None:
         latest = {agent_id: (tenant_id, change, at) for tenant_id, agent_id, change, at in changes}
         with UnitOfWork(self.engine) as uow:
             uow.agent_states.replace([
-                {"agent_id": a, "tenant_id": tn, "state": c.new, "reason": c.reason, "since": at}
+                {"agent_id": a, "tenant_id": tn, "state": c["new"], "reason": c["reason"], "since": at}
                 for a, (tn, c, at) in latest.items()])
             uow.agent_states.add_history([
-                {"id": new_id("state_change"), "agent_id": a, "tenant_id": tn, "old": c.old, "new": c.new,
-                 "reason": c.reason, "at": at} for tn, a, c, at in changes])
+                {"id": c["id"], "agent_id": a, "tenant_id": tn, "old": c["old"], "new": c["new"],
+                 "reason": c["reason"], "at": at} for tn, a, c, at in changes])
 
     def stop(self) -> None:
         self.writer.stop()
@@ -46,9 +47,9 @@ class AgentStateWriter:
 class RegistrationWriter:
     """The registrar's bindings of an agent, replaced whole at each change."""
 
-    def __init__(self, engine: Any):
+    def __init__(self, engine: Any, spool: Spool | None = None):
         self.engine = engine
-        self.writer = BatchWriter("registrations", self._write, limit=200,
+        self.writer = BatchWriter("registrations", self._write, limit=200, spool=spool,
                                   describe=lambda item: f"the registrations of agent {item[0]}")
 
     def start(self) -> None:

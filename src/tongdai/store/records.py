@@ -79,8 +79,14 @@ class AgentStateRepository:
             self.conn.execute(insert(s), states)
 
     def add_history(self, changes: list[dict[str, Any]]) -> None:
-        if changes:
-            self.conn.execute(insert(t.agent_state_history), changes)
+        """Rows whose id is already there (a spooled batch written twice) are left out."""
+        if not changes:
+            return
+        h = t.agent_state_history
+        present = set(self.conn.execute(select(h.c.id).where(h.c.id.in_([c["id"] for c in changes]))).scalars())
+        fresh = [c for c in changes if c["id"] not in present]
+        if fresh:
+            self.conn.execute(insert(h), fresh)
 
     def away(self) -> builtins.list[tuple[str, str | None]]:
         rows = self.conn.execute(select(t.agent_states).where(t.agent_states.c.state == "away"))

@@ -21,6 +21,11 @@ class Conflict(Exception):
     """The database refused a write: a unique or reference constraint (e.g. a concurrent create)."""
 
 
+class Unavailable(Exception):
+    """The database could not be reached or could not write (stopped, locked, disk full): the same work
+    may succeed later; nothing of it was committed."""
+
+
 def scoped(stmt: Any, table: Table, tenant_id: str) -> Any:
     """Restrict a select/update/delete to one tenant's rows: the one tenancy helper."""
     return stmt.where(table.c.tenant_id == tenant_id)

@@ -7,10 +7,12 @@ configuration version in the same transaction (other processes watch it) and, af
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Engine, event
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.sql.dml import UpdateBase
 
 from . import codecs
@@ -29,9 +31,17 @@ from .repositories import (
     InventoryRepository,
     PortedRepository,
     Repository,
+    Unavailable,
 )
 
 OnCommit = Callable[[frozenset[str]], None]
+
+
+def unavailable(exc: BaseException) -> bool:
+    """Whether a database error says "not now" (connection refused or lost, locked, disk full) rather
+    than "never" (a constraint, a bad value)."""
+    return isinstance(exc, (OperationalError, InterfaceError)) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated)
 
 
 class UnitOfWork:
@@ -45,8 +55,13 @@ class UnitOfWork:
             self.written.add(str(getattr(clause.table, "name", "")))
 
     def __enter__(self) -> UnitOfWork:
-        self.conn = self.engine.connect()
-        self._tx = self.conn.begin()
+        try:
+            self.conn = self.engine.connect()
+            self._tx = self.conn.begin()
+        except DBAPIError as exc:
+            if unavailable(exc):
+                raise Unavailable(str(exc.orig or exc)) from exc
+            raise
         self.written = set()
         event.listen(self.conn, "after_execute", self._note_write)
         c = self.conn
@@ -76,6 +91,8 @@ class UnitOfWork:
         return self.webhooks.exist(tenant_id)
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        """Commit or roll back; a database that is unreachable, locked or full surfaces as `Unavailable`
+        (whether it failed inside the block or at the commit), so callers can retry or answer 503."""
         changed: frozenset[str] = frozenset()
         try:
             if exc_type is None:
@@ -85,8 +102,15 @@ class UnitOfWork:
                 self._tx.commit()
             else:
                 self._tx.rollback()
+        except DBAPIError as failure:
+            if unavailable(failure):
+                raise Unavailable(str(failure.orig or failure)) from failure
+            raise
         finally:
             event.remove(self.conn, "after_execute", self._note_write)
-            self.conn.close()
+            with contextlib.suppress(DBAPIError):  # a connection the server dropped: nothing left to close
+                self.conn.close()
+        if exc is not None and isinstance(exc, DBAPIError) and unavailable(exc):
+            raise Unavailable(str(exc.orig or exc)) from exc
         if changed and self.on_commit is not None:
             self.on_commit(changed)
