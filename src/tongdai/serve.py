@@ -31,7 +31,7 @@ from .app.live_records import AgentStateWriter, RegistrationWriter, restore
 from .app.notifier import Notification, agent_status_changed
 from .app.security import VerifiedKeyCache
 from .app.services.caller_id import CallerIdUsage
-from .app.webhooks import WebhookDispatcher
+from .app.webhooks import WebhookDispatcher, WebhookTargets
 from .domain.acd import StatusChanged
 from .domain.directory import Directory
 from .domain.limits import Caps
@@ -185,13 +185,15 @@ def build(settings: Settings) -> FastAPI:
     engine = make_engine(settings.database)
     upgrade(engine)
     bus, usage, keys = EventBus(), CallerIdUsage(), VerifiedKeyCache()
-    webhooks = WebhookDispatcher(engine, bus)
+    targets = WebhookTargets(allowed=settings.webhook_networks)
+    webhooks = WebhookDispatcher(engine, bus, targets)
     version, directory = load_snapshot(engine)
     runtime = SwitchRuntime(engine, settings, bus, usage, directory) if settings.sip == "on" else None
     watcher = ConfigurationWatcher(engine, version=version, reload_webhooks=webhooks.reload, forget_keys=keys.clear,
                                    apply=runtime.apply_configuration if runtime is not None else None,
                                    poll_seconds=settings.config_poll_seconds)
-    ctx = Context(engine=engine, keys=keys, bus=bus, usage=usage, webhooks=webhooks, on_commit=watcher.committed,
+    ctx = Context(engine=engine, keys=keys, bus=bus, usage=usage, webhooks=webhooks, webhook_targets=targets,
+                  on_commit=watcher.committed,
                   health=runtime.health if runtime is not None else None)
 
     @asynccontextmanager

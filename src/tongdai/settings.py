@@ -4,6 +4,7 @@ them in one table, which a test compares with the fields below."""
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Any, Literal
 
@@ -53,6 +54,9 @@ class Settings(BaseSettings):
     spool_dir: Path | None = Field(None, description="where writes the database refused wait to be replayed "
                                    "(default `$TONGDAI_DATA_DIR/spool`; best on another disk than the database)")
     spool_max_mb: int = Field(256, ge=1, description="the most the spool may hold on disk, in MiB, per writer")
+    webhook_allowed_networks: str = Field("", description="comma-separated networks (CIDR) webhooks may reach "
+                                          "although they are loopback, private or link-local (on-premises receivers); "
+                                          "none by default")
     max_calls_per_agent: int = Field(4, ge=0, description="outbound calls one agent may have up at once (0: no cap)")
     max_calls_per_tenant: int = Field(200, ge=0, description="outbound calls one tenant may have up at once "
                                                              "(0: no cap)")
@@ -85,11 +89,26 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r} is not a range low-high within 1024-65535")
         return value
 
+    @field_validator("webhook_allowed_networks")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        for part in filter(None, (p.strip() for p in value.split(","))):
+            try:
+                ipaddress.ip_network(part, strict=False)
+            except ValueError:
+                raise ValueError(f"{part!r} is not a network such as 10.0.0.0/8") from None
+        return value
+
     # -- derived values ---------------------------------------------------------------------------
 
     @property
     def database(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'tongdai.db'}"
+
+    @property
+    def webhook_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        return tuple(ipaddress.ip_network(p.strip(), strict=False)
+                     for p in self.webhook_allowed_networks.split(",") if p.strip())
 
     @property
     def spool(self) -> Path:

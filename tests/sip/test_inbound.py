@@ -25,7 +25,9 @@ SUPPORT_HOTLINE = "0912000001"  # the demo's Vinaphone hotline: Support queue, 3
 
 @pytest.fixture
 def server(tmp_path):
-    s = Server(tmp_path / "data").start()
+    s = Server(tmp_path / "data")
+    s.env["TONGDAI_WEBHOOK_ALLOWED_NETWORKS"] = "127.0.0.1/32"  # the test's receivers are on loopback
+    s.start()
     yield s
     s.stop()
 

@@ -19,7 +19,9 @@ VIETTEL, VINA, MOBI, VIRTUAL = "+84981000001", "+84912000001", "+84901000001", "
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    s = Server(tmp_path_factory.mktemp("switch")).start()
+    s = Server(tmp_path_factory.mktemp("switch"))
+    s.env["TONGDAI_WEBHOOK_ALLOWED_NETWORKS"] = "127.0.0.1/32"  # the test's receivers are on loopback
+    s.start()
     yield s
     assert s.stop() == 0
     log = s.read_log()
@@ -281,6 +283,7 @@ def test_a_softphone_set_up_with_the_servers_address_as_domain_works(server, wor
 
 
 def test_webhooks_are_signed_retried_and_logged(server, work):
+    import base64
     import hashlib
     import hmac
     from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -299,7 +302,8 @@ def test_webhooks_are_signed_retried_and_logged(server, work):
 
     httpd = HTTPServer(("127.0.0.1", 0), Receiver)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    secret = "webhook-secret-0123456789"
+    key = b"a 32-byte signing key, for tests"
+    secret = "whsec_" + base64.b64encode(key).decode()  # as Standard Webhooks libraries hand them out
     r = httpx.post(server.api + "/webhooks", headers=server.admin, json={
         "url": f"http://127.0.0.1:{httpd.server_address[1]}/hook", "events": ["call.ended"], "secret": secret})
     assert r.status_code == 201
@@ -323,7 +327,10 @@ def test_webhooks_are_signed_retried_and_logged(server, work):
         ("call.ended", "delivered", 2, 200)]
     assert len(received) == 2 and received[0][1] == received[1][1]  # the same delivery, retried
     headers, body = received[1]
-    assert headers["X-Tongdai-Signature"] == "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    signed = f"{headers['webhook-id']}.{headers['webhook-timestamp']}.".encode() + body
+    assert headers["webhook-signature"] == "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+    assert headers["webhook-id"] == received[0][0]["webhook-id"] == json.loads(body)["id"]
+    assert abs(int(headers["webhook-timestamp"]) - time.time()) < 60  # a receiver refuses old timestamps
     message = json.loads(body)
     assert message["type"] == "call.ended" and message["data"]["customer_number"] == "+84981000666"
 

@@ -16,6 +16,7 @@ from .health import Health
 from .live import LiveSwitch
 from .security import KeyFailures, VerifiedKeyCache
 from .services.caller_id import CallerIdUsage
+from .webhooks import WebhookTargets
 
 
 def _utcnow() -> datetime:
@@ -33,6 +34,7 @@ class Context:
     bus: EventBus = field(default_factory=EventBus)
     live: LiveSwitch | None = None  # the running switch, when `tongdai serve` runs one
     webhooks: Any = None  # the webhook dispatcher, while the app runs
+    webhook_targets: WebhookTargets = field(default_factory=WebhookTargets)  # where webhooks may be delivered
     on_commit: OnCommit | None = None  # configuration changed in this process
     health: Health | None = None  # what /health reports (the database alone when not set)
 

@@ -1,15 +1,27 @@
 """Webhooks: every event of a tenant's stream that a webhook asked for is POSTed to its URL, signed
-with HMAC-SHA256 over the body, retried with backoff, and kept in a delivery log. Deliveries run as
-asyncio tasks: a slow or dead receiver never holds up call handling."""
+as Standard Webhooks do (`webhook-id`, `webhook-timestamp`, `webhook-signature`: HMAC-SHA256 over
+`id.timestamp.body`, so a captured delivery cannot be replayed later), retried with backoff, and kept
+in a delivery log. Deliveries run as asyncio tasks: a slow or dead receiver never holds up call handling.
+
+A webhook may only reach public addresses: a URL whose host is, or resolves to, a loopback, private,
+link-local (cloud metadata), shared or reserved address is refused when it is created and again at
+every delivery (the name may resolve elsewhere by then), unless the operator allowed that network.
+Redirects are not followed, and the delivery log says only how a delivery failed, never what answered."""
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import hashlib
 import hmac
+import ipaddress
 import json
 import logging
+import socket
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlparse
@@ -26,23 +38,89 @@ log = logging.getLogger("tongdai.webhooks")
 BACKOFF = (1.0, 2.0, 4.0, 8.0)  # seconds before attempts 2..5
 
 
-def sign(secret: str, body: bytes) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def signing_key(secret: str) -> bytes:
+    """A `whsec_`-prefixed secret is base64 (as Standard Webhooks libraries give them); any other secret
+    is used as its UTF-8 bytes."""
+    if secret.startswith("whsec_"):
+        return base64.b64decode(secret[len("whsec_"):], validate=True)
+    return secret.encode()
+
+
+def sign(secret: str, delivery_id: str, timestamp: int, body: bytes) -> str:
+    """The `webhook-signature` header: `v1,` and the base64 HMAC-SHA256 of `id.timestamp.body`."""
+    mac = hmac.new(signing_key(secret), f"{delivery_id}.{timestamp}.".encode() + body, hashlib.sha256)
+    return "v1," + base64.b64encode(mac.digest()).decode()
+
+
+def address_refused(ip: IpAddress, allowed: Sequence[Network] = ()) -> bool:
+    """Whether a webhook may not reach `ip`: anything but a global unicast address, unless allowed."""
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if any(ip in net for net in allowed if net.version == ip.version):
+        return False
+    return not ip.is_global or ip.is_multicast
+
+
+def _resolve(host: str, port: int) -> list[str]:
+    return sorted({str(info[4][0]) for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)})
+
+
+@dataclass(frozen=True)
+class WebhookTargets:
+    """Where webhooks may be delivered: public addresses, and the networks the operator allowed
+    (`TONGDAI_WEBHOOK_ALLOWED_NETWORKS`)."""
+
+    allowed: tuple[Network, ...] = ()
+    resolve: Callable[[str, int], list[str]] = _resolve
+
+    def refusal(self, url: str) -> Violation | None:
+        """At creation: a URL whose host is, or resolves to, an address webhooks may not reach. A name
+        that does not resolve now is accepted: each delivery resolves it again and checks."""
+        parsed = urlparse(url)
+        host = parsed.hostname or ""
+        try:
+            addresses = [host] if _literal(host) else self.resolve(host, parsed.port or 443)
+        except (OSError, UnicodeError):
+            return None
+        if any(address_refused(ipaddress.ip_address(a), self.allowed) for a in addresses):
+            return Violation("url", "destination_not_allowed",
+                             "webhooks may only reach public addresses (not loopback, private or link-local "
+                             "ones) unless the operator allows that network")
+        return None
+
+
+def _literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        return False
 
 
 # -- service functions (configuration) -------------------------------------------------------------
 
 def create_webhook(uow: UnitOfWork, *, tenant_id: str, url: str, events: list[str], secret: str,
-                   now: datetime) -> dict[str, Any]:
+                   now: datetime, targets: WebhookTargets) -> dict[str, Any]:
     out: list[Violation] = []
     parsed = urlparse(url)
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
         out.append(Violation("url", "invalid_url", "an http or https URL with a host"))
+    elif (refused := targets.refusal(url)) is not None:
+        out.append(refused)
     unknown = [e for e in events if e not in EVENTS and e != "*"]
     if not events or unknown:
         out.append(Violation("events", "invalid_value", f"events are '*' or some of {', '.join(EVENTS)}"))
     if len(secret) < 16:
         out.append(Violation("secret", "too_short", "a webhook secret has at least 16 characters"))
+    else:
+        try:
+            signing_key(secret)
+        except (binascii.Error, ValueError):
+            out.append(Violation("secret", "invalid_value", "a secret starting with whsec_ is base64 after it"))
     collect(out)
     row = {"id": new_id("webhook"), "tenant_id": tenant_id, "url": url, "events": sorted(set(events)),
            "secret": secret, "created_at": now}
@@ -76,9 +154,10 @@ def deliveries(uow: UnitOfWork, *, tenant_id: str, webhook_id: str, limit: int, 
 class WebhookDispatcher:
     """Lives on the asyncio loop; database work goes to one thread so the loop never waits on it."""
 
-    def __init__(self, engine, bus: EventBus):
+    def __init__(self, engine, bus: EventBus, targets: WebhookTargets | None = None):
         self.engine = engine
         self.bus = bus
+        self.targets = targets or WebhookTargets()
         self._hooks: dict[str, list[dict]] = {}
         self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="webhooks")
         self._client: httpx.AsyncClient | None = None
@@ -114,28 +193,57 @@ class WebhookDispatcher:
             return
         delivery_id = new_id("delivery")
         body = json.dumps({"id": delivery_id, **message}, default=str, separators=(",", ":")).encode()
-        headers = {"Content-Type": "application/json", "X-Tongdai-Event": message["type"],
-                   "X-Tongdai-Delivery": delivery_id, "X-Tongdai-Signature": sign(hook["secret"], body)}
         payload = json.loads(body)  # the JSON-safe form of the message, as delivered
         await loop.run_in_executor(self._db, self._record, "insert", delivery_id, hook, payload, {})
         for attempt in range(1, len(BACKOFF) + 2):
-            code, error = None, None
-            try:
-                response = await client.post(hook["url"], content=body, headers=headers)
-                code = response.status_code
-            except httpx.HTTPError as exc:
-                error = f"{type(exc).__name__}: {exc}"[:300]
+            code, error = await self._attempt(client, hook, delivery_id, message["type"], body)
             done = code is not None and 200 <= code < 300
-            last = attempt == len(BACKOFF) + 1
+            last = attempt == len(BACKOFF) + 1 or error == "destination_not_allowed"
             status = "delivered" if done else ("failed" if last else "pending")
             await loop.run_in_executor(self._db, self._record, "update", delivery_id, hook, payload, {
                 "status": status, "attempts": attempt, "last_status_code": code, "last_error": error,
                 "delivered_at": datetime.now(UTC) if done else None})
             if done or last:
                 if not done:
-                    log.warning("webhook %s: giving up on %s after %d attempts", hook["id"], delivery_id, attempt)
+                    log.warning("webhook %s: giving up on %s after %d attempts (%s)", hook["id"], delivery_id,
+                                attempt, error or code)
                 return
             await asyncio.sleep(BACKOFF[attempt - 1])
+
+    async def _attempt(self, client: httpx.AsyncClient, hook: dict, delivery_id: str, event: str,
+                       body: bytes) -> tuple[int | None, str | None]:
+        """One POST to the address the URL's host resolves to now, checked first; (status, coarse error)."""
+        url = httpx.URL(hook["url"])
+        host = url.host
+        try:
+            if _literal(host):
+                addresses = [host]
+            else:
+                infos = await asyncio.get_running_loop().getaddrinfo(host, url.port or (443 if url.scheme == "https"
+                                                                                        else 80),
+                                                                     type=socket.SOCK_STREAM)
+                addresses = [str(info[4][0]) for info in infos]
+        except (OSError, UnicodeError):
+            return None, "unresolvable_host"
+        if not addresses or any(address_refused(ipaddress.ip_address(a), self.targets.allowed) for a in addresses):
+            log.warning("webhook %s: %s resolves to an address webhooks may not reach; not delivered",
+                        hook["id"], host)
+            return None, "destination_not_allowed"
+        pinned = url.copy_with(host=addresses[0])  # connect to the address just checked, not a new lookup
+        timestamp = int(datetime.now(UTC).timestamp())
+        headers = {"Content-Type": "application/json", "Host": url.netloc.decode(), "X-Tongdai-Event": event,
+                   "webhook-id": delivery_id, "webhook-timestamp": str(timestamp),
+                   "webhook-signature": sign(hook["secret"], delivery_id, timestamp, body)}
+        try:
+            response = await client.post(pinned, content=body, headers=headers,
+                                         extensions={"sni_hostname": host} if url.scheme == "https" else None)
+        except httpx.TimeoutException:
+            return None, "timeout"
+        except httpx.ConnectError:
+            return None, "connection_failed"
+        except httpx.HTTPError:
+            return None, "delivery_failed"
+        return response.status_code, None
 
     def _record(self, what: str, delivery_id: str, hook: dict, message: dict, values: dict) -> None:
         try:

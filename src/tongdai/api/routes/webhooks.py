@@ -22,10 +22,13 @@ def _public(row: dict) -> dict:
 
 @router.post("/webhooks", status_code=201, response_model=s.WebhookOut)
 def create_webhook(body: s.WebhookIn, p: Admin, c: Ctx):
-    """Deliveries carry `X-Tongdai-Signature: sha256=<hex HMAC-SHA256 of the body with the secret>`."""
+    """Deliveries are signed as Standard Webhooks are: `webhook-id`, `webhook-timestamp` (Unix seconds) and
+    `webhook-signature: v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{body}">`; the key is the secret's
+    UTF-8 bytes, or the base64 after `whsec_`. The URL must reach a public address
+    (`destination_not_allowed` otherwise)."""
     with c.uow() as uow:
         return _public(svc.create_webhook(uow, tenant_id=p.tenant, url=body.url, events=body.events,
-                                          secret=body.secret, now=c.clock()))
+                                          secret=body.secret, now=c.clock(), targets=c.webhook_targets))
 
 
 @router.get("/webhooks", response_model=s.WebhookList)
