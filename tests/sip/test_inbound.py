@@ -4,6 +4,7 @@ stream, the queue's live view and a webhook receiver say what happened."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
@@ -313,8 +314,9 @@ def test_the_answer_time_alert_fires_once_at_a_webhook_and_the_abandon_is_report
         kinds = [json.loads(body)["type"] for _, body in receiver.deliveries]
         assert sorted(kinds) == ["call.abandoned", "call.answer_time_exceeded", "call.queued"], kinds
         for headers, body in receiver.deliveries:
-            expected = "sha256=" + hmac.new(b"s3cret-for-tests", body, hashlib.sha256).hexdigest()
-            assert headers["x-tongdai-signature"] == expected
+            signed = f"{headers['webhook-id']}.{headers['webhook-timestamp']}.".encode() + body
+            expected = "v1," + base64.b64encode(hmac.new(b"s3cret-for-tests", signed, hashlib.sha256).digest()).decode()
+            assert headers["webhook-signature"] == expected
         alert = next(json.loads(b)["data"] for _, b in receiver.deliveries
                      if json.loads(b)["type"] == "call.answer_time_exceeded")
         assert (alert["call_id"], alert["hotline_id"], alert["queue_id"]) == (
