@@ -83,7 +83,8 @@ class SwitchRuntime:
                                              "tenant": settings.max_call_rate_per_tenant,
                                              "trunk": settings.max_call_rate_per_trunk}))
         self.sip = SipEngine(host, port, global_config=global_config, on_request=self.switch.on_request,
-                             trace=settings.sip_trace)
+                             trace=settings.sip_trace, rate_per_source=settings.sip_rate_per_source)
+        self.sip.exempt(directory.carrier_hosts())
         self.probe = SipProbe(host, port, on_dead=restart_process)
         self.live = LiveSwitch(self.switch, ask=Bridge.ask_sip)
         self.health = Health(engine, sip=self.probe.view, wire=wire.stats.view,
@@ -110,6 +111,7 @@ class SwitchRuntime:
 
     def apply_configuration(self, directory: Directory) -> None:
         """From the configuration watcher: the switch swaps the snapshot in its own thread."""
+        self.sip.exempt(directory.carrier_hosts())
         Bridge.to_sip(self.switch.apply_configuration, directory)
 
     # -- start and stop -----------------------------------------------------------------------------

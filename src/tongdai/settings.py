@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     webhook_allowed_networks: str = Field("", description="comma-separated networks (CIDR) webhooks may reach "
                                           "although they are loopback, private or link-local (on-premises receivers); "
                                           "none by default")
+    sip_rate_per_source: int = Field(200, ge=0, description="SIP datagrams one source address may send per second, "
+                                     "in bursts of twice that, before the rest are dropped unread (trunks' "
+                                     "addresses are exempt; 0: no limit)")
     max_calls_per_agent: int = Field(4, ge=0, description="outbound calls one agent may have up at once (0: no cap)")
     max_calls_per_tenant: int = Field(200, ge=0, description="outbound calls one tenant may have up at once "
                                                              "(0: no cap)")

@@ -224,3 +224,32 @@ def test_missing_hotline_is_404_problem(shop):
     r = shop.get("/hotlines/hl_missing000000")
     assert r.status_code == 404 and r.json()["errors"][0]["code"] == "not_found"
     assert shop.get("/hotlines/not-an-id").status_code == 404
+
+
+def test_a_taken_number_and_a_number_outside_the_inventory_read_the_same(world, shop):
+    """A tenant must not learn that a number belongs to someone else from the wording (D20)."""
+    q = shop.queue()
+    other = world.tenant("Other")
+    other.post("/hotlines", {"number_type": "virtual", "line_type": "local", "number": "02838257777",
+                             "name": "Theirs", "queue_id": other.queue()})
+    taken = shop.post("/hotlines", {"number_type": "virtual", "line_type": "local", "number": "02838257777",
+                                    "name": "Mine", "queue_id": q}, expect=None)
+    unknown = shop.post("/hotlines", {"number_type": "carrier", "line_type": "mobile", "number": "0981999999",
+                                      "name": "Mine", "queue_id": q}, expect=None)
+    assert error(taken) == error(unknown) == {("number", "number_unavailable")}
+    assert taken.json()["errors"][0]["message"].replace("+842838257777", "N") == \
+        unknown.json()["errors"][0]["message"].replace("+84981999999", "N")
+
+
+@pytest.mark.parametrize("name", ["Sales\u202eevil", "Sup\u200bport", "A\u2066B\u2069", "\ufeffHotline"])
+def test_names_with_bidirectional_or_invisible_characters_are_refused(shop, name):
+    r = shop.post("/groups", {"name": name}, expect=None)
+    assert error(r) == {("name", "invalid_characters")}
+    assert shop.post("/groups", {"name": "Chăm sóc khách hàng"}).status_code == 201  # Vietnamese is fine
+
+
+@pytest.mark.parametrize("password", ["12345678", "password1", "aaaaaaaab", "99887766554433", "xx-binh-2024"])
+def test_weak_sip_passwords_are_refused(shop, password):
+    r = shop.post("/agents", {"name": "Binh", "sip_username": "binh", "sip_password": password, "extension": "301"},
+                  expect=None)
+    assert error(r) == {("sip_password", "weak_password")}

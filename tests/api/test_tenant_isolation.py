@@ -23,7 +23,7 @@ def two(world):
     h = a.hotline(queue_id=q, outbound_enabled=True, outbound_groups=[g])
     an = a.post("/adaptive-numbers", {"name": "Auto", "fallback_hotline_id": h["id"]}).json()
     agent = a.agent("an", groups=[g], default_caller_id=h["id"])
-    hook = a.post("/webhooks", {"url": "http://127.0.0.1:9/hook", "events": ["*"], "secret": "0123456789abcdef"})
+    hook = a.post("/webhooks", {"url": "https://crm.example/hook", "events": ["*"], "secret": "0123456789abcdef"})
     ids = {"hotlines": h["id"], "adaptive-numbers": an["id"], "groups": g, "agents": agent["id"],
            "queues": q, "ivr-trees": tree["id"], "audio": audio["id"], "webhooks": hook.json()["id"]}
     return world, a, world.tenant("B"), ids

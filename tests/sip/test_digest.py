@@ -107,7 +107,7 @@ def test_a_wrong_password_is_refused_and_counted_not_challenged():
     nonce = switch.challenge("REGISTER", uri)
     resp = switch(request("REGISTER", uri, digest("REGISTER", uri, nonce, password="guess"), n=2), proxy=False)
     assert resp.getSCode()[0] == 403
-    assert len(switch.throttle._failures["10.0.0.7"]) == 1
+    assert len(switch.throttle._failures[("10.0.0.7", f"an@{REALM}")]) == 1
 
 
 def test_the_replay_guard_forgets_nonces_after_their_lifetime():

@@ -121,3 +121,45 @@ def test_health_reports_the_sip_engine_answering_its_probe_and_what_the_socket_c
     assert health["status"] == "ok" and health["database"] == "ok" and health["sip"]["answering"] is True
     assert health["sip"]["malformed"] > 0 and health["sip"]["unsendable"] > 0  # the datagrams above
     assert set(health["writers"]) == {"call-log", "agent-states", "registrations"}
+
+
+def test_a_flood_from_one_address_is_dropped_unread_and_others_are_still_answered(server):
+    """D14: a source over its rate (200 datagrams/s by default, bursts of 400) is dropped before parsing;
+    another address (and the carrier's) is answered all along."""
+    before = server.get("/health")["sip"]["rate_limited"]
+    answers = 0
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as flood:
+        flood.bind(("127.0.0.2", 0))  # another host on loopback: not the trunk's address
+        flood.settimeout(0.0)
+        port = flood.getsockname()[1]
+        for n in range(2000):
+            flood.sendto(options(f"flood{n}", via=f"127.0.0.2:{port}").encode(), ("127.0.0.1", server.sip_port))
+            if n % 100 == 99:
+                time.sleep(0.01)  # about 2,000 a second for one second
+        assert answered(server)  # from 127.0.0.1, meanwhile
+        time.sleep(0.5)
+        flood.settimeout(0.2)
+        while True:
+            try:
+                flood.recv(65535)
+                answers += 1
+            except (TimeoutError, BlockingIOError):
+                break
+    limited = server.get("/health")["sip"]["rate_limited"] - before
+    let_in = 2000 - limited  # the burst and about a second's rate; the rest never reached the parser
+    assert 400 <= let_in <= 1000 and answers > 0, (let_in, answers)
+    assert "SIP rate limited from 127.0.0.2" in server.read_log()
+    time.sleep(2.5)  # its bucket fills again: a well-behaved source is let back at once
+    assert sip_exchange(server.sip_port, options(f"back{time.time_ns()}"), source_port=0).startswith("SIP/2.0 200")
+
+
+def test_the_limiter_allows_a_burst_then_the_rate_and_never_limits_a_carrier():
+    from tongdai.sip.wire import SourceLimiter
+    now = [0.0]
+    limiter = SourceLimiter(rate=10, burst=20, clock=lambda: now[0])
+    limiter.exempt = frozenset({"192.0.2.1"})
+    assert sum(limiter.allow("198.51.100.7") for _ in range(50)) == 20  # the burst
+    now[0] += 1.0
+    assert sum(limiter.allow("198.51.100.7") for _ in range(50)) == 10  # then the rate
+    assert all(limiter.allow("192.0.2.1") for _ in range(1000))  # the carrier
+    assert limiter.allow("198.51.100.8")  # another source has its own bucket

@@ -49,9 +49,25 @@ def test_an_agent_dialling_a_number_is_an_outbound_call():
     assert route == Outbound(TENANT.sip_domain, TENANT.id, "an", "0987654321")
 
 
-def test_a_softphone_using_the_servers_address_as_domain_is_found_by_its_unique_username():
-    route = route_invite(directory(), PHONE, "an", "127.0.0.1", "0987654321")
-    assert isinstance(route, Outbound) and route.domain == TENANT.sip_domain
+def test_a_softphone_using_the_servers_address_as_domain_is_refused_like_any_unknown_domain():
+    """Deriving the tenant from a unique username let one tenant lock out another's agent and told a
+    prober which usernames exist (D9, D15): an unknown username and a known one get the same answer."""
+    known = route_invite(directory(), PHONE, "an", "127.0.0.1", "0987654321")
+    unknown = route_invite(directory(), PHONE, "nobody", "127.0.0.1", "0987654321")
+    assert isinstance(known, Refusal) and isinstance(unknown, Refusal)
+    assert (known.status, known.code) == (unknown.status, unknown.code) == (403, "unknown_sender")
+
+
+def test_an_ip_only_trunk_source_never_takes_an_agents_call_from_the_same_address():
+    """The carrier's address lists its host alone; an agent's phone on that host (behind the same NAT)
+    calls from the tenant's domain and is routed as the agent, to be challenged."""
+    d = directory()
+    trunk = next(iter(d.trunks.values()))
+    shared = replace(d, trunks_by_source={**d.trunks_by_source, "192.0.2.50": (trunk.id,)})
+    agent = route_invite(shared, ("192.0.2.50", 5062), "an", TENANT.sip_domain, "0987654321")
+    assert agent == Outbound(TENANT.sip_domain, TENANT.id, "an", "0987654321")
+    carrier = route_invite(shared, ("192.0.2.50", 5060), "0912345678", "192.0.2.50", "0981234567")
+    assert isinstance(carrier, Inbound)
 
 
 def test_an_unknown_sender_is_refused_403():

@@ -20,7 +20,6 @@ class Directory:
     agents: dict[str, Agent] = field(default_factory=dict)
     agent_by_login: dict[tuple[str, str], str] = field(default_factory=dict)  # (domain, username) -> id
     agent_by_extension: dict[tuple[str, str], str] = field(default_factory=dict)  # (tenant, ext) -> id
-    agents_by_username: dict[str, tuple[str, ...]] = field(default_factory=dict)  # username -> ids
     trunks: dict[str, Trunk] = field(default_factory=dict)
     trunks_by_source: dict[str, tuple[str, ...]] = field(default_factory=dict)  # IP -> trunk ids
     hotline_by_number: dict[str, Hotline] = field(default_factory=dict)
@@ -49,7 +48,6 @@ class Directory:
             agents={a.id: a for a in agents},
             agent_by_login={(domain_of[a.tenant_id], a.sip_username): a.id for a in agents},
             agent_by_extension={(a.tenant_id, a.extension): a.id for a in agents},
-            agents_by_username=_group_by_username(agents),
             trunks={t.id: t for t in trunks},
             trunks_by_source={k: tuple(v) for k, v in by_source.items()},
             hotline_by_number={h.number: h for h in hotlines},
@@ -62,32 +60,30 @@ class Directory:
         agent_id = self.agent_by_login.get((domain.lower(), username))
         return self.agents.get(agent_id) if agent_id else None
 
-    def realm_for(self, domain: str, username: str) -> str | None:
-        """The SIP domain (digest realm) a request's From/To host and user belong to.
+    def realm_for(self, domain: str) -> str | None:
+        """The SIP domain (digest realm) a request's From/To host names: a tenant's own domain, or none.
 
-        A known tenant domain is itself. Softphones are often set up with the server's address as
-        their domain; then a username that exists in exactly one tenant names that tenant. Anything
-        else (unknown, or ambiguous between tenants) has no realm and is refused.
-        """
+        A softphone set up with the server's address as its domain is refused: deriving the tenant from
+        the username alone let one tenant's new agent lock out another's with the same username, and
+        told a prober which usernames exist. Softphones use the tenant's domain, with tongdai's
+        address as outbound proxy."""
         domain = domain.lower()
-        if domain in self.tenant_by_domain:
-            return domain
-        ids = self.agents_by_username.get(username, ())
-        if len(ids) == 1:
-            return self.tenants[self.agents[ids[0]].tenant_id].sip_domain
-        return None
+        return domain if domain in self.tenant_by_domain else None
 
     def calling(self, agent: Agent) -> CallingAgent:
         return CallingAgent(agent.id, frozenset(agent.groups), agent.default_caller_id)
 
-    def trunks_from(self, host: str, port: int) -> tuple[Trunk, ...]:
-        """Trunks whose source addresses list this host, or this host:port."""
-        ids = self.trunks_by_source.get(f"{host}:{port}", ()) + self.trunks_by_source.get(host, ())
-        return tuple(self.trunks[i] for i in ids)
+    def carrier_hosts(self) -> frozenset[str]:
+        """The hosts trunks send from (their source addresses, without ports)."""
+        return frozenset(source.rsplit(":", 1)[0] if source.count(":") == 1 else source
+                         for source in self.trunks_by_source)
 
-
-def _group_by_username(agents: list[Agent]) -> dict[str, tuple[str, ...]]:
-    grouped: dict[str, list[str]] = {}
-    for a in agents:
-        grouped.setdefault(a.sip_username, []).append(a.id)
-    return {k: tuple(v) for k, v in grouped.items()}
+    def trunks_from(self, host: str, port: int, from_host: str | None = None) -> tuple[Trunk, ...]:
+        """Trunks whose source addresses list this host:port, or this host. A request from an address a
+        trunk lists by IP alone whose From names a tenant's domain is an agent's, not the carrier's (agents
+        behind the carrier's NAT, or on the same host, are never taken for the carrier)."""
+        exact = self.trunks_by_source.get(f"{host}:{port}", ())
+        loose = self.trunks_by_source.get(host, ())
+        if loose and from_host is not None and self.realm_for(from_host) is not None:
+            loose = ()
+        return tuple(self.trunks[i] for i in exact + loose)

@@ -67,10 +67,10 @@ Route = Inbound | Internal | Outbound | Refusal
 def route_invite(directory: Directory, source: tuple[str, int], from_user: str, from_host: str,
                  ruri_user: str) -> Route:
     """The route of an INVITE from `source` (host, port), From `from_user@from_host`, to `ruri_user`."""
-    trunks = directory.trunks_from(*source)
+    trunks = directory.trunks_from(*source, from_host=from_host)
     if trunks:
         return _from_carrier(directory, {t.id for t in trunks}, from_user, ruri_user)
-    domain = directory.realm_for(from_host, from_user)
+    domain = directory.realm_for(from_host)
     tenant_id = directory.tenant_by_domain.get(domain) if domain else None
     if domain is None or tenant_id is None:
         return Refusal(403, "Forbidden", "unknown_sender", f"{from_user}@{from_host} is not an agent here")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 import phonenumbers
@@ -61,6 +62,30 @@ def _name(value: str, out: list[Violation], field_name: str = "name") -> None:
         out.append(Violation(field_name, "required", f"{field_name} must not be empty"))
     elif len(value) > NAME_MAX:
         out.append(Violation(field_name, "too_long", f"{field_name} is longer than {NAME_MAX}"))
+    elif any(unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs") for ch in value):
+        # bidirectional overrides and zero-width characters make a name display as another one
+        out.append(Violation(field_name, "invalid_characters",
+                             f"{field_name} has control, bidirectional or invisible characters"))
+
+
+WEAK_PASSWORDS = frozenset({
+    "12345678", "123456789", "1234567890", "87654321", "11111111", "00000000", "password", "password1",
+    "passw0rd", "qwertyui", "qwerty123", "abcd1234", "abc12345", "iloveyou", "11223344", "12341234",
+    "changeme", "letmein1", "admin123", "welcome1", "sunshine", "football", "baseball",
+    "trustno1", "superman", "1q2w3e4r", "zaq12wsx", "matkhau1", "matkhau123", "asdfghjk", "aaaaaaaa",
+})
+
+
+def _password(password: str, username: str, out: list[Violation]) -> None:
+    """A SIP password: at least 8 characters, not a common one, not the username, not one character
+    or only digits (what a guesser tries first)."""
+    if len(password) < 8:
+        out.append(Violation("sip_password", "too_short", "a SIP password has at least 8 characters"))
+    elif (password.lower() in WEAK_PASSWORDS or password.isdigit() or len(set(password)) < 4
+          or (len(username) >= 3 and username.lower() in password.lower())):
+        out.append(Violation("sip_password", "weak_password",
+                             "too easy to guess: not a common password, not the username, not digits alone, "
+                             "at least 4 different characters"))
 
 
 def _seconds(value: int, field_name: str, low: int, high: int, out: list[Violation]) -> None:
@@ -224,8 +249,8 @@ def validate_agent(a: Agent, refs: TenantRefs, password: str | None) -> list[Vio
                              "lower-case letters, digits, '.', '_' or '-', at most 64"))
     if not _EXTENSION.match(a.extension or ""):
         out.append(Violation("extension", "invalid_value", "an extension is 2 to 6 digits"))
-    if password is not None and len(password) < 8:
-        out.append(Violation("sip_password", "too_short", "a SIP password has at least 8 characters"))
+    if password is not None:
+        _password(password, a.sip_username or "", out)
     for group_id in a.groups:
         if group_id not in refs.groups:
             out.append(Violation("groups", "unknown_group", f"no group {group_id!r} in this tenant"))

@@ -102,49 +102,73 @@ def verify(auth, method: str, ha1_md5: str, ha1_sha256: str) -> bool:
 
 
 class Throttle:
-    """Refuse an address for `block_s` seconds after `limit` failures within `window_s` seconds."""
+    """Failed authentications per (source address, account): `limit` failures within `window_s` seconds
+    block that pair for `block_s`, doubled each time the pair is blocked again (up to `block_most_s`) until
+    it authenticates. Other accounts behind the same address are untouched, so a guesser (or a spoofer)
+    cannot lock a whole office NAT out; a blocked pair's requests are dropped unanswered."""
 
-    def __init__(self, limit: int = 5, window_s: float = 60.0, block_s: float = 60.0, clock=time.monotonic):
-        self.limit, self.window_s, self.block_s, self.clock = limit, window_s, block_s, clock
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
-        self._blocked_until: dict[str, float] = {}
+    MOST_TRACKED = 100_000  # pairs remembered; beyond it the oldest are forgotten
 
-    def blocked(self, address: str) -> bool:
-        until = self._blocked_until.get(address)
+    def __init__(self, limit: int = 5, window_s: float = 60.0, block_s: float = 60.0, block_most_s: float = 3600.0,
+                 clock: Callable[[], float] = time.monotonic):
+        self.limit, self.window_s, self.block_s, self.block_most_s = limit, window_s, block_s, block_most_s
+        self.clock = clock
+        self._failures: dict[tuple[str, str], deque[float]] = defaultdict(deque)
+        self._blocked_until: dict[tuple[str, str], float] = {}
+        self._strikes: dict[tuple[str, str], int] = {}  # how many times each pair was blocked
+
+    def blocked(self, address: str, account: str) -> bool:
+        key = (address, account)
+        until = self._blocked_until.get(key)
         if until is None:
             return False
         if self.clock() >= until:
-            del self._blocked_until[address]
+            del self._blocked_until[key]
             return False
         return True
 
-    def failure(self, address: str) -> None:
+    def failure(self, address: str, account: str) -> None:
         now = self.clock()
-        failures = self._failures[address]
+        key = (address, account)
+        if len(self._failures) > self.MOST_TRACKED:
+            self._forget(now)
+        failures = self._failures[key]
         failures.append(now)
         while failures and failures[0] < now - self.window_s:
             failures.popleft()
         if len(failures) >= self.limit:
-            self._blocked_until[address] = now + self.block_s
-            failures.clear()
-            log.warning("throttling %s: %d failed authentications within %.0f s; refused for %.0f s",
-                        address, self.limit, self.window_s, self.block_s)
+            strikes = self._strikes.get(key, 0) + 1
+            self._strikes[key] = strikes
+            block = min(self.block_s * 2 ** (strikes - 1), self.block_most_s)
+            self._blocked_until[key] = now + block
+            del self._failures[key]
+            log.warning("throttling %s for %s: %d failed authentications within %.0f s; its requests are dropped "
+                        "for %.0f s (block %d)", address, account, self.limit, self.window_s, block, strikes)
 
-    def success(self, address: str) -> None:
-        self._failures.pop(address, None)
+    def success(self, address: str, account: str) -> None:
+        self._failures.pop((address, account), None)
+        self._strikes.pop((address, account), None)
+
+    def _forget(self, now: float) -> None:
+        self._failures = defaultdict(deque, {k: v for k, v in self._failures.items()
+                                             if v and v[-1] >= now - self.window_s})
+        self._blocked_until = {k: t for k, t in self._blocked_until.items() if t > now}
+        self._strikes = {k: n for k, n in self._strikes.items() if k in self._blocked_until or k in self._failures}
 
 
 def authenticate(req: Any, directory: Directory, *, domain: str | None, username: str, throttle: Throttle,
-                 replays: ReplayGuard, proxy: bool) -> Agent | Any:
+                 replays: ReplayGuard, proxy: bool, asked_domain: str = "") -> Agent | Any | None:
     """The agent `username@domain` whose digest credentials this request carries, or the response
-    that refuses it: 403 for a throttled address, an unknown domain or wrong credentials (each
-    failure counts towards the throttle), 401/407 with a fresh challenge when credentials are missing
-    or for another realm. REGISTER (`proxy=False`) and INVITE (`proxy=True`) share every step."""
+    that refuses it: 403 for an unknown domain or wrong credentials (each failure counts towards the
+    throttle of this address and account), 401/407 with a fresh challenge when credentials are missing
+    or for another realm; None (drop it unanswered) while this address is throttled for this account.
+    REGISTER (`proxy=False`) and INVITE (`proxy=True`) share every step."""
     host, port = req.getSource()
-    if throttle.blocked(host):
-        return req.genResponse(403, "Forbidden (too many failures)")
+    account = f"{username}@{domain or asked_domain.lower()}"
+    if throttle.blocked(host, account):
+        return None
     if domain is None:
-        throttle.failure(host)
+        throttle.failure(host, account)
         return req.genResponse(403, "Forbidden")
     creds = credentials(req)
     if creds is None or creds.realm != domain:
@@ -154,11 +178,11 @@ def authenticate(req: Any, directory: Directory, *, domain: str | None, username
     agent = directory.agent_at(domain, username)
     if agent is None or creds.username != username or not verify(
             creds, req.getMethod(), agent.sip_ha1_md5, agent.sip_ha1_sha256):
-        throttle.failure(host)
+        throttle.failure(host, account)
         log.info("%s %s@%s from %s:%d refused: bad credentials", req.getMethod(), username, domain, host, port)
         return req.genResponse(403, "Forbidden")
     if not uri_matches(creds, req):  # a digest captured for one request, sent with another target
-        throttle.failure(host)
+        throttle.failure(host, account)
         log.warning("%s %s@%s from %s:%d refused: the digest was made for %s", req.getMethod(), username, domain,
                     host, port, creds.uri)
         return req.genResponse(403, "Forbidden (digest uri)")
@@ -166,7 +190,7 @@ def authenticate(req: Any, directory: Directory, *, domain: str | None, username
         log.info("%s %s@%s from %s:%d: nonce used before, challenged again", req.getMethod(), username, domain,
                  host, port)
         return _challenged(req, domain, proxy, stale=True)
-    throttle.success(host)
+    throttle.success(host, account)
     return agent
 
 

@@ -178,6 +178,9 @@ def _receiver_that_reads_whole_datagrams() -> None:
                     break
                 continue
             empty = 100
+            if not wire.limiter.allow(address[0]):
+                wire.stats.count("rate_limited", address[0], f"over {wire.limiter.rate:.0f} datagrams/s")
+                continue
             rtime = MonoTime()
             if self.userv.uopts.family == socket.AF_INET6:
                 address = (f"[{address[0]}]", address[1])

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from . import compat
+from . import compat, wire
 
 log = logging.getLogger("tongdai.sip")
 
@@ -59,8 +59,9 @@ class SipEngine:
     """Owns the UDP socket (through sippy's transaction manager) and dispatches requests."""
 
     def __init__(self, host: str, port: int, *, global_config: dict[str, Any],
-                 on_request: Callable[[Any, Any], tuple], trace: bool = False):
+                 on_request: Callable[[Any, Any], tuple | None], trace: bool = False, rate_per_source: int = 0):
         self.host, self.port = host, port
+        self.rate_per_source = rate_per_source
         self.on_request = on_request
         self.global_config = global_config  # shared with the call objects; addresses set at start
         self.trace = trace
@@ -75,6 +76,7 @@ class SipEngine:
 
     def start(self) -> None:
         compat.apply(trace=self.trace)
+        wire.limiter.rate, wire.limiter.burst = self.rate_per_source, 2 * self.rate_per_source
         self._lock.acquire()
         self._thread = threading.Thread(target=self._run, name="sip-engine", daemon=True)
         self._thread.start()
@@ -106,6 +108,11 @@ class SipEngine:
         except Exception:  # a bug or a malformed request must never take the engine down
             log.exception("error handling %s", req.getMethod())
             return (req.genResponse(500, "Server Internal Error"), None, None)
+
+    @staticmethod
+    def exempt(hosts: frozenset[str]) -> None:
+        """Source addresses the per-source rate limit never applies to (the trunks'); from any thread."""
+        wire.limiter.exempt = hosts
 
     def stop(self) -> None:
         if self._thread is None:

@@ -61,14 +61,14 @@ class Registrar:
         return sorted(live, key=lambda b: -b.expires_at)
 
     def handle(self, req: Any, directory: Directory) -> Any:
-        """Answer one REGISTER, with the configuration snapshot the switch routes by."""
+        """Answer one REGISTER, with the configuration snapshot the switch routes by (None: drop it)."""
         to_url = req.getHFBody("to").getUrl()
         username = to_url.username or ""
-        domain = directory.realm_for(to_url.host or "", username)
+        domain = directory.realm_for(to_url.host or "")  # only under the tenant's own domain
         agent = auth.authenticate(req, directory, domain=domain, username=username, throttle=self.throttle,
-                                  replays=self.replays, proxy=False)
+                                  replays=self.replays, proxy=False, asked_domain=to_url.host or "")
         if not isinstance(agent, Agent):
-            return agent
+            return agent  # a refusal, or None: dropped unanswered
         return self._update(req, agent, *req.getSource())
 
     def _update(self, req: Any, agent: Agent, host: str, port: int) -> Any:

@@ -34,6 +34,7 @@ class WireStats:
     malformed: int = 0  # datagrams that could not be parsed or carried unusable addresses
     unsendable: int = 0  # messages not sent: the destination was not a usable address
     send_errors: int = 0  # datagrams the sender failed on (it goes on with the next one)
+    rate_limited: int = 0  # datagrams dropped unread: their source sent more than its rate allows
     clock: Callable[[], float] = time.monotonic
     _last_logged: dict[tuple[str, str], float] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -52,11 +53,53 @@ class WireStats:
                 self._last_logged = {k: t for k, t in self._last_logged.items() if now - t < LOG_INTERVAL}
             self._last_logged[key] = now
         log.warning("SIP %s %s %s: %s (logged once per %.0f s per address; %d so far)", kind.replace("_", " "),
-                    "from" if kind == "malformed" else "to", source, detail[:200], LOG_INTERVAL,
+                    "to" if kind in ("unsendable", "send_errors") else "from", source, detail[:200], LOG_INTERVAL,
                     getattr(self, kind))
 
     def view(self) -> dict[str, int]:
-        return {"malformed": self.malformed, "unsendable": self.unsendable, "send_errors": self.send_errors}
+        return {"malformed": self.malformed, "unsendable": self.unsendable, "send_errors": self.send_errors,
+                "rate_limited": self.rate_limited}
 
 
 stats = WireStats()
+
+
+class SourceLimiter:
+    """A token bucket per source address, in front of the SIP parser (as Kamailio's pike): a source may
+    send `rate` datagrams a second, in bursts of up to `burst`; beyond that its datagrams are dropped
+    unread, so a flood costs almost nothing. The carriers' addresses (`exempt`) are never limited. Used
+    by the receiver thread alone; `exempt` is replaced whole when the configuration changes."""
+
+    MOST_SOURCES = 50_000  # buckets kept; idle ones are forgotten beyond it
+
+    def __init__(self, rate: float = 0.0, burst: float = 0.0, clock: Callable[[], float] = time.monotonic):
+        self.rate = rate
+        self.burst = max(burst, rate, 1.0)
+        self.clock = clock
+        self.exempt: frozenset[str] = frozenset()
+        self._buckets: dict[str, list[float]] = {}  # host -> [tokens, when last counted]
+
+    def allow(self, host: str) -> bool:
+        if self.rate <= 0 or host in self.exempt:
+            return True
+        now = self.clock()
+        bucket = self._buckets.get(host)
+        if bucket is None:
+            if len(self._buckets) >= self.MOST_SOURCES:
+                self._forget(now)
+            self._buckets[host] = [self.burst - 1, now]
+            return True
+        tokens = min(self.burst, bucket[0] + (now - bucket[1]) * self.rate)
+        bucket[1] = now
+        if tokens >= 1:
+            bucket[0] = tokens - 1
+            return True
+        bucket[0] = tokens
+        return False
+
+    def _forget(self, now: float) -> None:
+        full = self.burst / self.rate  # a bucket idle this long is full again: as good as new
+        self._buckets = {h: b for h, b in self._buckets.items() if now - b[1] < full}
+
+
+limiter = SourceLimiter()  # configured by the engine at start; off (rate 0) until then

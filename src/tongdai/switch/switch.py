@@ -117,7 +117,7 @@ class Switch:
 
     # -- SIP --------------------------------------------------------------------------------------------
 
-    def on_request(self, req: Any, sip_t: Any) -> tuple:
+    def on_request(self, req: Any, sip_t: Any) -> tuple | None:
         return self.switchboard.on_request(req, sip_t)
 
     def _bindings_changed(self, agent_id: str, bindings: list[Binding]) -> None:

@@ -42,7 +42,7 @@ class Switchboard:
         self.publish = publish
         self.draining = False  # tongdai is stopping: no new calls
 
-    def on_request(self, req: Any, sip_t: Any) -> tuple:
+    def on_request(self, req: Any, sip_t: Any) -> tuple | None:
         method = req.getMethod()
         problem = unusable(req)
         if problem is not None:  # answered where possible; an unusable Via drops the answer unsent
@@ -56,7 +56,8 @@ class Switchboard:
             resp.appendHeader(SipHeader(name="allow", bodys=ALLOW))
             return (resp, None, None)
         if method == "REGISTER":
-            return (self.registrar.handle(req, self.directory()), None, None)
+            resp = self.registrar.handle(req, self.directory())
+            return None if resp is None else (resp, None, None)  # None: a throttled source, dropped
         if method == "INVITE":
             if self.draining:
                 resp = refusal(req, 503, "Service Unavailable", "shutting_down", "tongdai is restarting")
@@ -67,7 +68,7 @@ class Switchboard:
             return (req.genResponse(481, "Call Leg/Transaction Does Not Exist"), None, None)
         return (req.genResponse(501, "Not Implemented"), None, None)
 
-    def on_invite(self, req: Any, sip_t: Any) -> tuple:
+    def on_invite(self, req: Any, sip_t: Any) -> tuple | None:
         d = self.directory()
         source = req.getSource()
         from_url = req.getHFBody("from").getUrl()
@@ -88,9 +89,11 @@ class Switchboard:
         record = self._inbound_record(route.hotline, route.customer_number or "")
         return refuse_call(self.publish, req, record, route.status, route.reason, route.code, route.why)
 
-    def _from_agent(self, req: Any, sip_t: Any, d: Directory, route: FromAgent) -> tuple:
+    def _from_agent(self, req: Any, sip_t: Any, d: Directory, route: FromAgent) -> tuple | None:
         agent = auth.authenticate(req, d, domain=route.domain, username=route.username,
                                   throttle=self.registrar.throttle, replays=self.registrar.replays, proxy=True)
+        if agent is None:  # throttled: dropped unanswered
+            return None
         if not isinstance(agent, Agent):
             return (agent, None, None)
         if isinstance(route, Internal):

@@ -47,16 +47,16 @@ def create_hotline(uow: UnitOfWork, *, tenant_id: str, data: dict[str, Any], now
 
     if hotline.number_type == "virtual":
         if uow.hotlines.number_taken(hotline.number) or uow.inventory.get(hotline.number) is not None:
-            raise _unavailable(f"{hotline.number} is already in use")
+            raise _unavailable(f"{hotline.number} is not available")
     else:
         entry = _pick_inventory(uow, hotline)
         if not uow.inventory.assign_if_available(entry.number, tenant_id):
-            raise _unavailable(f"{entry.number} was just taken")
+            raise _unavailable(f"{entry.number} is not available")
         hotline.number, hotline.carrier, hotline.trunk_id = entry.number, entry.carrier, entry.trunk_id
     try:  # a concurrent create of the same number loses here; the unit of work rolls back
         uow.hotlines.add(hotline, created_at=now)
     except Conflict:
-        raise _unavailable(f"{hotline.number} is already in use") from None
+        raise _unavailable(f"{hotline.number} is not available") from None
     return hotline
 
 
@@ -66,7 +66,7 @@ def _pick_inventory(uow: UnitOfWork, hotline: Hotline):
         free = entry is not None and entry.tenant_id in (None, hotline.tenant_id) \
             and not uow.hotlines.number_taken(hotline.number)
         if entry is None or not free:
-            raise _unavailable(f"{hotline.number} is not an available inventory number")
+            raise _unavailable(f"{hotline.number} is not available")
         if entry.country != hotline.country or entry.line_type != hotline.line_type:
             raise _unavailable(f"{hotline.number} is a {entry.country} {entry.line_type} number, "
                                f"not {hotline.country} {hotline.line_type}")
