@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from .domain.timestamps import plain
 from .settings import Settings, SettingsError, load
 
 _settings: Settings | None = None
@@ -59,7 +60,7 @@ def cmd_keys_list(args: Any) -> int:
     upgrade(engine)
     with UnitOfWork(engine) as uow:
         for row in list_api_keys(uow, tenant_id=args.tenant):
-            print(json.dumps(row, default=str))
+            print(json.dumps(row, default=plain))
     return 0
 
 

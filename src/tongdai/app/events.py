@@ -8,6 +8,8 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
+from ..domain.timestamps import iso, plain
+
 
 class EventBus:
     """Lives on the asyncio loop. A slow subscriber loses events rather than slowing calls down."""
@@ -29,7 +31,7 @@ class EventBus:
         return bool(self._subscribers.get(tenant_id)) or tenant_id in self._tapped
 
     def publish(self, tenant_id: str, event_type: str, data: dict[str, Any]) -> None:
-        message = {"type": event_type, "at": datetime.now(UTC).isoformat(), "data": data}
+        message = {"type": event_type, "at": iso(datetime.now(UTC)), "data": data}
         for listener in self._listeners:
             listener(tenant_id, message)
         for queue in list(self._subscribers.get(tenant_id, ())):
@@ -54,7 +56,7 @@ class EventBus:
                     continue
                 if agent_id is not None and not concerns(message["data"], agent_id):
                     continue
-                yield f"event: {message['type']}\ndata: {json.dumps(message, default=str)}\n\n"
+                yield f"event: {message['type']}\ndata: {json.dumps(message, default=plain)}\n\n"
         finally:
             self._subscribers[tenant_id].discard(queue)
 

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from ..domain.calls import CallRecord
+from ..domain.timestamps import iso
 
 CALL_COLUMNS = ("id", "tenant_id", "direction", "agent_id", "hotline_id", "hotline_number", "customer_number",
                 "callee_agent_id", "caller_id_reasons", "started_at", "ringing_at", "answered_at", "ended_at",
@@ -53,7 +54,7 @@ def call_progress(record: CallRecord, step: str, row: dict[str, Any] | None = No
 def agent_status_changed(tenant_id: str, agent_id: str, old: str, new: str, reason: str | None,
                          at: datetime) -> Notification:
     return Notification(tenant_id, "agent.status_changed", {
-        "agent_id": agent_id, "old": old, "new": new, "reason": reason, "at": at.isoformat()})
+        "agent_id": agent_id, "old": old, "new": new, "reason": reason, "at": iso(at)})
 
 
 @_event("call.queued")

@@ -3,10 +3,11 @@ agents' registrations and persisted states. Queries only; their SQL is in the st
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from ..domain.errors import NotFound
+from ..domain.timestamps import iso
 from ..store.uow import UnitOfWork
 from .services.common import get_or_404
 
@@ -29,7 +30,7 @@ def registrations(uow: UnitOfWork, *, tenant_id: str, agent_id: str, now: float)
     """The agent's live SIP bindings (contact, source address, expiry) as last persisted."""
     get_or_404(uow.agents, "agent", agent_id, tenant_id)
     return [{"contact": r["contact"], "source": f"{r['host']}:{r['port']}", "user_agent": r["user_agent"],
-             "expires_at": datetime.fromtimestamp(r["expires_at"]).astimezone().isoformat(),
+             "expires_at": iso(datetime.fromtimestamp(r["expires_at"], UTC)),
              "expires_in": int(r["expires_at"] - now)}
             for r in uow.registrations.live(agent_id, tenant_id, now)]
 

@@ -29,6 +29,7 @@ from urllib.parse import urlparse
 import httpx
 
 from ..domain.errors import NotFound, Violation, collect
+from ..domain.timestamps import plain
 from ..store.uow import UnitOfWork
 from .events import EventBus
 from .ids import new_id
@@ -192,7 +193,7 @@ class WebhookDispatcher:
         if client is None:  # stopped meanwhile
             return
         delivery_id = new_id("delivery")
-        body = json.dumps({"id": delivery_id, **message}, default=str, separators=(",", ":")).encode()
+        body = json.dumps({"id": delivery_id, **message}, default=plain, separators=(",", ":")).encode()
         payload = json.loads(body)  # the JSON-safe form of the message, as delivered
         await loop.run_in_executor(self._db, self._record, "insert", delivery_id, hook, payload, {})
         for attempt in range(1, len(BACKOFF) + 2):

@@ -16,6 +16,26 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
 )
+from sqlalchemy.types import TypeDecorator
+
+from ..domain.timestamps import utc
+
+
+class UtcDateTime(TypeDecorator):
+    """A moment, always in UTC: an aware value is turned to UTC before it is stored or compared (SQLite
+    keeps no offset, so `+07:00` would otherwise be lost), and values read back are aware, in UTC."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):  # noqa: ANN001, ANN201 - SQLAlchemy's hook
+        if value is None:
+            return None
+        value = utc(value)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):  # noqa: ANN001, ANN201 - SQLAlchemy's hook
+        return None if value is None else utc(value)
 
 metadata = MetaData(naming_convention={
     "ix": "ix_%(column_0_label)s",
@@ -37,7 +57,7 @@ tenants = Table(
     Column("id", String(ID), primary_key=True),
     Column("name", String(100), nullable=False),
     Column("sip_domain", String(253), nullable=False, unique=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
     Column("allow_premium", Boolean, nullable=False, server_default=false()),
     Column("allow_international", Boolean, nullable=False, server_default=false()),
 )
@@ -94,7 +114,7 @@ audio_files = Table(
     Column("name", String(200), nullable=False),
     Column("duration_ms", Integer, nullable=False),
     Column("data", LargeBinary, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
 )
 
 ivr_trees = Table(
@@ -126,7 +146,7 @@ hotlines = Table(
     Column("notify_answer_seconds", Integer, nullable=False),
     Column("carrier", String(20)),
     Column("trunk_id", String(ID), ForeignKey("trunks.id", ondelete="RESTRICT")),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
     Index("ix_hotlines_tenant_created", "tenant_id", "created_at", "id"),
 )
 
@@ -164,7 +184,7 @@ api_keys = Table(
     Column("role", String(10), nullable=False),
     _tenant_fk(nullable=True),
     Column("agent_id", String(ID), ForeignKey("agents.id", ondelete="CASCADE")),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
 )
 
 ported_numbers = Table(
@@ -186,17 +206,17 @@ calls = Table(
     Column("customer_number", String(40)),
     Column("callee_agent_id", String(ID)),
     Column("caller_id_reasons", JSON, nullable=False),
-    Column("started_at", DateTime(timezone=True), nullable=False),
-    Column("ringing_at", DateTime(timezone=True)),
-    Column("answered_at", DateTime(timezone=True)),
-    Column("ended_at", DateTime(timezone=True)),
+    Column("started_at", UtcDateTime(), nullable=False),
+    Column("ringing_at", UtcDateTime()),
+    Column("answered_at", UtcDateTime()),
+    Column("ended_at", UtcDateTime()),
     Column("talk_seconds", Float),
     Column("sip_status", Integer),
     Column("end_reason", String(20)),
     Column("hung_up_by", String(10)),
     Column("recorded", Boolean, nullable=False),
     Column("queue_id", String(ID)),
-    Column("queued_at", DateTime(timezone=True)),
+    Column("queued_at", UtcDateTime()),
     Column("queue_seconds", Float),
     Column("ring_seconds", Float),
     Column("agents_offered", JSON, nullable=False, server_default="[]"),
@@ -223,7 +243,7 @@ webhooks = Table(
     Column("url", String(500), nullable=False),
     Column("events", JSON, nullable=False),
     Column("secret", String(200), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
 )
 
 webhook_deliveries = Table(
@@ -237,8 +257,8 @@ webhook_deliveries = Table(
     Column("attempts", Integer, nullable=False),
     Column("last_status_code", Integer),
     Column("last_error", String(300)),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("delivered_at", DateTime(timezone=True)),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("delivered_at", UtcDateTime()),
 )
 
 agent_states = Table(
@@ -247,7 +267,7 @@ agent_states = Table(
     _tenant_fk(),
     Column("state", String(12), nullable=False),
     Column("reason", String(100)),
-    Column("since", DateTime(timezone=True), nullable=False),
+    Column("since", UtcDateTime(), nullable=False),
 )
 
 agent_state_history = Table(
@@ -258,7 +278,7 @@ agent_state_history = Table(
     Column("old", String(12), nullable=False),
     Column("new", String(12), nullable=False),
     Column("reason", String(100)),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
 )
 
 # One row: raised with every committed configuration change (see store.records.ConfigVersion).

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from .common import In, Page, Ref, Text, left_out
+from .common import In, Page, Ref, Text, Timestamp, left_out
 
 
 class GroupIn(In):
@@ -68,7 +67,7 @@ class AgentStatusOut(BaseModel):
     agent_id: str
     state: str
     reason: str | None
-    wrap_up_until: datetime | None
+    wrap_up_until: Timestamp | None
     pending_away: str | None = None
 
 
@@ -76,7 +75,7 @@ class StatusChangeOut(BaseModel):
     old: str
     new: str
     reason: str | None
-    at: datetime
+    at: Timestamp
 
 
 class AgentStatusHistory(BaseModel):

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import BaseModel, Field
 
-from .common import Page
+from .common import Page, Timestamp
 
 
 class CallOut(BaseModel):
@@ -18,10 +16,10 @@ class CallOut(BaseModel):
     customer_number: str | None
     callee_agent_id: str | None
     caller_id_reasons: list[str]
-    started_at: datetime
-    ringing_at: datetime | None
-    answered_at: datetime | None
-    ended_at: datetime | None
+    started_at: Timestamp
+    ringing_at: Timestamp | None
+    answered_at: Timestamp | None
+    ended_at: Timestamp | None
     talk_seconds: float | None
     sip_status: int | None
     end_reason: str | None
@@ -29,7 +27,7 @@ class CallOut(BaseModel):
     recorded: bool
     queue_id: str | None = Field(None, description="inbound: the queue that served the call (the last one, after "
                                                    "an overflow)")
-    queued_at: datetime | None = None
+    queued_at: Timestamp | None = None
     queue_seconds: float | None = Field(None, description="inbound: entering the queue to the answer, or to the end")
     ring_seconds: float | None = Field(None, description="inbound: the answering agent's phone rang this long")
     agents_offered: list[str] = Field(default_factory=list, description="inbound: agents rung, in order")

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
+
+from ...domain.timestamps import iso
+
+# Every timestamp the API returns: ISO 8601 in UTC with milliseconds, `2026-11-27T09:00:00.000Z`.
+Timestamp = Annotated[datetime, PlainSerializer(iso, return_type=str),
+                      WithJsonSchema({"type": "string", "format": "date-time", "example": "2026-11-27T09:00:00.000Z"})]
 
 Text = Annotated[str, Field(max_length=200, pattern=r"^[^\x00-\x08\x0b-\x1f\x7f]*$")]
 LongText = Annotated[str, Field(max_length=2000, pattern=r"^[^\x00-\x08\x0b-\x1f\x7f]*$")]

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from .common import Carrier, Country, In, LineType, NumberText, Page, Ref, Text, left_out
+from .common import Carrier, Country, In, LineType, NumberText, Page, Ref, Text, Timestamp, left_out
 
 
 class TenantIn(In):
@@ -108,7 +107,7 @@ class ApiKeyOut(BaseModel):
     role: str = Field(description="operator, admin or agent")
     tenant_id: str | None
     agent_id: str | None
-    created_at: datetime
+    created_at: Timestamp
 
 
 class ApiKeyList(Page):

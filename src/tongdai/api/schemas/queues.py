@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from .common import In, NumberText, Page, Ref, Seconds, Text, left_out
+from .common import In, NumberText, Page, Ref, Seconds, Text, Timestamp, left_out
 
 
 class QueueGroupIn(In):
@@ -90,7 +89,7 @@ class QueueAgentOut(BaseModel):
     state: str
     reason: str | None
     call_id: str | None
-    wrap_up_until: datetime | None
+    wrap_up_until: Timestamp | None
 
 
 class QueueLiveOut(BaseModel):

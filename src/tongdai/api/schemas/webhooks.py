@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from pydantic import BaseModel, Field
 
-from .common import In, Page
+from .common import In, Page, Timestamp
 
 
 class WebhookIn(In):
@@ -20,7 +19,7 @@ class WebhookOut(BaseModel):
     id: str
     url: str
     events: list[str]
-    created_at: datetime
+    created_at: Timestamp
 
 
 class WebhookList(Page):
@@ -35,8 +34,8 @@ class DeliveryOut(BaseModel):
     attempts: int
     last_status_code: int | None
     last_error: str | None
-    created_at: datetime
-    delivered_at: datetime | None
+    created_at: Timestamp
+    delivered_at: Timestamp | None
 
 
 class DeliveryList(BaseModel):
