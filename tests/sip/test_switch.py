@@ -343,3 +343,17 @@ def test_an_agents_transfer_is_never_relayed_to_the_carrier(server, work):
     assert "REFER sip:" not in side.messages()
     call = server.wait_call(lambda c: c["customer_number"] == "+84981000999" and c["ended_at"])
     assert call["end_reason"] == "completed" and call["hung_up_by"] == "agent"
+
+
+def test_the_carriers_invite_carries_no_trace_of_the_agents_softphone(server, work):
+    side = carrier(server, work, flows.carrier_invite(MOBI) + flows.CARRIER_RING_ANSWER + flows.CARRIER_WAIT_BYE)
+    time.sleep(0.3)
+    ok(agent("agent_call", server, work, keys={"caller": MOBI, "dest": "0912000777"},
+             after_auth=flows.ANSWERED + flows.HANG_UP), "agent")
+    ok(side, "carrier")
+    invite = side.messages().split("INVITE sip:", 1)[1].split("\n\n\n", 1)[0]
+    headers, sdp = invite.split("\n\n", 1)
+    assert "user-agent" not in headers.lower() and "expires" not in headers.lower(), headers
+    origin = next(line for line in sdp.splitlines() if line.startswith("o="))
+    assert origin.split()[:2] != ["o=-", "53655765"] and "53655765" not in sdp, origin  # the phone's session id
+    assert origin.startswith("o=- ") and "s=-" in sdp.splitlines()

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import bencode
+from .sdp import anonymised
 
 log = logging.getLogger("tongdai.media")
 
@@ -109,13 +110,13 @@ class MediaWorker:
               on_error: Callable[[Exception], None]) -> None:
         """rtpengine's SDP for the caller's offer (`on_sdp`), or `on_error` if it fails."""
         self._submit("offer", {"call-id": call_id, "from-tag": from_tag, "sdp": sdp, **SDP_FLAGS},
-                     lambda reply: on_sdp(reply["sdp"]), on_error)
+                     lambda reply: on_sdp(anonymised(reply["sdp"], call_id, from_tag)), on_error)
 
     def answer(self, call_id: str, from_tag: str, to_tag: str, sdp: str, on_sdp: Callable[[str], None],
                on_error: Callable[[Exception], None]) -> None:
         """rtpengine's SDP for the answer of the leg `to_tag`."""
         self._submit("answer", {"call-id": call_id, "from-tag": from_tag, "to-tag": to_tag, "sdp": sdp,
-                                **SDP_FLAGS}, lambda reply: on_sdp(reply["sdp"]), on_error)
+                                **SDP_FLAGS}, lambda reply: on_sdp(anonymised(reply["sdp"], call_id, to_tag)), on_error)
 
     def record(self, call_id: str, on_started: Callable[[], None]) -> None:
         """Write the call's RTP (both directions) to a pcap in rtpengine's recording directory."""

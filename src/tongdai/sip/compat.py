@@ -22,6 +22,9 @@
 10. Every unparsable datagram was written to stdout with a traceback and its content, and sippy's
     parsers print a line for each truncated body or odd URI (a flood of garbage filled the disk):
     count them, and log once per source per interval (`sip.wire`).
+11. Every request sippy makes carried `User-Agent: Sippy` (a fingerprint of the software, sent to
+    carriers) and every INVITE an `Expires: 300` nobody asked for (the carrier may give up on the call
+    after it): left out unless a value is given.
 """
 
 from __future__ import annotations
@@ -71,7 +74,29 @@ def apply(trace: bool = False) -> None:
     _sender_that_survives()  # fix 8
     _receiver_that_reads_whole_datagrams()  # fix 9
     _malformed_counted_not_dumped()  # fix 10
+    _no_fingerprint_no_stray_expires()  # fix 11
     _applied = True
+
+
+def _no_fingerprint_no_stray_expires() -> None:
+    from sippy.SipRequest import SipRequest
+
+    original = SipRequest.__init__
+
+    def init(self, buf=None, method=None, ruri=None, sipver="SIP/2.0", to=None, fr0m=None, via=None, cseq=None,
+             callid=None, maxforwards=None, body=None, contact=None, routes=(), target=None,
+             user_agent=None, expires=None):
+        original(self, buf=buf, method=method, ruri=ruri, sipver=sipver, to=to, fr0m=fr0m, via=via, cseq=cseq,
+                 callid=callid, maxforwards=maxforwards, body=body, contact=contact, routes=routes, target=target,
+                 user_agent=user_agent, expires=expires)
+        if buf is not None:  # parsed from the wire: as it came
+            return
+        if user_agent is None:
+            self.delHFs("user-agent")
+        if expires is None:
+            self.delHFs("expires")
+
+    SipRequest.__init__ = init
 
 
 def _defer_reinvite_after_challenge() -> None:
