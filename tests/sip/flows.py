@@ -60,8 +60,35 @@ Max-Forwards: 70
 Content-Length: 0
 
 ]]></send>
-  <recv response="202"/>
+  <recv response="403"/>
 '''
+
+
+def in_dialog(method: str, cseq: int, expect: int, sdp: bool = False) -> str:
+    """The agent sends `method` inside the call (CSeq `cseq`), with an SDP offer or none; expects `expect`."""
+    body = ("v=0\no=- 53655765 2353687638 IN IP[local_ip_type] [local_ip]\ns=-\n"
+            "c=IN IP[media_ip_type] [media_ip]\nt=0 0\nm=audio [media_port] RTP/AVP 0\n") if sdp else ""
+    kind = "Content-Type: application/sdp\n" if sdp else ""
+    return f'''
+  <pause milliseconds="200"/>
+  <send retrans="500"><![CDATA[
+{method} [next_url] SIP/2.0
+Via: SIP/2.0/UDP [local_ip]:[local_port];branch=[branch]
+From: <sip:[user]@[domain]>;tag=[pid]SIPpTag00[call_number]
+To: <sip:[dest]@[domain]>[peer_tag_param]
+Call-ID: [call_id]
+CSeq: {cseq} {method}
+Contact: <sip:[user]@[local_ip]:[local_port]>
+Max-Forwards: 70
+{kind}Content-Length: [len]
+
+{body}]]></send>
+  <recv response="{expect}"/>
+'''
+
+
+def hang_up(cseq: int) -> str:
+    return HANG_UP.replace("CSeq: 3 BYE", f"CSeq: {cseq} BYE")
 
 WAIT_BYE = '''
   <recv request="BYE"/>

@@ -334,12 +334,12 @@ def test_webhooks_are_signed_retried_and_logged(server, work):
     assert message["type"] == "call.ended" and message["data"]["customer_number"] == "+84981000666"
 
 
-def test_an_agents_transfer_is_never_relayed_to_the_carrier(server, work):
+def test_an_agents_transfer_is_refused_403_never_relayed_and_the_call_goes_on(server, work):
     side = carrier(server, work, flows.carrier_invite(VIETTEL) + flows.CARRIER_RING_ANSWER + flows.CARRIER_WAIT_BYE)
     time.sleep(0.3)
     ok(agent("agent_call", server, work, keys={"dest": "0981000999"},
-             after_auth=flows.ANSWERED + flows.TRANSFER_ABROAD + flows.WAIT_BYE), "agent")
-    ok(side, "carrier")  # the carrier saw a BYE, not a REFER to +882…
+             after_auth=flows.ANSWERED + flows.TRANSFER_ABROAD + flows.hang_up(4)), "agent")  # 403, then its BYE
+    ok(side, "carrier")  # the carrier saw the agent's BYE, not a REFER to +882…
     assert "REFER sip:" not in side.messages()
     call = server.wait_call(lambda c: c["customer_number"] == "+84981000999" and c["ended_at"])
     assert call["end_reason"] == "completed" and call["hung_up_by"] == "agent"
@@ -357,3 +357,15 @@ def test_the_carriers_invite_carries_no_trace_of_the_agents_softphone(server, wo
     origin = next(line for line in sdp.splitlines() if line.startswith("o="))
     assert origin.split()[:2] != ["o=-", "53655765"] and "53655765" not in sdp, origin  # the phone's session id
     assert origin.startswith("o=- ") and "s=-" in sdp.splitlines()
+
+
+def test_an_update_mid_call_is_answered(server, work):
+    """D18: a session refresh (UPDATE without a body) gets 200; one with SDP gets 488 (use a re-INVITE)."""
+    side = carrier(server, work, flows.carrier_invite(VIETTEL) + flows.CARRIER_RING_ANSWER + flows.CARRIER_WAIT_BYE)
+    time.sleep(0.3)
+    ok(agent("agent_call", server, work, keys={"dest": "0981000998"},
+             after_auth=flows.ANSWERED + flows.in_dialog("UPDATE", 3, 200) + flows.in_dialog("UPDATE", 4, 488, sdp=True)
+             + flows.hang_up(5)), "agent")
+    ok(side, "carrier")
+    call = server.wait_call(lambda c: c["customer_number"] == "+84981000998" and c["ended_at"])
+    assert call["end_reason"] == "completed" and call["hung_up_by"] == "agent"

@@ -25,6 +25,10 @@
 11. Every request sippy makes carried `User-Agent: Sippy` (a fingerprint of the software, sent to
     carriers) and every INVITE an `Expires: 300` nobody asked for (the carrier may give up on the call
     after it): left out unless a value is given.
+12. An UPDATE inside a call got no answer at all (the phone retransmits, then may end the call): one
+    without a body (a session refresh) gets 200; one with SDP gets 488 (change media with a re-INVITE).
+    A REFER got 202 and was then acted on: it gets `403 transfer_not_allowed` and the call goes on
+    (a transfer made by the phone would dial past every tongdai check).
 """
 
 from __future__ import annotations
@@ -75,7 +79,31 @@ def apply(trace: bool = False) -> None:
     _receiver_that_reads_whole_datagrams()  # fix 9
     _malformed_counted_not_dumped()  # fix 10
     _no_fingerprint_no_stray_expires()  # fix 11
+    _mid_call_update_and_refer()  # fix 12
     _applied = True
+
+
+def _mid_call_update_and_refer() -> None:
+    from sippy.UaStateConnected import UaStateConnected
+
+    from .headers import refusal
+
+    def update(state, req):
+        tm = state.ua.global_config["_sip_tm"]
+        if req.getBody() is None:
+            tm.sendResponse(req.genResponse(200, "OK"))
+        else:
+            tm.sendResponse(refusal(req, 488, "Not Acceptable Here", "update_with_sdp",
+                                    "change the media of a call with a re-INVITE"))
+        return None
+
+    def refer(state, req):
+        state.ua.global_config["_sip_tm"].sendResponse(refusal(
+            req, 403, "Forbidden", "transfer_not_allowed", "tongdai does not let phones transfer calls"))
+        return None
+
+    UaStateConnected.recv_request_handlers = {**UaStateConnected.recv_request_handlers,
+                                              "UPDATE": update, "REFER": refer}
 
 
 def _no_fingerprint_no_stray_expires() -> None:
