@@ -81,7 +81,8 @@ class SwitchRuntime:
                                              "trunk": settings.max_calls_per_trunk},
                                  per_minute={"agent": settings.max_call_rate_per_agent,
                                              "tenant": settings.max_call_rate_per_tenant,
-                                             "trunk": settings.max_call_rate_per_trunk}))
+                                             "trunk": settings.max_call_rate_per_trunk}),
+                             trunk_check_seconds=settings.trunk_check_seconds)
         self.sip = SipEngine(host, port, global_config=global_config, on_request=self.switch.on_request,
                              trace=settings.sip_trace, rate_per_source=settings.sip_rate_per_source)
         self.sip.exempt(directory.carrier_hosts())

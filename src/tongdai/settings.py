@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     sip_rate_per_source: int = Field(200, ge=0, description="SIP datagrams one source address may send per second, "
                                      "in bursts of twice that, before the rest are dropped unread (trunks' "
                                      "addresses are exempt; 0: no limit)")
+    trunk_check_seconds: float = Field(30.0, ge=0, description="how often each trunk is sent an OPTIONS; no answer "
+                                       "within 5 s marks it down and its calls are refused as `carrier_unreachable` "
+                                       "(0: never)")
     max_calls_per_agent: int = Field(4, ge=0, description="outbound calls one agent may have up at once (0: no cap)")
     max_calls_per_tenant: int = Field(200, ge=0, description="outbound calls one tenant may have up at once "
                                                              "(0: no cap)")

@@ -90,6 +90,7 @@ Max-Forwards: 70
 def hang_up(cseq: int) -> str:
     return HANG_UP.replace("CSeq: 3 BYE", f"CSeq: {cseq} BYE")
 
+
 WAIT_BYE = '''
   <recv request="BYE"/>
   <send><![CDATA[

@@ -80,3 +80,26 @@ def test_an_agent_never_reaches_another_tenants_extension():
     d = directory(agents=(AN, BINH, other_agent))
     route = route_invite(d, PHONE, "an", TENANT.sip_domain, "201")
     assert isinstance(route, Outbound)
+
+
+def test_trunk_health_from_options_answers_and_silence():
+    from tongdai.switch.trunks import TrunkMonitor
+    now = [0.0]
+    sent: list[tuple[str, int, object]] = []
+    monitor = TrunkMonitor(lambda host, port, cb: sent.append((host, port, cb)) or True, interval=30, timeout=5,
+                           clock=lambda: now[0])
+    d = directory()
+    trunk = next(iter(d.trunks.values()))
+    monitor.tick(d)
+    assert len(sent) == 1 and monitor.reachable(trunk.id) and monitor.view()[trunk.id]["state"] == "unknown"
+    now[0] = 5.5
+    monitor.tick(d)  # silent for longer than the timeout
+    assert not monitor.reachable(trunk.id) and monitor.view()[trunk.id]["state"] == "down"
+    sent[0][2](408)  # sippy's own timeout arrives later: already judged, nothing changes
+    now[0] = 30.0
+    monitor.tick(d)
+    assert len(sent) == 2
+    sent[1][2](404)  # any answer means the carrier is there
+    assert monitor.reachable(trunk.id) and monitor.view()[trunk.id]["last_status"] == 404
+    monitor.unanswered_invite(trunk.id)
+    assert not monitor.reachable(trunk.id)

@@ -17,6 +17,7 @@ class SwitchPort(Protocol):
     def set_agent_status(self, agent_id: str, status: str, reason: str | None) -> dict[str, Any]: ...
     def agent_ready(self, agent_id: str) -> dict[str, Any]: ...
     def queue_live(self, queue_id: str) -> dict[str, Any]: ...
+    def trunk_health(self) -> dict[str, dict[str, Any]]: ...
 
 
 Ask = Callable[..., Any]  # ask(fn, *args): run fn(*args) in the SIP thread and wait for its result
@@ -42,6 +43,10 @@ class LiveSwitch:
 
     def queue_live(self, queue_id: str) -> dict[str, Any]:
         return self._ask(self._switch.queue_live, queue_id)
+
+    def trunk_health(self) -> dict[str, dict[str, Any]]:
+        """Each trunk's health from the switch's OPTIONS checks (state up, down or unknown)."""
+        return self._ask(self._switch.trunk_health)
 
 
 def not_running() -> RuleViolation:

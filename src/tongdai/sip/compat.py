@@ -29,6 +29,9 @@
     without a body (a session refresh) gets 200; one with SDP gets 488 (change media with a re-INVITE).
     A REFER got 202 and was then acted on: it gets `403 transfer_not_allowed` and the call goes on
     (a transfer made by the phone would dial past every tongdai check).
+13. When a peer never answers an INVITE, sippy reports its own `408 Request Timeout`, which reads the
+    same as a callee's 408 (no answer): its reason phrase becomes `NO_RESPONSE`, so the switch can
+    report the carrier as unreachable.
 """
 
 from __future__ import annotations
@@ -80,7 +83,24 @@ def apply(trace: bool = False) -> None:
     _malformed_counted_not_dumped()  # fix 10
     _no_fingerprint_no_stray_expires()  # fix 11
     _mid_call_update_and_refer()  # fix 12
+    _silence_told_apart()  # fix 13
     _applied = True
+
+
+NO_RESPONSE = "No Response"  # fix 13: the reason phrase of sippy's own 408 when a peer stays silent
+
+
+def _silence_told_apart() -> None:
+    import sippy.SipTransactionManager as stm
+
+    original = stm.SipTransactionManager.timerB
+
+    def timer_b(self, t):
+        if getattr(t, "r408", None) is not None:
+            t.r408.setSCode(408, NO_RESPONSE)
+        original(self, t)
+
+    stm.SipTransactionManager.timerB = timer_b
 
 
 def _mid_call_update_and_refer() -> None:

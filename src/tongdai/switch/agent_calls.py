@@ -19,11 +19,12 @@ from ..domain.directory import Directory
 from ..domain.limits import CallLimits
 from ..domain.model import Agent
 from ..media.rtpengine import MediaWorker
-from ..sip.headers import asserted_identity, contact_user
+from ..sip.headers import asserted_identity, contact_user, refusal
 from ..sip.registrar import Binding
 from .bridged import BridgedCall
-from .legs import Destination, refuse_call
+from .legs import Destination, refuse_call, utcnow
 from .presence import Presence
+from .trunks import TrunkMonitor
 
 log = logging.getLogger("tongdai.switch")
 
@@ -31,7 +32,7 @@ class AgentCalls:
     def __init__(self, *, global_config: dict, media: MediaWorker, usage: CallerIdUsage, presence: Presence,
                  contacts: Callable[[str], list[Binding]], publish: Callable[[CallRecord, str], None],
                  notify: Callable[[Notification], None], limits: CallLimits, rng: random.Random,
-                 clock: Callable[[], float] = time.monotonic):
+                 trunks: TrunkMonitor, clock: Callable[[], float] = time.monotonic):
         self.global_config = global_config
         self.media = media
         self.usage = usage
@@ -41,6 +42,7 @@ class AgentCalls:
         self.notify = notify
         self.limits = limits  # caps on outbound calls per agent, tenant and trunk
         self.rng = rng
+        self.trunks = trunks  # their health: a call through a trunk that is down is refused at once
         self.clock = clock
         self.calls: dict[str, BridgedCall] = {}
         self._counted: dict[str, tuple[tuple[str, str], ...]] = {}  # call -> the cap keys it counts in
@@ -84,6 +86,13 @@ class AgentCalls:
         if trunk is None:
             return refuse_call(self.publish, req, record, 503, "Service Unavailable", "no_trunk",
                                "the hotline has no trunk")
+        if not self.trunks.reachable(trunk.id):
+            record.end(utcnow(), status=503, reason="carrier_unreachable", by="system")
+            self.publish(record, "call.started")
+            self.publish(record, "call.ended")
+            log.warning("outbound call %s refused: trunk %s does not answer", record.id, trunk.id)
+            return (refusal(req, 503, "Service Unavailable", "carrier_unreachable",
+                            "the carrier does not answer"), None, None)
         keys = (("agent", agent.id), ("tenant", agent.tenant_id), ("trunk", trunk.id))
         capped = self.limits.admit(keys, self.clock())
         if capped is not None:
@@ -95,12 +104,14 @@ class AgentCalls:
         leg = Destination(host=trunk.host, port=trunk.port, called=decision.destination.e164 or target,
                           calling=hotline.number, username=trunk.username, password=trunk.password,
                           extra_headers=(asserted_identity(hotline.number, self.global_config["_sip_address"]),))
-        return self._bridge(req, sip_t, record, leg, record_audio=decision.record)
+        return self._bridge(req, sip_t, record, leg, record_audio=decision.record,
+                            on_silence=lambda: self.trunks.unanswered_invite(trunk.id))
 
-    def _bridge(self, req: Any, sip_t: Any, record: CallRecord, leg: Destination, record_audio: bool = False) -> tuple:
+    def _bridge(self, req: Any, sip_t: Any, record: CallRecord, leg: Destination, record_audio: bool = False,
+                on_silence: Callable[[], None] | None = None) -> tuple:
         call = BridgedCall(global_config=self.global_config, record=record, destination=leg, media=self.media,
                            media_call_id=str(req.getHFBody("call-id")), a_tag=req.getHFBody("from").getTag(),
-                           on_update=self._update, record_audio=record_audio)
+                           on_update=self._update, record_audio=record_audio, on_silence=on_silence)
         self.calls[record.id] = call
         for agent_id in filter(None, (record.agent_id, record.callee_agent_id)):
             self.presence.busy(agent_id, True)

@@ -16,6 +16,7 @@ from sippy.UA import UA
 
 from ..domain.calls import CallRecord, LegState, end_reason_for
 from ..media.rtpengine import MediaWorker
+from ..sip.compat import NO_RESPONSE
 from ..sip.headers import our_contact
 from .legs import CallObject, Destination, through_rtpengine, utcnow
 
@@ -25,7 +26,9 @@ log = logging.getLogger("tongdai.switch")
 class BridgedCall(CallObject):
     def __init__(self, *, global_config: dict, record: CallRecord, destination: Destination,
                  media: MediaWorker, media_call_id: str, a_tag: str,
-                 on_update: Callable[[CallRecord, str], None], record_audio: bool = False):
+                 on_update: Callable[[CallRecord, str], None], record_audio: bool = False,
+                 on_silence: Callable[[], None] | None = None):
+        """`on_silence`: the other side never answered the INVITE (its trunk is then taken as down)."""
         self.global_config = global_config
         self.record = record
         self.destination = destination
@@ -34,6 +37,7 @@ class BridgedCall(CallObject):
         self.a_tag = a_tag
         self.on_update = on_update
         self.record_audio = record_audio
+        self.on_silence = on_silence
         self.state = LegState.TRYING
         self.b_tag = "b" + record.id
         self.ua_a = UA(global_config, self.from_a)
@@ -119,7 +123,12 @@ class BridgedCall(CallObject):
         self.record.recording_started()
 
     def _b_fails(self, event) -> None:
-        status = event.getData()[0] if event.getData() else 500
+        status, phrase = (event.getData()[0], event.getData()[1]) if event.getData() else (500, "")
+        if status == 408 and phrase == NO_RESPONSE:  # the other side never answered: not the customer's doing
+            if self.on_silence is not None:
+                self.on_silence()
+            self.finish("carrier_unreachable", "system", status=status)
+            return
         self.finish(end_reason_for(status), "callee" if status in (486, 600, 603) else "system", status=status)
 
     def _b_hangs_up(self, _event) -> None:

@@ -23,11 +23,13 @@ from ..domain.calls import CallRecord
 from ..domain.directory import Directory
 from ..domain.limits import CallLimits, Caps
 from ..media.rtpengine import MediaWorker
+from ..sip.options import send_options
 from ..sip.registrar import Binding, Registrar
 from .agent_calls import AgentCalls
 from .queued import QueuedCall
 from .queueing import Queueing
 from .switchboard import Switchboard
+from .trunks import TrunkMonitor
 
 TICK_SECONDS = 0.25  # timers (ring timeout, wrap-up end, alerts, max wait) run within this of their deadline
 
@@ -39,7 +41,8 @@ class Switch:
                  persist_bindings: Callable[[str, list[Binding]], None],
                  on_state_change: Callable[[str, str, StatusChanged, datetime], None],
                  rng: random.Random | None = None, clock: Callable[[], float] | None = None,
-                 queued_call: Callable[..., Any] | None = None, caps: Caps | None = None):
+                 queued_call: Callable[..., Any] | None = None, caps: Caps | None = None,
+                 trunk_check_seconds: float = 30.0):
         """`clock` and `queued_call` (the factory of a queued call's legs) are for tests."""
         self.directory = directory
         self.global_config = global_config
@@ -50,9 +53,12 @@ class Switch:
                                  new_call=queued_call or self._queued_call, notify=notify, publish=publish,
                                  on_state_change=on_state_change, global_config=global_config, clock=clock)
         self.presence = self.queueing.presence
+        self.trunks = TrunkMonitor(lambda host, port, on_answer: send_options(global_config, host, port, on_answer),
+                                   interval=trunk_check_seconds)
         self.agent_calls = AgentCalls(global_config=global_config, media=media, usage=usage, presence=self.presence,
                                       contacts=self.registrar.contacts, publish=publish, notify=notify,
-                                      limits=CallLimits(caps or Caps()), rng=rng or random.Random())
+                                      limits=CallLimits(caps or Caps()), rng=rng or random.Random(),
+                                      trunks=self.trunks)
         self.switchboard = Switchboard(directory=lambda: self.directory, registrar=self.registrar,
                                        queueing=self.queueing, agent_calls=self.agent_calls, publish=publish)
         self._ticker: Any = None
@@ -95,6 +101,7 @@ class Switch:
                     self.presence.registered(agent_id, live)
         self._ticks += 1
         self.presence.tick()
+        self.trunks.tick(self.directory)
 
     # -- stopping ---------------------------------------------------------------------------------------
 
@@ -143,3 +150,6 @@ class Switch:
 
     def queue_live(self, queue_id: str) -> dict:
         return self.presence.live(queue_id)
+
+    def trunk_health(self) -> dict[str, dict[str, Any]]:
+        return self.trunks.view()

@@ -19,8 +19,13 @@ Op = Annotated[Principal, Depends(operator)]
 Ctx = Annotated[Context, Depends(ctx)]
 
 
-def _trunk(t) -> dict:
-    return view(t, has_password=bool(t.password))
+def _trunk(t, health: dict | None = None) -> dict:
+    return view(t, has_password=bool(t.password), health=health or {"state": "unknown"})
+
+
+def _health(c: Context) -> dict[str, dict]:
+    """The running switch's view of each trunk (none when no switch runs in this process)."""
+    return c.live.trunk_health() if c.live is not None else {}
 
 
 @router.post("/tenants", status_code=201, response_model=s.TenantCreated)
@@ -78,13 +83,15 @@ def list_trunks(_: Op, c: Ctx, page: Annotated[Paging, Depends()],
     with c.uow() as uow:
         items, total = uow.trunks.list(filters={"tenant_id": tenant_id}, name_contains=name,
                                        limit=page.limit, offset=page.offset)
-    return {"items": [_trunk(t) for t in items], "total": total}
+    health = _health(c)
+    return {"items": [_trunk(t, health.get(t.id)) for t in items], "total": total}
 
 
 @router.get("/trunks/{trunk_id}", response_model=s.TrunkOut)
 def get_trunk(trunk_id: str, _: Op, c: Ctx):
     with c.uow() as uow:
-        return _trunk(get_or_404(uow.trunks, "trunk", trunk_id))
+        trunk = get_or_404(uow.trunks, "trunk", trunk_id)
+    return _trunk(trunk, _health(c).get(trunk.id))
 
 
 @router.patch("/trunks/{trunk_id}", response_model=s.TrunkOut)

@@ -57,6 +57,16 @@ class TrunkPatch(In):
     tenant_id: Ref | None = None
 
 
+class TrunkHealthOut(BaseModel):
+    """What the switch's OPTIONS checks say: `up` (it answered), `down` (silent: calls through it are
+    refused as `carrier_unreachable`), `unknown` (not checked yet, or no switch runs)."""
+
+    state: Literal["up", "down", "unknown"]
+    since: Timestamp | None = None
+    last_answer: Timestamp | None = None
+    last_status: int | None = None
+
+
 class TrunkOut(BaseModel):
     id: str
     name: str
@@ -67,6 +77,7 @@ class TrunkOut(BaseModel):
     username: str | None
     has_password: bool
     tenant_id: str | None
+    health: TrunkHealthOut
 
 
 class TrunkList(Page):
