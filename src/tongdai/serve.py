@@ -66,7 +66,8 @@ class SwitchRuntime:
         low, high = settings.rtp_range
         self.rtpengine = RtpengineSupervisor(RtpengineOptions(
             ng_host=ng_host, ng_port=ng_port, port_min=low, port_max=high,
-            work_dir=settings.data_dir / "rtpengine", interface=host)) if settings.spawn_rtpengine else None
+            work_dir=settings.data_dir / "rtpengine", interface=host),
+            on_restart=self._media_lost) if settings.spawn_rtpengine else None
         self.media = MediaWorker(NgClient(ng_host, ng_port), deliver=Bridge.to_sip)
         # the lock file alone: a stale rtpengine of a crashed run may still hold the port until
         # the supervisor stops it
@@ -109,6 +110,10 @@ class SwitchRuntime:
         self.registrations.changed(agent_id, [
             {"agent_id": b.agent_id, "tenant_id": b.tenant_id, "contact": b.contact, "host": b.host,
              "port": b.port, "expires_at": b.expires_at, "user_agent": b.user_agent[:200]} for b in bindings])
+
+    def _media_lost(self) -> None:
+        """From the rtpengine supervisor's thread."""
+        Bridge.to_sip(self.switch.media_lost)
 
     def apply_configuration(self, directory: Directory) -> None:
         """From the configuration watcher: the switch swaps the snapshot in its own thread."""

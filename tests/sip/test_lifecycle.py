@@ -4,6 +4,7 @@ by a crash, a clean Ctrl-C, one switch per port, and agent-to-agent calls."""
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import time
@@ -200,3 +201,27 @@ def test_a_second_switch_on_the_same_rtpengine_ng_port_refuses_to_start(server, 
     assert proc.returncode != 0
     assert "already uses rtpengine-ng" in proc.stdout + proc.stderr
     assert server.get("/health")["status"] == "ok"  # the first one is untouched
+
+
+def test_calls_whose_media_rtpengine_lost_in_a_restart_are_ended_with_a_reason_and_an_event(server, tmp_path):
+    """D11: rtpengine dies mid-call and the supervisor starts it again; the call it carried has no audio
+    any more: both legs get BYE and the row ends as `media_lost`, announced by call.ended."""
+    server.start()
+    side = carrier(server, tmp_path, flows.carrier_invite() + flows.CARRIER_RING_ANSWER + flows.CARRIER_WAIT_BYE)
+    time.sleep(0.3)
+    with httpx.stream("GET", server.api + "/events", headers=server.admin, timeout=20) as events:
+        caller = agent("agent_call", server, tmp_path, keys={"dest": "0981000655"},
+                       after_auth=flows.ANSWERED + flows.WAIT_BYE)
+        server.wait_call(lambda c: c["customer_number"] == "+84981000655")  # the row is written at the start
+        time.sleep(1.0)  # answered by now
+        pid = int((server.data_dir / "rtpengine" / "rtpengine.pid").read_text())
+        os.kill(pid, signal.SIGKILL)
+        ok(caller, "agent")  # BYE to the agent's phone
+        ok(side, "carrier")  # and to the carrier
+        ended = next(json.loads(line[len("data: "):]) for line in events.iter_lines()
+                     if line.startswith("data: ") and '"call.ended"' in line)
+    assert ended["data"]["end_reason"] == "media_lost"
+    call = server.wait_call(lambda c: c["customer_number"] == "+84981000655" and c["ended_at"])
+    assert (call["end_reason"], call["hung_up_by"]) == ("media_lost", "system")
+    assert server.options_ok()  # and the switch goes on, with the new rtpengine
+    assert "rtpengine restarted: 1 call(s) lost their media" in server.read_log()

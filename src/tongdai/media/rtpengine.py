@@ -191,8 +191,9 @@ class RtpengineSupervisor:
     """Starts rtpengine with explicit flags (never the packaged config), restarts it if it dies,
     and stops it with tongdai."""
 
-    def __init__(self, options: RtpengineOptions):
+    def __init__(self, options: RtpengineOptions, on_restart: Callable[[], None] | None = None):
         self.options = options
+        self.on_restart = on_restart  # rtpengine was started again: the calls it carried lost their media
         self.process: subprocess.Popen | None = None
         self._stopping = threading.Event()
         self._watcher: threading.Thread | None = None
@@ -260,6 +261,8 @@ class RtpengineSupervisor:
                 log.error("rtpengine exited with %s; restarting", process.returncode)
                 time.sleep(0.5)
                 self._spawn()
+                if self.on_restart is not None:
+                    self.on_restart()
             self._stopping.wait(0.5)
 
     def stop(self) -> None:

@@ -76,14 +76,15 @@ class BridgedCall(CallObject):
         if self.ua_b is not None:
             self.ua_b.recvEvent(event)
 
-    def shut_down(self) -> None:
-        """tongdai is stopping: hang up both legs (BYE, or CANCEL/487 before the answer)."""
+    def shut_down(self, reason: str = "shutdown") -> None:
+        """tongdai is stopping (or the call's media is lost): hang up both legs (BYE, or CANCEL/487
+        before the answer); the row ends with `reason`."""
         if self.state is LegState.ENDED:
             return
         self.ua_a.recvEvent(CCEventDisconnect())
         if self.ua_b is not None:
             self.ua_b.recvEvent(CCEventDisconnect())
-        self.finish("shutdown", "system")
+        self.finish(reason, "system")
 
     def _place(self, event) -> None:
         _cid, _cli, _cld, body, _auth, _name = event.getData()

@@ -141,8 +141,9 @@ class QueuedCall(CallObject):
             self.finish("completed", "agent")
             self.events.ended(self)
 
-    def shut_down(self) -> None:
-        """tongdai is stopping: hang up the caller, the agent's leg and every phone still ringing."""
+    def shut_down(self, reason: str = "shutdown") -> None:
+        """tongdai is stopping (or the call's media is lost): hang up the caller, the agent's leg and every
+        phone still ringing; the row ends with `reason`."""
         if self.state is LegState.ENDED:
             return
         for agent_id in list(self.legs):
@@ -150,7 +151,7 @@ class QueuedCall(CallObject):
         if self.connected_leg is not None:
             self.connected_leg.recvEvent(CCEventDisconnect())
         self.ua_caller.recvEvent(CCEventDisconnect())
-        self.finish("shutdown", "system", status=None if self.state is LegState.CONNECTED else 503)
+        self.finish(reason, "system", status=None if self.state is LegState.CONNECTED else 503)
 
     def _start_recording(self) -> None:
         if self.record_audio:

@@ -11,6 +11,7 @@ events to the call log, the event stream and the state writer.
 
 from __future__ import annotations
 
+import logging
 import random
 from collections.abc import Callable
 from datetime import datetime
@@ -30,6 +31,8 @@ from .queued import QueuedCall
 from .queueing import Queueing
 from .switchboard import Switchboard
 from .trunks import TrunkMonitor
+
+log = logging.getLogger("tongdai.switch")
 
 TICK_SECONDS = 0.25  # timers (ring timeout, wrap-up end, alerts, max wait) run within this of their deadline
 
@@ -113,14 +116,22 @@ class Switch:
     def calls_up(self) -> int:
         return len(self.agent_calls.calls) + len(self.queueing.queued)
 
-    def end_every_call(self) -> int:
-        """SIP thread: hang up both legs of every call still up (rows closed as `shutdown`)."""
+    def end_every_call(self, reason: str = "shutdown") -> int:
+        """SIP thread: hang up both legs of every call still up (rows closed with `reason`: `shutdown`, or
+        `media_lost` when rtpengine restarted and forgot every call's media)."""
         bridged, queued = list(self.agent_calls.calls.values()), list(self.queueing.queued.values())
         for call in bridged:
-            call.shut_down()
+            call.shut_down(reason)
         for leg in queued:
-            leg.shut_down()
+            leg.shut_down(reason)
         return len(bridged) + len(queued)
+
+    def media_lost(self) -> None:
+        """SIP thread: rtpengine restarted; the calls it carried have no audio any more. They are ended
+        (`media_lost`, with the call.ended event) rather than left up and silent."""
+        ended = self.end_every_call("media_lost")
+        if ended:
+            log.error("rtpengine restarted: %d call(s) lost their media and were ended", ended)
 
     # -- SIP --------------------------------------------------------------------------------------------
 
