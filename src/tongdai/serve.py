@@ -72,7 +72,7 @@ class SwitchRuntime:
         # the lock file alone: a stale rtpengine of a crashed run may still hold the port until
         # the supervisor stops it
         self.ng_lock = PortLock(ng_host, ng_port, what="rtpengine-ng", probe=False)
-        global_config: dict[str, Any] = {}
+        global_config: dict[str, Any] = {"_session_expires": settings.session_expires_seconds or None}
         self.switch = Switch(directory=directory, global_config=global_config, media=self.media, usage=usage,
                              publish=self.call_log.handle, notify=self._notify,
                              persist_bindings=self._persist_bindings, on_state_change=self._state_changed,

@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     trunk_check_seconds: float = Field(30.0, ge=0, description="how often each trunk is sent an OPTIONS; no answer "
                                        "within 5 s marks it down and its calls are refused as `carrier_unreachable` "
                                        "(0: never)")
+    session_expires_seconds: int = Field(1800, ge=0, description="RFC 4028 session timer on carriers' legs: tongdai "
+                                         "sends an UPDATE every half of it, and ends a call whose carrier answers "
+                                         "481 or nothing (0: off)")
     max_calls_per_agent: int = Field(4, ge=0, description="outbound calls one agent may have up at once (0: no cap)")
     max_calls_per_tenant: int = Field(200, ge=0, description="outbound calls one tenant may have up at once "
                                                              "(0: no cap)")

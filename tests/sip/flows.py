@@ -375,3 +375,21 @@ Content-Length: 0
 
 ]]></send>
 '''
+
+
+def carrier_forgets_the_call(method: str = "UPDATE") -> str:
+    """The carrier restarted and lost the call: the session refresh gets 481, and so does the BYE."""
+    answer = '''
+  <recv request="{m}"/>
+  <send><![CDATA[
+SIP/2.0 481 Call/Transaction Does Not Exist
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+
+]]></send>
+'''
+    return answer.format(m=method) + answer.format(m="BYE")

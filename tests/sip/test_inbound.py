@@ -416,3 +416,22 @@ def test_one_phone_refusing_does_not_decline_the_offer_while_another_rings(serve
     ok(answers, "binh's softphone, answering a second later")
     call = call_of(server, "+84987200092")
     assert (call["agent_id"], call["agents_offered"]) == (binh, [binh])
+
+
+def test_an_answered_inbound_call_whose_carrier_forgot_it_is_ended_by_the_session_timer(tmp_path):
+    """RFC 4028 on the carrier's leg of an inbound call: tongdai's UPDATE gets 481, the agent's phone a BYE."""
+    server = Server(tmp_path / "data")
+    server.env["TONGDAI_SESSION_EXPIRES_SECONDS"] = "4"
+    server.start()
+    try:
+        port = register_phone(server, tmp_path, "binh")
+        answering = phone(port, tmp_path)
+        time.sleep(0.3)
+        forgets = flows.customer_answered(talk=flows.carrier_forgets_the_call()).split(
+            '  <send retrans="500"><![CDATA[\nBYE')[0] + '  <Reference variables="sdp"/>\n'
+        ok(customer(server, tmp_path, "0987200061", forgets), "customer")
+        ok(answering, "binh's phone")  # it got tongdai's BYE
+        call = call_of(server, "+84987200061")
+        assert (call["end_reason"], call["hung_up_by"]) == ("session_expired", "system") and call["answered_at"]
+    finally:
+        server.stop()

@@ -225,3 +225,20 @@ def test_calls_whose_media_rtpengine_lost_in_a_restart_are_ended_with_a_reason_a
     assert (call["end_reason"], call["hung_up_by"]) == ("media_lost", "system")
     assert server.options_ok()  # and the switch goes on, with the new rtpengine
     assert "rtpengine restarted: 1 call(s) lost their media" in server.read_log()
+
+
+def test_a_call_whose_carrier_forgot_it_is_ended_by_the_session_timer(server, tmp_path):
+    """RFC 4028: tongdai offers session timers to the carrier and refreshes with UPDATE; a carrier that
+    answers 481 (it restarted, or lost a BYE) no longer has the call, so tongdai ends the agent's side."""
+    server.env["TONGDAI_SESSION_EXPIRES_SECONDS"] = "4"  # a refresh every 2 s (1800 s, every 15 min, by default)
+    server.start()
+    side = carrier(server, tmp_path, flows.carrier_invite() + flows.CARRIER_RING_ANSWER
+                   + flows.carrier_forgets_the_call())
+    time.sleep(0.3)
+    ok(agent("agent_call", server, tmp_path, keys={"dest": "0981000656"}, after_auth=flows.ANSWERED + flows.WAIT_BYE),
+       "agent")  # the agent's phone got a BYE
+    ok(side, "carrier")
+    invite = side.messages().split("INVITE sip:", 1)[1].split("\n\n", 1)[0]
+    assert "Session-Expires: 4;refresher=uac" in invite and "Supported: timer" in invite
+    call = server.wait_call(lambda c: c["customer_number"] == "+84981000656" and c["ended_at"])
+    assert (call["end_reason"], call["hung_up_by"]) == ("session_expired", "system") and call["talk_seconds"] >= 1.5

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sippy.SipContact import SipContact
+from sippy.SipGenericHF import SipGenericHF
 from sippy.SipHeader import SipHeader
 
 
@@ -17,6 +18,33 @@ def our_contact(global_config: dict[str, Any], user: str) -> SipContact:
 
 def asserted_identity(number: str, host: str) -> SipHeader:
     return SipHeader(name="p-asserted-identity", bodys=f"<sip:{number}@{host}>")
+
+
+class _Named(SipGenericHF):
+    """A header sippy does not know, written with its usual capitals (sippy would write `Session-expires`)."""
+
+    def __init__(self, name: str, body: str):
+        super().__init__(body, name.lower())
+        self.canonical = name
+
+    def getCopy(self) -> _Named:  # noqa: N802 - sippy's naming
+        return _Named(self.canonical, self.body)
+
+    def getCanName(self, name: str, compact: bool = False) -> str:  # noqa: N802 - sippy's naming
+        return self.canonical
+
+
+def named(name: str, body: str) -> SipHeader:
+    return SipHeader(name=name.lower(), body=_Named(name, body))
+
+
+def session_timer_headers(session_expires: int | None) -> tuple[SipHeader, ...]:
+    """RFC 4028 in an INVITE to a carrier: tongdai supports session timers and refreshes the session."""
+    if not session_expires:
+        return ()
+    return (SipHeader(name="supported", bodys="timer"),
+            named("Session-Expires", f"{session_expires};refresher=uac"),
+            named("Min-SE", str(min(90, session_expires))))
 
 
 def reason_headers(status: int, code: str, why: str) -> tuple[SipHeader, SipHeader]:

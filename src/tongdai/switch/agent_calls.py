@@ -19,7 +19,7 @@ from ..domain.directory import Directory
 from ..domain.limits import CallLimits
 from ..domain.model import Agent
 from ..media.rtpengine import MediaWorker
-from ..sip.headers import asserted_identity, contact_user, refusal
+from ..sip.headers import asserted_identity, contact_user, refusal, session_timer_headers
 from ..sip.registrar import Binding
 from .bridged import BridgedCall
 from .legs import Destination, refuse_call, utcnow
@@ -103,7 +103,9 @@ class AgentCalls:
         self._counted[record.id] = keys
         leg = Destination(host=trunk.host, port=trunk.port, called=decision.destination.e164 or target,
                           calling=hotline.number, username=trunk.username, password=trunk.password,
-                          extra_headers=(asserted_identity(hotline.number, self.global_config["_sip_address"]),))
+                          extra_headers=(asserted_identity(hotline.number, self.global_config["_sip_address"]),
+                                         *session_timer_headers(self.global_config.get("_session_expires"))),
+                          session_expires=self.global_config.get("_session_expires"))
         return self._bridge(req, sip_t, record, leg, record_audio=decision.record,
                             on_silence=lambda: self.trunks.unanswered_invite(trunk.id))
 

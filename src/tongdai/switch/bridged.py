@@ -117,6 +117,7 @@ class BridgedCall(CallObject):
         self.state = LegState.CONNECTED
         self.record.answer(utcnow())
         self.on_update(self.record, "call.answered")
+        self.keep_alive(self.ua_b, self.destination.session_expires)
         if self.record_audio:
             self.media.record(self.media_call_id, self._recording_started)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,13 +28,14 @@ class Destination:
     username: str | None = None  # credentials for a carrier's challenge
     password: str | None = None
     extra_headers: tuple = ()
+    session_expires: int | None = None  # a carrier's leg: RFC 4028 session timer (refreshed by tongdai)
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class CallObject:
+class CallObject(ABC):
     """What every call object of the switch (BridgedCall, QueuedCall) has: its record, of which it is
     the only writer, its leg state, its call in rtpengine, and where its steps go (the call log)."""
 
@@ -42,15 +44,68 @@ class CallObject:
     media: MediaWorker
     media_call_id: str
     on_update: Callable[[CallRecord, str], None]
+    refresher: SessionRefresher | None = None
+
+    @abstractmethod
+    def shut_down(self, reason: str = "shutdown") -> None:
+        """Hang up every leg of the call now; its row ends with `reason` (each kind of call has its legs)."""
+
+    def keep_alive(self, carrier_leg: Any, session_expires: int | None) -> None:
+        """RFC 4028 towards the carrier: refresh the session every half of `session_expires` seconds;
+        when the carrier no longer knows the call (a crash, a lost BYE), hang up the rest of it."""
+        if session_expires and self.refresher is None:
+            self.refresher = SessionRefresher(carrier_leg, session_expires / 2, self._session_lost)
+            self.refresher.start()
+
+    def _session_lost(self) -> None:
+        log.warning("call %s: the carrier no longer knows the call; ending it", self.record.id)
+        self.shut_down("session_expired")
 
     def finish(self, reason: str, by: str | None, status: int | None = None) -> None:
         """End the call once: the record is closed, rtpengine frees the media, the call log hears of it."""
         if self.state is LegState.ENDED:
             return
+        if self.refresher is not None:
+            self.refresher.stop()
         self.state = LegState.ENDED
         self.record.end(utcnow(), status=status, reason=reason, by=by)
         self.media.delete(self.media_call_id)
         self.on_update(self.record, "call.ended")
+
+
+class SessionRefresher:
+    """An UPDATE (no body: the session refresh of RFC 4028) on a carrier's leg every `interval` seconds.
+    A 481 (the carrier has no such call) or no answer at all means the carrier's side of the call is
+    gone: `on_lost()`. A carrier that does not take UPDATE (405, 501) is left alone."""
+
+    def __init__(self, ua: Any, interval: float, on_lost: Callable[[], None]):
+        self.ua, self.interval, self.on_lost = ua, interval, on_lost
+        self._timer: Any = None
+
+    def start(self) -> None:
+        from sippy.Time.Timeout import Timeout
+        self._timer = Timeout(self._refresh, self.interval, -1)
+
+    def stop(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _refresh(self) -> None:
+        if self._timer is None:
+            return
+        self.ua.newTransaction(self.ua.genRequest("UPDATE"), resp_cb=self._answered)
+
+    def _answered(self, resp: Any) -> None:
+        status = resp.getSCode()[0]
+        if status < 200 or self._timer is None:
+            return
+        if status in (405, 501):
+            log.info("the carrier does not take UPDATE (%d): no session refresh on this call", status)
+            self.stop()
+        elif status in (408, 481):
+            self.stop()
+            self.on_lost()
 
 
 def through_rtpengine(media: MediaWorker, body: Any, done: Callable[[Any], None], *, call_id: str,

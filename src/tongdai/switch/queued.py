@@ -126,6 +126,7 @@ class QueuedCall(CallObject):
                 self.on_update(self.record, "call.answered")
                 self._start_recording()
                 self.ua_caller.recvEvent(event)
+                self.keep_alive(self.ua_caller, self.global_config.get("_session_expires"))
             else:  # answered too late: another agent or phone won, or the caller left
                 ua.recvEvent(CCEventDisconnect())
         elif isinstance(event, CCEventFail):
@@ -183,6 +184,7 @@ class QueuedCall(CallObject):
             self.on_update(self.record, "call.answered")
             self._start_recording()
             self.ua_caller.recvEvent(event)
+            self.keep_alive(self.ua_caller, self.global_config.get("_session_expires"))
         elif isinstance(event, CCEventFail):
             status = event.getData()[0] if event.getData() else 500
             self.ua_caller.recvEvent(CCEventFail((status, event.getData()[1] if event.getData() else "Failed")))
