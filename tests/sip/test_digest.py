@@ -29,14 +29,16 @@ def agents_directory():
     return directory(agents=(replace(AN, sip_ha1_md5=md5, sip_ha1_sha256=sha),))
 
 
-def request(method: str, ruri: str, authorization: str | None = None, n: int = 1, contacts: int = 1):
+def request(method: str, ruri: str, authorization: str | None = None, n: int = 1, contacts: int = 1,
+            expires: int | None = None, first_port: int = 5062):
     from sippy.Network_server import Remote_address
     from sippy.SipRequest import SipRequest
     header = "Proxy-Authorization" if method == "INVITE" else "Authorization"
     text = (f"{method} {ruri} SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.7:5062;branch=z9hG4bK{method}{n}\r\n"
             f"From: <sip:an@{REALM}>;tag=f{n}\r\nTo: <sip:an@{REALM}>\r\nCall-ID: c{n}@x\r\n"
             f"CSeq: {n} {method}\r\n"
-            + "".join(f"Contact: <sip:an@10.0.0.7:{5062 + i}>\r\n" for i in range(contacts)) + "Max-Forwards: 70\r\n"
+            + "".join(f"Contact: <sip:an@10.0.0.7:{first_port + i}>\r\n" for i in range(contacts))
+            + (f"Expires: {expires}\r\n" if expires is not None else "") + "Max-Forwards: 70\r\n"
             + (f"{header}: {authorization}\r\n" if authorization else "") + "Content-Length: 0\r\n\r\n")
     req = SipRequest(text)
     req.setSource(Remote_address(("10.0.0.7", 5062), "udp"))
@@ -133,3 +135,25 @@ def test_an_agent_registers_at_most_ten_phones_and_a_refused_register_changes_no
     refused = register(3, MAX_BINDINGS + 1)
     assert refused.getSCode()[0] == 403 and 'text="too_many_bindings"' in str(refused)
     assert len(registrar.contacts(AN.id)) == MAX_BINDINGS
+
+
+def test_the_newest_binding_is_the_phone_registered_last_not_the_one_expiring_last():
+    """D22: an internal call rings the newest phone; a phone registered with Expires 120 after another
+    with 3600 is the newest."""
+    from tongdai.sip.registrar import Registrar
+    now = [1000.0]
+    registrar = Registrar(on_change=lambda *_: None, clock=lambda: now[0])
+    d = agents_directory()
+    uri = f"sip:{REALM}"
+
+    def register(n: int, expires: int, port: int):
+        nonce = nonce_of(registrar.handle(request("REGISTER", uri, n=n), d))
+        resp = registrar.handle(request("REGISTER", uri, digest("REGISTER", uri, nonce), n=n + 1, expires=expires,
+                                        first_port=port), d)
+        assert resp.getSCode()[0] == 200
+
+    register(1, 3600, 5070)  # the desk phone
+    now[0] += 10
+    register(3, 120, 5080)  # then the softphone on the laptop
+    assert [b.port for b in registrar.contacts(AN.id)] == [5062, 5062]  # both from the same source address
+    assert [b.contact for b in registrar.contacts(AN.id)] == ["sip:an@10.0.0.7:5080", "sip:an@10.0.0.7:5070"]

@@ -34,6 +34,7 @@ class Binding:
     port: int
     expires_at: float  # wall clock, seconds since the epoch
     user_agent: str = ""
+    registered_at: float = 0.0  # when its last REGISTER came (0 for a binding restored at start)
 
 
 class Registrar:
@@ -52,13 +53,14 @@ class Registrar:
                 self._bindings.setdefault(b.agent_id, {})[b.contact] = b
 
     def contacts(self, agent_id: str) -> list[Binding]:
-        """Live bindings of an agent, newest first; expired ones are dropped here."""
+        """Live bindings of an agent, the most recently registered first (not the longest expiry: a
+        phone registered last is the one the agent is at); expired ones are dropped here."""
         now = self.clock()
         current = self._bindings.get(agent_id, {})
         live = [b for b in current.values() if b.expires_at > now]
         if len(live) != len(current):
             self._bindings[agent_id] = {b.contact: b for b in live}
-        return sorted(live, key=lambda b: -b.expires_at)
+        return sorted(live, key=lambda b: (-b.registered_at, -b.expires_at))
 
     def handle(self, req: Any, directory: Directory) -> Any:
         """Answer one REGISTER, with the configuration snapshot the switch routes by (None: drop it)."""
@@ -94,7 +96,7 @@ class Registrar:
                 resp.appendHeader(SipHeader(name="min-expires", bodys=str(MIN_EXPIRES)))
                 return resp
             bindings[uri] = Binding(agent.id, agent.tenant_id, uri, host, port, now + min(expires, MAX_EXPIRES),
-                                    user_agent)
+                                    user_agent, registered_at=now)
         if sum(1 for b in bindings.values() if b.expires_at > now) > MAX_BINDINGS:
             log.warning("REGISTER %s from %s:%d refused: more than %d phones", agent.sip_username, host, port,
                         MAX_BINDINGS)
