@@ -57,14 +57,14 @@ class Clock:
 
 
 class Harness:
-    def __init__(self, d=None):
+    def __init__(self, d=None, caps=None):
         self.clock = Clock()
         self.events, self.published, self.states = [], [], []
         self.switch = Switch(directory=d or directory(), global_config={"_sip_address": "127.0.0.1"}, media=None,
                              usage=CallerIdUsage(), publish=lambda r, e: self.published.append((r.id, e)),
                              notify=self.events.append, persist_bindings=lambda *_: None,
                              on_state_change=lambda *a: self.states.append(a), clock=self.clock,
-                             queued_call=FakeLeg)
+                             queued_call=FakeLeg, caps=caps, trunk_check_seconds=0)
 
     def register(self, agent, *phones: int) -> None:
         self.switch.registrar.restore([Binding(agent.id, agent.tenant_id, f"sip:{agent.sip_username}@127.0.0.1:{p}",
@@ -174,3 +174,18 @@ def test_a_call_arriving_as_the_configuration_changes_is_queued_never_refused():
     assert {before.record.id, after.record.id} <= set(distributor.calls) | set(distributor.connected)
     for hotline in h.switch.directory.hotline_by_number.values():
         assert hotline.queue_id is None or hotline.queue_id in distributor.queues
+
+
+def test_an_overflow_to_an_external_number_counts_in_the_tenants_and_trunks_caps():
+    from tongdai.domain.limits import Caps
+    action = MaxWaitAction("external", number="0911222333")
+    h = Harness(directory(queues=(with_overflow(SALES, action),)), caps=Caps(concurrent={"tenant": 1}))
+    first, second = h.inbound("0981234567"), h.inbound("0981234567")
+    h.clock.now += SALES.max_wait_seconds
+    h.switch.presence.tick()
+    assert len(first.forwarded) == 1 and second.forwarded == []  # the tenant has one call out already
+    assert second.hung_up == [(480, "no agent available")]
+    refused = [e for e in h.events if e.type == "call.refused"]
+    assert [(e.data["call_id"], e.data["code"]) for e in refused] == [(second.record.id, "too_many_calls")]
+    h.switch.queueing.ended(first)  # the first overflow call ends: the tenant may call out again
+    assert h.switch.queueing.limits.active == {}

@@ -6,6 +6,7 @@ effects on the calls: ring an agent's phones, stop them, alert, overflow. Runs i
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -22,12 +23,14 @@ from ..domain.acd import (
 )
 from ..domain.calls import CallRecord
 from ..domain.directory import Directory
+from ..domain.limits import CallLimits, Caps
 from ..domain.numbers import classify
 from ..domain.routing import Inbound
 from ..sip.headers import asserted_identity, contact_user
 from ..sip.registrar import Binding
 from .legs import Destination, utcnow
 from .presence import Presence
+from .trunks import TrunkMonitor
 
 log = logging.getLogger("tongdai.switch")
 
@@ -55,8 +58,13 @@ class Queueing:
                  new_call: NewCall, notify: Callable[[Notification], None],
                  publish: Callable[[CallRecord, str], None],
                  on_state_change: Callable[..., None], global_config: dict[str, Any],
-                 clock: Callable[[], float] | None = None):
+                 clock: Callable[[], float] | None = None, limits: CallLimits | None = None,
+                 trunks: TrunkMonitor | None = None):
         self.directory = directory
+        self.limits = limits or CallLimits(Caps())  # shared with agents' calls: the tenant's and trunk's caps
+        self.trunks = trunks  # a silent trunk takes no overflow call
+        self._counted: dict[str, tuple[tuple[str, str], ...]] = {}  # overflow call -> the cap keys it counts in
+        self._clock = clock or time.monotonic
         self.contacts = contacts  # the registrar's live bindings of an agent
         self.new_call = new_call
         self.notify = notify
@@ -102,6 +110,7 @@ class Queueing:
     def hung_up(self, call: QueuedLeg) -> None:
         self.presence.caller_hangs_up(call.record.id)
         self.queued.pop(call.record.id, None)
+        self.limits.ended(self._counted.pop(call.record.id, ()))
 
     def abandoned_after_overflow(self, call: QueuedLeg) -> None:
         """The customer hung up while the external overflow number rang: abandoned all the same."""
@@ -112,6 +121,7 @@ class Queueing:
             self.wrapping[call.record.id] = call.record  # until the agent's wrap-up ends
         self.presence.call_ends(call.record.id)
         self.queued.pop(call.record.id, None)
+        self.limits.ended(self._counted.pop(call.record.id, ()))
 
     # -- the state machine's effects ---------------------------------------------------------------
 
@@ -126,6 +136,20 @@ class Queueing:
         handler = self._effects.get(type(effect))
         if call is not None and handler is not None:
             handler(effect, call)
+
+    def _admit_overflow(self, record: CallRecord, trunk_id: str) -> str | None:
+        """An overflow to an external number is an outbound call of the tenant on the trunk: it counts in
+        their caps (refused over them, with call.refused), and a silent trunk does not take it."""
+        if self.trunks is not None and not self.trunks.reachable(trunk_id):
+            return "carrier_unreachable"
+        keys = (("tenant", record.tenant_id), ("trunk", trunk_id))
+        capped = self.limits.admit(keys, self._clock())
+        if capped is not None:
+            code, why = capped
+            self.notify(notifier.call_refused(record, code, why))
+            return code
+        self._counted[record.id] = keys
+        return None
 
     def _offer(self, effect: Offer, call: QueuedLeg) -> None:
         bindings = self.contacts(effect.agent_id)
@@ -160,6 +184,8 @@ class Queueing:
         trunk = d.trunks.get(hotline.trunk_id) if hotline is not None and hotline.trunk_id else None
         dest = classify(target) if kind == OverflowKind.EXTERNAL and target else None
         refused = d.tenants[record.tenant_id].destinations.refuses(dest) if dest is not None else None
+        if refused is None and dest is not None and trunk is not None:
+            refused = self._admit_overflow(record, trunk.id)
         if refused is not None:
             log.warning("call %s: max wait would dial %s, refused: %s", record.id, target, refused)
         elif dest is not None and hotline is not None and trunk is not None:

@@ -52,16 +52,17 @@ class Switch:
         self.media = media
         self.persist_bindings = persist_bindings
         self.registrar = Registrar(on_change=self._bindings_changed)
-        self.queueing = Queueing(directory=directory, contacts=self.registrar.contacts,
-                                 new_call=queued_call or self._queued_call, notify=notify, publish=publish,
-                                 on_state_change=on_state_change, global_config=global_config, clock=clock)
-        self.presence = self.queueing.presence
         self.trunks = TrunkMonitor(lambda host, port, on_answer: send_options(global_config, host, port, on_answer),
                                    interval=trunk_check_seconds)
+        limits = CallLimits(caps or Caps())  # one count of the calls up, for agents' calls and overflow calls
+        self.queueing = Queueing(directory=directory, contacts=self.registrar.contacts,
+                                 new_call=queued_call or self._queued_call, notify=notify, publish=publish,
+                                 on_state_change=on_state_change, global_config=global_config, clock=clock,
+                                 limits=limits, trunks=self.trunks)
+        self.presence = self.queueing.presence
         self.agent_calls = AgentCalls(global_config=global_config, media=media, usage=usage, presence=self.presence,
                                       contacts=self.registrar.contacts, publish=publish, notify=notify,
-                                      limits=CallLimits(caps or Caps()), rng=rng or random.Random(),
-                                      trunks=self.trunks)
+                                      limits=limits, rng=rng or random.Random(), trunks=self.trunks)
         self.switchboard = Switchboard(directory=lambda: self.directory, registrar=self.registrar,
                                        queueing=self.queueing, agent_calls=self.agent_calls, publish=publish)
         self._ticker: Any = None
