@@ -89,7 +89,7 @@ class SwitchRuntime:
         self.sip.exempt(directory.carrier_hosts())
         self.probe = SipProbe(host, port, on_dead=restart_process)
         self.live = LiveSwitch(self.switch, ask=Bridge.ask_sip)
-        self.health = Health(engine, sip=self.probe.view, wire=wire.stats.view,
+        self.health = Health(engine, sip=self.probe.view, wire=wire.stats.view, media=self._rtpengine_answers,
                              writers=(self.call_log.writer, self.states.writer, self.registrations.writer))
 
     # -- the SIP thread's hand-offs ------------------------------------------------------------------
@@ -110,6 +110,14 @@ class SwitchRuntime:
         self.registrations.changed(agent_id, [
             {"agent_id": b.agent_id, "tenant_id": b.tenant_id, "contact": b.contact, "host": b.host,
              "port": b.port, "expires_at": b.expires_at, "user_agent": b.user_agent[:200]} for b in bindings])
+
+    def _rtpengine_answers(self) -> bool:
+        """For /health, from an API thread: a ping on a socket of its own."""
+        client = NgClient(*self.settings.ng_address, timeout=0.5)
+        try:
+            return client.ping()
+        finally:
+            client.close()
 
     def _media_lost(self) -> None:
         """From the rtpengine supervisor's thread."""

@@ -242,3 +242,16 @@ def test_a_call_whose_carrier_forgot_it_is_ended_by_the_session_timer(server, tm
     assert "Session-Expires: 4;refresher=uac" in invite and "Supported: timer" in invite
     call = server.wait_call(lambda c: c["customer_number"] == "+84981000656" and c["ended_at"])
     assert (call["end_reason"], call["hung_up_by"]) == ("session_expired", "system") and call["talk_seconds"] >= 1.5
+
+
+def test_health_is_503_while_rtpengine_does_not_answer(server):
+    server.start()
+    pid = int((server.data_dir / "rtpengine" / "rtpengine.pid").read_text())
+    os.kill(pid, signal.SIGSTOP)  # alive but not answering: the supervisor sees nothing wrong
+    try:
+        r = httpx.get(server.api + "/health", timeout=10)
+        assert r.status_code == 503 and r.json()["rtpengine"] == "unreachable"
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    r = httpx.get(server.api + "/health", timeout=10)
+    assert r.status_code == 200 and r.json()["rtpengine"] == "ok"

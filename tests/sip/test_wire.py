@@ -119,6 +119,7 @@ def test_health_reports_the_sip_engine_answering_its_probe_and_what_the_socket_c
         time.sleep(0.5)
         health = server.get("/health")
     assert health["status"] == "ok" and health["database"] == "ok" and health["sip"]["answering"] is True
+    assert health["rtpengine"] == "ok"
     assert health["sip"]["malformed"] > 0 and health["sip"]["unsendable"] > 0  # the datagrams above
     assert set(health["writers"]) == {"call-log", "agent-states", "registrations"}
 
