@@ -35,6 +35,7 @@ from .app.webhooks import WebhookDispatcher, WebhookTargets
 from .domain.acd import StatusChanged
 from .domain.directory import Directory
 from .domain.limits import Caps
+from .media.housekeeping import Housekeeping
 from .media.rtpengine import MediaWorker, NgClient, RtpengineOptions, RtpengineSupervisor
 from .settings import Settings
 from .sip import wire
@@ -68,6 +69,8 @@ class SwitchRuntime:
             ng_host=ng_host, ng_port=ng_port, port_min=low, port_max=high,
             work_dir=settings.data_dir / "rtpengine", interface=host),
             on_restart=self._media_lost) if settings.spawn_rtpengine else None
+        self.housekeeping = Housekeeping(settings.data_dir / "rtpengine",
+                                         retention_days=settings.recording_retention_days)
         self.media = MediaWorker(NgClient(ng_host, ng_port), deliver=Bridge.to_sip)
         # the lock file alone: a stale rtpengine of a crashed run may still hold the port until
         # the supervisor stops it
@@ -144,6 +147,7 @@ class SwitchRuntime:
         if self.rtpengine is not None:  # one spawned rtpengine per ng address, as one engine per SIP port
             self.ng_lock.acquire()
             await loop.run_in_executor(None, self.rtpengine.start)
+            self.housekeeping.start()
         self.media.start()
         await loop.run_in_executor(None, self.sip.start)
         Bridge.to_sip(self.switch.start)
@@ -177,6 +181,7 @@ class SwitchRuntime:
             await loop.run_in_executor(None, self.sip.stop)
         self.media.stop()
         if self.rtpengine is not None:
+            await loop.run_in_executor(None, self.housekeeping.stop)
             await loop.run_in_executor(None, self.rtpengine.stop)
             self.ng_lock.release()
         await loop.run_in_executor(None, self.call_log.close)

@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     session_expires_seconds: int = Field(1800, ge=0, description="RFC 4028 session timer on carriers' legs: tongdai "
                                          "sends an UPDATE every half of it, and ends a call whose carrier answers "
                                          "481 or nothing (0: off)")
+    recording_retention_days: float = Field(90, ge=0, description="recordings older than this are deleted (checked "
+                                            "hourly; 0: kept forever); rtpengine's log is rotated past 50 MiB")
     max_calls_per_agent: int = Field(4, ge=0, description="outbound calls one agent may have up at once (0: no cap)")
     max_calls_per_tenant: int = Field(200, ge=0, description="outbound calls one tenant may have up at once "
                                                              "(0: no cap)")
