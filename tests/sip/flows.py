@@ -91,10 +91,12 @@ def hang_up(cseq: int) -> str:
     return HANG_UP.replace("CSeq: 3 BYE", f"CSeq: {cseq} BYE")
 
 
-WAIT_BYE = '''
-  <recv request="BYE"/>
+def answer(method: str, status: str = "200 OK") -> str:
+    """Receive `method` inside the dialog and answer it with `status`."""
+    return f'''
+  <recv request="{method}"/>
   <send><![CDATA[
-SIP/2.0 200 OK
+SIP/2.0 {status}
 [last_Via:]
 [last_From:]
 [last_To:]
@@ -104,6 +106,9 @@ Content-Length: 0
 
 ]]></send>
 '''
+
+
+WAIT_BYE = answer("BYE")
 
 
 def final(status: int, code: str | None = None) -> str:
@@ -221,19 +226,7 @@ Contact: <sip:carrier@[local_ip]:[local_port]>
 
 CARRIER_RING_ANSWER = _reply("180 Ringing") + _reply("200 OK", sdp=True) + '\n  <recv request="ACK"/>\n'
 
-CARRIER_WAIT_BYE = '''
-  <recv request="BYE"/>
-  <send><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-
-]]></send>
-'''
+CARRIER_WAIT_BYE = answer("BYE")
 
 CARRIER_HANG_UP = '''
   <pause milliseconds="500"/>
@@ -379,17 +372,5 @@ Content-Length: 0
 
 def carrier_forgets_the_call(method: str = "UPDATE") -> str:
     """The carrier restarted and lost the call: the session refresh gets 481, and so does the BYE."""
-    answer = '''
-  <recv request="{m}"/>
-  <send><![CDATA[
-SIP/2.0 481 Call/Transaction Does Not Exist
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-
-]]></send>
-'''
-    return answer.format(m=method) + answer.format(m="BYE")
+    gone = "481 Call/Transaction Does Not Exist"
+    return answer(method, gone) + answer("BYE", gone)
