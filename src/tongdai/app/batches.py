@@ -63,7 +63,11 @@ class Spool:
             return 0
 
     def append(self, items: list[Any]) -> bool:
-        text = "".join(json.dumps(item, default=_plain, separators=(",", ":")) + "\n" for item in items)
+        try:
+            text = "".join(json.dumps(item, default=_plain, separators=(",", ":")) + "\n" for item in items)
+        except (TypeError, ValueError) as exc:  # a value JSON cannot carry: kept in memory all the same
+            log.error("spool %s: %s; holding the items in memory only", self.path, exc)
+            return False
         data = text.encode()
         if self.size() + len(data) > self.max_bytes:
             return False
