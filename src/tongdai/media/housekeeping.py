@@ -1,6 +1,7 @@
-"""rtpengine's files kept in bounds: recordings older than the retention are deleted (empty folders
-with them), and rtpengine's log is rotated (copied to `.1`, then emptied: rtpengine keeps writing to
-the same file, which was opened for appending) when it grows past a size."""
+"""rtpengine's files kept in bounds: recordings older than the retention are deleted (files only:
+rtpengine made its folders at start and writes into them), and rtpengine's log is rotated (copied to
+`.1`, then emptied: rtpengine keeps writing to the same file, which was opened for appending) when it
+grows past a size."""
 
 from __future__ import annotations
 
@@ -20,13 +21,11 @@ def prune_recordings(directory: Path, older_than_seconds: float, now: float | No
     deleted = 0
     if not directory.is_dir():
         return 0
-    for path in sorted(directory.rglob("*"), key=lambda p: len(p.parts), reverse=True):
+    for path in directory.rglob("*"):
         try:
             if path.is_file() and now - path.stat().st_mtime > older_than_seconds:
                 path.unlink()
                 deleted += 1
-            elif path.is_dir() and path != directory and not any(path.iterdir()):
-                path.rmdir()
         except OSError as exc:  # written or removed meanwhile: the next round will see it
             log.warning("recording %s not pruned: %s", path, exc)
     return deleted
