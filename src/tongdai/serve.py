@@ -14,7 +14,7 @@ import signal
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import FastAPI
@@ -36,7 +36,7 @@ from .domain.acd import StatusChanged
 from .domain.directory import Directory
 from .domain.limits import Caps
 from .media.housekeeping import Housekeeping
-from .media.rtpengine import MediaWorker, NgClient, RtpengineOptions, RtpengineSupervisor
+from .media.rtpengine import MediaWorker, NgClient, RtpengineOptions, RtpengineSupervisor, RtpengineWatch
 from .settings import Settings
 from .sip import wire
 from .sip.compat import PortLock
@@ -69,6 +69,7 @@ class SwitchRuntime:
             ng_host=ng_host, ng_port=ng_port, port_min=low, port_max=high,
             work_dir=settings.data_dir / "rtpengine", interface=host),
             on_restart=self._media_lost) if settings.spawn_rtpengine else None
+        self.rtpengine_watch = RtpengineWatch(ng_host, ng_port, on_restart=self._media_lost)
         self.housekeeping = Housekeeping(settings.data_dir / "rtpengine",
                                          retention_days=settings.recording_retention_days)
         self.media = MediaWorker(NgClient(ng_host, ng_port), deliver=Bridge.to_sip)
@@ -122,9 +123,12 @@ class SwitchRuntime:
         finally:
             client.close()
 
-    def _media_lost(self) -> None:
-        """From the rtpengine supervisor's thread."""
-        Bridge.to_sip(self.switch.media_lost)
+    def _media_lost(self, uptime: float | None = None) -> None:
+        """From the rtpengine supervisor's thread (it started rtpengine just now) or the watch's
+        (rtpengine says it has run `uptime` whole seconds: it may have started up to a second earlier, and
+        a call placed in that second is given the benefit of the doubt)."""
+        ago = 0.0 if uptime is None else uptime + 1.0
+        Bridge.to_sip(self.switch.media_lost, datetime.now(UTC) - timedelta(seconds=ago))
 
     def apply_configuration(self, directory: Directory) -> None:
         """From the configuration watcher: the switch swaps the snapshot in its own thread."""
@@ -149,6 +153,7 @@ class SwitchRuntime:
             await loop.run_in_executor(None, self.rtpengine.start)
             self.housekeeping.start()
         self.media.start()
+        self.rtpengine_watch.start()
         await loop.run_in_executor(None, self.sip.start)
         Bridge.to_sip(self.switch.start)
         self.probe.start()
@@ -175,6 +180,7 @@ class SwitchRuntime:
     async def stop(self) -> None:
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, self.probe.stop)
+        await loop.run_in_executor(None, self.rtpengine_watch.stop)
         if self.sip.running:
             await self._drain(loop)
             Bridge.to_sip(self.switch.stop)

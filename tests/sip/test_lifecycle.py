@@ -255,3 +255,58 @@ def test_health_is_503_while_rtpengine_does_not_answer(server):
         os.kill(pid, signal.SIGCONT)
     r = httpx.get(server.api + "/health", timeout=10)
     assert r.status_code == 200 and r.json()["rtpengine"] == "ok"
+
+
+def _own_rtpengine(ng_port: int, rtp: int, work: Path) -> subprocess.Popen:
+    """An rtpengine run as its own service (not spawned by tongdai), as on a separate media host."""
+    return subprocess.Popen(["rtpengine", "--config-file=none", "--table=-1", "--interface=127.0.0.1",
+                             f"--listen-ng=127.0.0.1:{ng_port}", "--foreground", "--log-stderr",
+                             f"--port-min={rtp}", f"--port-max={rtp + 39}", f"--pidfile={work / 'rtpe.pid'}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def test_a_restart_of_an_external_rtpengine_ends_the_calls_it_forgot_and_spares_later_ones(server, tmp_path):
+    ng, rtp = free_port(), 21000 + (os.getpid() % 300) * 40
+    media = _own_rtpengine(ng, rtp, tmp_path)
+    try:
+        server.env["TONGDAI_RTPENGINE"] = f"127.0.0.1:{ng}"
+        server.env["TONGDAI_RTPENGINE_NG"] = f"127.0.0.1:{ng}"
+        time.sleep(0.5)
+        server.start()
+        side = Sipp("carrier", port=server.carrier_port, workdir=tmp_path, calls=2,
+                    flow=flows.carrier_invite() + flows.CARRIER_RING_ANSWER + flows.CARRIER_WAIT_BYE)
+        time.sleep(0.3)
+        caller = agent("agent_call", server, tmp_path, keys={"dest": "0981000657"},
+                       after_auth=flows.ANSWERED + flows.WAIT_BYE)
+        server.wait_call(lambda c: c["customer_number"] == "+84981000657")
+        time.sleep(3.5)  # answered, and the watch has seen rtpengine's uptime grow
+        media.kill()
+        media.wait()
+        media = _own_rtpengine(ng, rtp, tmp_path)  # its operator's supervisor starts it again
+        time.sleep(0.3)
+        later = agent("agent_call", server, tmp_path, user="binh", keys={"dest": "0981000658"},
+                      after_auth=flows.ANSWERED + '<pause milliseconds="3000"/>' + flows.HANG_UP)
+        ok(caller, "agent")  # BYE to the agent's phone
+        ok(later, "binh")  # placed on the new rtpengine before the watch noticed: it goes on to its end
+        ok(side, "carrier")  # BYE for the first call, binh's hang-up for the second
+        call = server.wait_call(lambda c: c["customer_number"] == "+84981000657" and c["ended_at"])
+        assert (call["end_reason"], call["hung_up_by"]) == ("media_lost", "system")
+        call = server.wait_call(lambda c: c["customer_number"] == "+84981000658" and c["ended_at"])
+        assert (call["end_reason"], call["hung_up_by"]) == ("completed", "agent")
+    finally:
+        server.stop()
+        media.kill()
+        media.wait()
+
+
+def test_the_watch_tells_a_restart_from_time_passing():
+    from tongdai.media.rtpengine import RtpengineWatch
+    now = [100.0]
+    watch = RtpengineWatch("127.0.0.1", 9, on_restart=lambda _uptime: None, clock=lambda: now[0])
+    assert not watch.seen(50)
+    now[0] += 2
+    assert not watch.seen(52)
+    now[0] += 30  # the watch was slow to ask: uptime grew as much
+    assert not watch.seen(82)
+    now[0] += 2
+    assert watch.seen(1)  # started again a second ago

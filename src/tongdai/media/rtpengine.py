@@ -275,3 +275,49 @@ class RtpengineSupervisor:
                 self.process.kill()
                 self.process.wait()
         log.info("rtpengine stopped")
+
+
+class RtpengineWatch:
+    """Asks rtpengine its uptime every `interval` seconds, on a socket of its own. An uptime well below
+    what the last answer and the time since predict means rtpengine restarted (spawned by tongdai or
+    run as its own service) and forgot every call it had: `on_restart(uptime)`. A silent rtpengine is /health's
+    business, not this watch's."""
+
+    def __init__(self, host: str, port: int, on_restart: Callable[[float], None], interval: float = 2.0,
+                 clock: Callable[[], float] = time.monotonic):
+        self.host, self.port, self.on_restart, self.interval, self.clock = host, port, on_restart, interval, clock
+        self.last: tuple[float, float] | None = None  # (uptime it gave, when)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="rtpengine-watch", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(self.interval + 2)
+            self._thread = None
+
+    def seen(self, uptime: float) -> bool:
+        """Take one answer; True when it says rtpengine started again since the last one."""
+        now = self.clock()
+        restarted = self.last is not None and uptime < self.last[0] + (now - self.last[1]) - 2
+        self.last = (uptime, now)
+        return restarted
+
+    def _run(self) -> None:
+        client = NgClient(self.host, self.port, timeout=1.0)
+        try:
+            while not self._stop.is_set():
+                try:
+                    uptime = float(client.command("statistics")["statistics"]["totalstatistics"]["uptime"])
+                except (NgError, OSError, KeyError, TypeError, ValueError):
+                    uptime = None
+                if uptime is not None and self.seen(uptime):
+                    log.error("rtpengine at %s:%d restarted (uptime %.0f s)", self.host, self.port, uptime)
+                    self.on_restart(uptime)
+                self._stop.wait(self.interval)
+        finally:
+            client.close()

@@ -117,20 +117,24 @@ class Switch:
     def calls_up(self) -> int:
         return len(self.agent_calls.calls) + len(self.queueing.queued)
 
-    def end_every_call(self, reason: str = "shutdown") -> int:
+    def end_every_call(self, reason: str = "shutdown", started_before: datetime | None = None) -> int:
         """SIP thread: hang up both legs of every call still up (rows closed with `reason`: `shutdown`, or
-        `media_lost` when rtpengine restarted and forgot every call's media)."""
-        bridged, queued = list(self.agent_calls.calls.values()), list(self.queueing.queued.values())
+        `media_lost` when rtpengine restarted and forgot the media of the calls started before then)."""
+        bridged = [c for c in self.agent_calls.calls.values()
+                   if started_before is None or c.record.started_at < started_before]
+        queued = [c for c in self.queueing.queued.values()
+                  if started_before is None or c.record.started_at < started_before]
         for call in bridged:
             call.shut_down(reason)
         for leg in queued:
             leg.shut_down(reason)
         return len(bridged) + len(queued)
 
-    def media_lost(self) -> None:
-        """SIP thread: rtpengine restarted; the calls it carried have no audio any more. They are ended
-        (`media_lost`, with the call.ended event) rather than left up and silent."""
-        ended = self.end_every_call("media_lost")
+    def media_lost(self, restarted_at: datetime) -> None:
+        """SIP thread: rtpengine restarted at `restarted_at`; the calls it carried before have no audio any
+        more. They are ended (`media_lost`, with the call.ended event) rather than left up and silent;
+        calls placed since have their media on the new rtpengine and go on."""
+        ended = self.end_every_call("media_lost", started_before=restarted_at)
         if ended:
             log.error("rtpengine restarted: %d call(s) lost their media and were ended", ended)
 
