@@ -298,10 +298,13 @@ def test_the_answer_time_alert_fires_once_at_a_webhook_and_the_abandon_is_report
         # nobody is registered: the call waits; the alert fires after 1 s; the caller leaves after 3 s
         waiting = customer(server, tmp_path, "0987200051",
                            flows.CUSTOMER_HANGS_UP_WHILE_RINGING.replace("${wait_ms}", "3000"))
-        time.sleep(0.6)
-        live = server.get(f"/queues/{support_queue(server)['id']}/live")
+        queue_id = support_queue(server)["id"]
+        deadline = time.monotonic() + 5
+        while not (live := server.get(f"/queues/{queue_id}/live"))["waiting"]:  # SIPp may be slow to start
+            assert time.monotonic() < deadline, live
+            time.sleep(0.05)
         assert [w["over_threshold"] for w in live["waiting"]] == [False] and live["over_threshold"] == 0
-        time.sleep(1.2)
+        time.sleep(1.3)
         live = server.get(f"/queues/{support_queue(server)['id']}/live")
         assert [w["over_threshold"] for w in live["waiting"]] == [True] and live["over_threshold"] == 1
         ok(waiting, "customer")
