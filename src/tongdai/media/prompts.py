@@ -1,0 +1,109 @@
+"""Prompt audio as files rtpengine plays (`play media` with `file=`: a blob over ~64 KB does not fit an
+ng datagram). Text is spoken by espeak-ng; every file is 8 kHz mono 16-bit PCM WAV, named by the
+SHA-256 of what produced it (the text, language and voice; or the uploaded audio), written once,
+atomically, and reused by every call and every later start."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import subprocess
+import tempfile
+import warnings
+import wave
+from pathlib import Path
+
+with warnings.catch_warnings():  # deprecated in 3.11, still the standard library's resampler here
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import audioop
+
+RATE = 8000
+VOICES = {"vi": "vi", "en": "en-us"}
+SPEED = 150  # words per minute
+
+
+class PromptError(RuntimeError):
+    """A prompt could not be made (espeak-ng missing or failing, unreadable audio)."""
+
+
+def as_8k_wav(data: bytes) -> bytes:
+    """PCM WAV of any rate, mono or stereo, 8 or 16 bit → 8 kHz mono 16-bit WAV."""
+    try:
+        with wave.open(io.BytesIO(data)) as w:
+            channels, width, rate = w.getnchannels(), w.getsampwidth(), w.getframerate()
+            frames = w.readframes(w.getnframes())
+    except (wave.Error, EOFError) as exc:
+        raise PromptError(f"not a PCM WAV file: {exc}") from None
+    if width == 1:
+        frames, width = audioop.bias(audioop.lin2lin(frames, 1, 2), 2, 0), 2  # 8-bit WAV is unsigned
+    elif width != 2:
+        frames, width = audioop.lin2lin(frames, width, 2), 2
+    if channels == 2:
+        frames = audioop.tomono(frames, 2, 0.5, 0.5)
+    if rate != RATE:
+        frames, _ = audioop.ratecv(frames, 2, 1, rate, RATE, None)
+    out = io.BytesIO()
+    with wave.open(out, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(RATE)
+        w.writeframes(frames)
+    return out.getvalue()
+
+
+def duration_seconds(path: Path) -> float:
+    with wave.open(str(path)) as w:
+        return w.getnframes() / w.getframerate()
+
+
+class PromptFiles:
+    def __init__(self, directory: Path, espeak: str = "espeak-ng"):
+        self.directory = directory
+        self.espeak = espeak
+
+    def speech(self, text: str, language: str) -> Path:
+        """The file of `text` spoken in `language` (vi or en), rendered on first use."""
+        voice = VOICES.get(language, "vi")
+        path = self._path(f"espeak-ng|{voice}|{SPEED}|{text}".encode())
+        if not path.exists():
+            try:
+                spoken = subprocess.run([self.espeak, "-v", voice, "-s", str(SPEED), "--stdout", text],
+                                        capture_output=True, timeout=30, check=True).stdout
+            except (OSError, subprocess.SubprocessError) as exc:
+                raise PromptError(f"espeak-ng could not speak the prompt: {exc}") from None
+            self._write(path, as_8k_wav(_fixed_header(spoken)))
+        return path
+
+    def audio(self, data: bytes) -> Path:
+        """The file of an uploaded recording (a PCM WAV), converted on first use."""
+        path = self._path(b"upload|" + data)
+        if not path.exists():
+            self._write(path, as_8k_wav(data))
+        return path
+
+    def _path(self, what: bytes) -> Path:
+        return self.directory / f"{hashlib.sha256(what).hexdigest()}.wav"
+
+    def _write(self, path: Path, data: bytes) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.directory, suffix=".part")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            os.replace(tmp, path)  # whole or not at all: rtpengine never reads half a prompt
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+def _fixed_header(data: bytes) -> bytes:
+    """espeak-ng writing to a pipe cannot go back to fill in the RIFF and data sizes: put them in."""
+    if len(data) < 44 or data[:4] != b"RIFF":
+        raise PromptError("espeak-ng gave no WAV")
+    at = data.find(b"data", 12)
+    if at < 0:
+        raise PromptError("espeak-ng gave no WAV data")
+    size = len(data) - (at + 8)
+    return (data[:4] + (len(data) - 8).to_bytes(4, "little") + data[8:at + 4] + size.to_bytes(4, "little")
+            + data[at + 8:])
