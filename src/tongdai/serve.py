@@ -22,7 +22,7 @@ from fastapi import FastAPI
 from .api.app import create_app
 from .app.batches import Spool
 from .app.call_log import CallLog
-from .app.configuration import ConfigurationWatcher, load_snapshot
+from .app.configuration import ConfigurationWatcher, audio_bytes, load_snapshot
 from .app.context import Context
 from .app.events import EventBus
 from .app.health import Health
@@ -34,8 +34,11 @@ from .app.services.caller_id import CallerIdUsage
 from .app.webhooks import WebhookDispatcher, WebhookTargets
 from .domain.acd import StatusChanged
 from .domain.directory import Directory
+from .domain.ivr import GOODBYE
 from .domain.limits import Caps
+from .media.dtmf import DtmfListener
 from .media.housekeeping import Housekeeping
+from .media.prompts import PromptError, PromptFiles
 from .media.rtpengine import MediaWorker, NgClient, RtpengineOptions, RtpengineSupervisor, RtpengineWatch
 from .settings import Settings
 from .sip import wire
@@ -65,9 +68,13 @@ class SwitchRuntime:
         host, port = settings.sip_address
         ng_host, ng_port = settings.ng_address
         low, high = settings.rtp_range
+        self.prompt_files = PromptFiles(settings.data_dir / "prompts")
+        dtmf_host, dtmf_port = settings.dtmf_address or (ng_host, 0)
+        self.dtmf = DtmfListener(dtmf_host, dtmf_port, on_key=self._key)  # bound now: rtpengine is told its port
         self.rtpengine = RtpengineSupervisor(RtpengineOptions(
             ng_host=ng_host, ng_port=ng_port, port_min=low, port_max=high,
-            work_dir=settings.data_dir / "rtpengine", interface=host),
+            work_dir=settings.data_dir / "rtpengine", interface=host,
+            dtmf_log_dest="{}:{}".format(*self.dtmf.address)),
             on_restart=self._media_lost) if settings.spawn_rtpengine else None
         self.rtpengine_watch = RtpengineWatch(ng_host, ng_port, on_restart=self._media_lost)
         self.housekeeping = Housekeeping(settings.data_dir / "rtpengine",
@@ -115,6 +122,10 @@ class SwitchRuntime:
             {"agent_id": b.agent_id, "tenant_id": b.tenant_id, "contact": b.contact, "host": b.host,
              "port": b.port, "expires_at": b.expires_at, "user_agent": b.user_agent[:200]} for b in bindings])
 
+    def _key(self, media_call_id: str, tag: str, key: str) -> None:
+        """From the DTMF listener's thread."""
+        Bridge.to_sip(self.switch.dtmf, media_call_id, tag, key)
+
     def _rtpengine_answers(self) -> bool:
         """For /health, from an API thread: a ping on a socket of its own."""
         client = NgClient(*self.settings.ng_address, timeout=0.5)
@@ -131,9 +142,39 @@ class SwitchRuntime:
         Bridge.to_sip(self.switch.media_lost, datetime.now(UTC) - timedelta(seconds=ago))
 
     def apply_configuration(self, directory: Directory) -> None:
-        """From the configuration watcher: the switch swaps the snapshot in its own thread."""
+        """From the configuration watcher (its thread): the IVR prompts are made for the new snapshot, then
+        the switch swaps both in its own thread."""
         self.sip.exempt(directory.carrier_hosts())
-        Bridge.to_sip(self.switch.apply_configuration, directory)
+        prompts, goodbyes = self._prompts_for(directory)
+        Bridge.to_sip(self.switch.apply_configuration, directory, prompts, goodbyes)
+
+    def _prompts_for(self, directory: Directory) -> tuple[dict[tuple[str, str], str], dict[str, str]]:
+        """Every IVR node's prompt as a file (spoken once, or written from the upload once); a prompt that
+        cannot be made is logged and left out (its node still waits for keys)."""
+        prompts: dict[tuple[str, str], str] = {}
+        for tree in directory.ivr_trees.values():
+            for node in tree.nodes:
+                try:
+                    if node.prompt.type == "tts" and node.prompt.text:
+                        path = self.prompt_files.speech(node.prompt.text, node.prompt.language)
+                    elif node.prompt.audio_id:
+                        audio = audio_bytes(self.engine, tree.tenant_id, node.prompt.audio_id)
+                        if audio is None:
+                            continue
+                        path = self.prompt_files.audio(audio)
+                    else:
+                        continue
+                except PromptError as exc:
+                    log.error("IVR %s node %s: no prompt: %s", tree.id, node.id, exc)
+                    continue
+                prompts[(tree.id, node.id)] = str(path)
+        goodbyes = {}
+        for language, text in GOODBYE.items():
+            try:
+                goodbyes[language] = str(self.prompt_files.speech(text, language))
+            except PromptError as exc:
+                log.error("no goodbye prompt in %s: %s", language, exc)
+        return prompts, goodbyes
 
     # -- start and stop -----------------------------------------------------------------------------
 
@@ -146,6 +187,9 @@ class SwitchRuntime:
         if closed:
             log.warning("closed %d call(s) left open by a previous run as interrupted", closed)
         bindings, away = await loop.run_in_executor(None, restore, self.engine)
+        prompts, goodbyes = await loop.run_in_executor(None, self._prompts_for, self.switch.directory)
+        self.switch.apply_configuration(self.switch.directory, prompts, goodbyes)  # before the engine runs
+        self.dtmf.start()
         self.switch.restore([Binding(r["agent_id"], r["tenant_id"], r["contact"], r["host"], r["port"],
                                      r["expires_at"], r["user_agent"]) for r in bindings], away)
         if self.rtpengine is not None:  # one spawned rtpengine per ng address, as one engine per SIP port
@@ -180,6 +224,7 @@ class SwitchRuntime:
     async def stop(self) -> None:
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, self.probe.stop)
+        await loop.run_in_executor(None, self.dtmf.stop)
         await loop.run_in_executor(None, self.rtpengine_watch.stop)
         if self.sip.running:
             await self._drain(loop)

@@ -68,6 +68,9 @@ class Settings(BaseSettings):
                                          "481 or nothing (0: off)")
     recording_retention_days: float = Field(90, ge=0, description="recordings older than this are deleted (checked "
                                             "hourly; 0: kept forever); rtpengine's log is rotated past 50 MiB")
+    dtmf_addr: str = Field("", description="where rtpengine reports the keys callers press (`host:port`, loopback); "
+                                "empty: a free port on the ng host, given to the spawned rtpengine; set it (and "
+                                "rtpengine's `--dtmf-log-dest`) when rtpengine runs as its own service")
     max_calls_per_agent: int = Field(4, ge=0, description="outbound calls one agent may have up at once (0: no cap)")
     max_calls_per_tenant: int = Field(200, ge=0, description="outbound calls one tenant may have up at once "
                                                              "(0: no cap)")
@@ -120,6 +123,10 @@ class Settings(BaseSettings):
     def webhook_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
         return tuple(ipaddress.ip_network(p.strip(), strict=False)
                      for p in self.webhook_allowed_networks.split(",") if p.strip())
+
+    @property
+    def dtmf_address(self) -> tuple[str, int] | None:
+        return _address(self.dtmf_addr, 0) if self.dtmf_addr else None
 
     @property
     def spool(self) -> Path:

@@ -374,3 +374,25 @@ def carrier_forgets_the_call(method: str = "UPDATE") -> str:
     """The carrier restarted and lost the call: the session refresh gets 481, and so does the BYE."""
     gone = "481 Call/Transaction Does Not Exist"
     return answer(method, gone) + answer("BYE", gone)
+
+
+def ivr_caller_hangs_up(after_ms: int) -> str:
+    """The IVR's caller stays `after_ms`, then hangs up (BYE)."""
+    return f'''
+  <pause milliseconds="{after_ms}"/>
+  <send retrans="500"><![CDATA[
+BYE [next_url] SIP/2.0
+Via: SIP/2.0/UDP [local_ip]:[local_port];branch=[branch]
+From: <sip:[customer]@carrier.example>;tag=[pid]SIPpTag00[call_number]
+To: <sip:[hotline]@[remote_ip]>[peer_tag_param]
+Call-ID: [call_id]
+CSeq: 2 BYE
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+  <recv response="200"/>
+'''
+
+
+IVR_HUNG_UP_ON = answer("BYE")  # the IVR says goodbye and hangs up

@@ -244,6 +244,8 @@ def carrier_invite_to(server: Server, number: str) -> str:
         s.bind(("127.0.0.1", server.carrier_port))
         s.sendto(invite.encode(), ("127.0.0.1", server.sip_port))
         reply = s.recv(65535).decode(errors="replace")
+        while reply.startswith("SIP/2.0 1"):  # 100 Trying: the final answer follows
+            reply = s.recv(65535).decode(errors="replace")
         to = next(line for line in reply.split("\r\n") if line.lower().startswith("to:"))
         ack = (f"ACK sip:{number}@127.0.0.1:{server.sip_port} SIP/2.0\r\n{via}{head}{to}\r\n"
                "CSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n")
@@ -257,14 +259,14 @@ def test_an_inbound_call_to_a_number_that_is_no_hotline_gets_404(server):
     assert reply.startswith("SIP/2.0 404") and 'text="no_hotline"' in reply
 
 
-def test_an_inbound_call_to_a_hotline_with_ivr_on_is_refused_with_480_and_a_reason(server):
+def test_an_invite_without_sdp_to_an_ivr_hotline_is_refused_488_and_logged(server):
+    """The IVR answers with rtpengine's SDP, which needs the caller's offer (tests/sip/test_ivr.py has calls)."""
     toll_free = server.get("/hotlines", line_type="toll_free")["items"][0]
     assert toll_free["ivr_enabled"]
     reply = carrier_invite_to(server, toll_free["number"])
-    assert reply.startswith("SIP/2.0 480") and 'text="ivr_not_available"' in reply
-    assert "its IVR is not available yet" in server.read_log()
+    assert reply.startswith("SIP/2.0 488") and 'text="sdp_required"' in reply
     call = server.wait_call(lambda c: c["hotline_id"] == toll_free["id"])
-    assert (call["direction"], call["end_reason"], call["sip_status"]) == ("inbound", "refused", 480)
+    assert (call["direction"], call["end_reason"], call["sip_status"]) == ("inbound", "refused", 488)
 
 
 def test_a_softphone_set_up_with_the_servers_address_as_domain_is_refused_whatever_its_username(server, work):

@@ -103,3 +103,13 @@ def test_trunk_health_from_options_answers_and_silence():
     assert monitor.reachable(trunk.id) and monitor.view()[trunk.id]["last_status"] == 404
     monitor.unanswered_invite(trunk.id)
     assert not monitor.reachable(trunk.id)
+
+
+def test_a_hotline_with_ivr_on_and_its_tree_goes_to_the_ivr():
+    from tongdai.domain.model import IvrNode, IvrTree, Prompt
+    from tongdai.domain.routing import IvrInbound
+    tree = IvrTree("iv_menu", TENANT.id, "Menu", "m", (IvrNode("m", Prompt("tts", "Xin chào")),))
+    d = directory()
+    with_tree = replace(d, ivr_trees={tree.id: tree})
+    route = route_invite(with_tree, CARRIER, "0912345678", "carrier.example", "18001234")
+    assert route == IvrInbound(IVR_LINE, "+84912345678", "iv_menu", "+84912345678")

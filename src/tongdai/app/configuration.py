@@ -28,6 +28,13 @@ def load_snapshot(engine: Any) -> tuple[int, Directory]:
         return uow.config_version.current(), load_directory(uow)
 
 
+def audio_bytes(engine: Any, tenant_id: str, audio_id: str) -> bytes | None:
+    """An uploaded prompt's audio, for the switch's prompt files."""
+    with UnitOfWork(engine) as uow:
+        row = uow.audio.get(audio_id, tenant_id)
+    return bytes(row["data"]) if row is not None else None
+
+
 class ConfigurationWatcher:
     def __init__(self, engine: Any, *, version: int, apply: Callable[[Directory], None] | None,
                  reload_webhooks: Callable[[], None] | None, forget_keys: Callable[[], None] | None = None,

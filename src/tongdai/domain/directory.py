@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .caller_id import CallingAgent, Catalogue
-from .model import Agent, Hotline, Queue, Tenant, Trunk
+from .model import Agent, Hotline, IvrTree, Queue, Tenant, Trunk
 
 
 @dataclass(frozen=True)
@@ -26,11 +26,13 @@ class Directory:
     catalogues: dict[str, Catalogue] = field(default_factory=dict)
     ported: dict[str, dict[str, str]] = field(default_factory=dict)  # tenant -> operator+tenant table
     queues: dict[str, Queue] = field(default_factory=dict)
+    ivr_trees: dict[str, IvrTree] = field(default_factory=dict)
 
     @classmethod
     def build(cls, *, tenants: list[Tenant], agents: list[Agent], trunks: list[Trunk], hotlines: list[Hotline],
               adaptive_numbers: list, operator_ported: dict[str, str],
-              tenant_ported: dict[str, dict[str, str]], queues: Iterable[Queue] = ()) -> Directory:
+              tenant_ported: dict[str, dict[str, str]], queues: Iterable[Queue] = (),
+              ivr_trees: Iterable[IvrTree] = ()) -> Directory:
         by_source: dict[str, list[str]] = {}
         for trunk in trunks:
             for address in trunk.source_addresses:
@@ -54,6 +56,7 @@ class Directory:
             catalogues={t.id: Catalogue(hotlines_of.get(t.id, []), adaptive_of.get(t.id, [])) for t in tenants},
             ported={t.id: {**operator_ported, **tenant_ported.get(t.id, {})} for t in tenants},
             queues={q.id: q for q in queues},
+            ivr_trees={t.id: t for t in ivr_trees},
         )
 
     def agent_at(self, domain: str, username: str) -> Agent | None:

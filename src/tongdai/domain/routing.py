@@ -26,6 +26,16 @@ class Inbound:
 
 
 @dataclass(frozen=True)
+class IvrInbound:
+    """A carrier's call to a hotline with its IVR on: answered, and the tree walked."""
+
+    hotline: Hotline
+    customer_number: str
+    tree_id: str
+    caller: str = ""
+
+
+@dataclass(frozen=True)
 class FromAgent:
     """A call that claims to come from an agent: `username` in the tenant of SIP domain `domain`."""
 
@@ -61,7 +71,7 @@ class Refusal:
     logged_as: str = ""  # what the server log says of a customer's refused call
 
 
-Route = Inbound | Internal | Outbound | Refusal
+Route = Inbound | IvrInbound | Internal | Outbound | Refusal
 
 
 def route_invite(directory: Directory, source: tuple[str, int], from_user: str, from_host: str,
@@ -87,9 +97,11 @@ def _from_carrier(d: Directory, trunk_ids: set[str], from_user: str, called: str
         return Refusal(404, "Not Found", "no_hotline", f"{called} is not a hotline on this trunk")
     caller = classify(from_user).e164 or ""
     customer = caller or from_user
-    if hotline.ivr_enabled:  # refused and kept in the call log: never silently dropped
-        return Refusal(480, "Temporarily Unavailable", "ivr_not_available", "the IVR is not available yet",
-                       hotline, customer, "its IVR is not available yet")
+    if hotline.ivr_enabled:
+        if hotline.ivr_tree_id in d.ivr_trees:
+            return IvrInbound(hotline, customer, hotline.ivr_tree_id, caller)
+        return Refusal(480, "Temporarily Unavailable", "ivr_not_available", "the hotline's IVR tree is not available",
+                       hotline, customer, "its IVR tree is not available")
     if hotline.queue_id is None or hotline.queue_id not in d.queues:
         return Refusal(480, "Temporarily Unavailable", "queue_not_available", "the hotline's queue is not available",
                        hotline, customer, "its queue is not available")

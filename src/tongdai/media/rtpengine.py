@@ -84,7 +84,10 @@ class NgClient:
 
 
 # How rtpengine rewrites every SDP of a call: it anchors the media on its own addresses.
-SDP_FLAGS = {"flags": ["trust-address"], "replace": ["origin", "session-connection"], "ICE": "remove"}
+# port-latching: rtpengine keeps the port it faces a party on when the other side changes (an IVR's
+# caller stays on the same port when an agent is bridged in: no re-INVITE to the carrier)
+SDP_FLAGS = {"flags": ["trust-address", "port-latching"], "replace": ["origin", "session-connection"],
+             "ICE": "remove"}
 
 Deliver = Callable[..., None]
 
@@ -185,6 +188,7 @@ class RtpengineOptions:
     port_max: int = 39999
     work_dir: Path = Path("var/rtpengine")
     binary: str = "rtpengine"
+    dtmf_log_dest: str | None = None  # host:port where rtpengine reports the keys callers press
 
 
 class RtpengineSupervisor:
@@ -205,7 +209,8 @@ class RtpengineSupervisor:
                 f"--listen-ng={o.ng_host}:{o.ng_port}", "--foreground", "--log-stderr",
                 f"--port-min={o.port_min}", f"--port-max={o.port_max}", "--log-level=5",
                 f"--pidfile={o.work_dir / 'rtpengine.pid'}", f"--recording-dir={o.work_dir / 'recordings'}",
-                "--recording-method=pcap", "--delete-delay=0"]
+                "--recording-method=pcap", "--delete-delay=0",
+                *([f"--dtmf-log-dest={o.dtmf_log_dest}"] if o.dtmf_log_dest else [])]
 
     def start(self, timeout: float = 10.0) -> None:
         self.options.work_dir = self.options.work_dir.resolve()  # rtpengine runs in it: paths must be absolute

@@ -125,8 +125,7 @@ class QueuedCall(CallObject):
                 self.record.answered_by_agent(agent_id, utcnow(), self.offered_at.get(agent_id))
                 self.on_update(self.record, "call.answered")
                 self._start_recording()
-                self.ua_caller.recvEvent(event)
-                self.keep_alive(self.ua_caller, self.global_config.get("_session_expires"))
+                self._caller_connects(event)
             else:  # answered too late: another agent or phone won, or the caller left
                 ua.recvEvent(CCEventDisconnect())
         elif isinstance(event, CCEventFail):
@@ -141,6 +140,11 @@ class QueuedCall(CallObject):
             self.ua_caller.recvEvent(CCEventDisconnect())
             self.finish("completed", "agent")
             self.events.ended(self)
+
+    def _caller_connects(self, event) -> None:
+        """The agent (or the external number) answered: answer the caller with its SDP."""
+        self.ua_caller.recvEvent(event)
+        self.keep_alive(self.ua_caller, self.global_config.get("_session_expires"))
 
     def shut_down(self, reason: str = "shutdown") -> None:
         """tongdai is stopping (or the call's media is lost): hang up the caller, the agent's leg and every
@@ -183,8 +187,7 @@ class QueuedCall(CallObject):
             self.record.answer(utcnow())
             self.on_update(self.record, "call.answered")
             self._start_recording()
-            self.ua_caller.recvEvent(event)
-            self.keep_alive(self.ua_caller, self.global_config.get("_session_expires"))
+            self._caller_connects(event)
         elif isinstance(event, CCEventFail):
             status = event.getData()[0] if event.getData() else 500
             self.ua_caller.recvEvent(CCEventFail((status, event.getData()[1] if event.getData() else "Failed")))

@@ -23,9 +23,10 @@ from ..domain.acd import (
 )
 from ..domain.calls import CallRecord
 from ..domain.directory import Directory
+from ..domain.ivr import Leave
 from ..domain.limits import CallLimits, Caps
 from ..domain.numbers import classify
-from ..domain.routing import Inbound
+from ..domain.routing import Inbound, IvrInbound
 from ..sip.headers import asserted_identity, contact_user
 from ..sip.registrar import Binding
 from .legs import Destination, utcnow
@@ -59,8 +60,10 @@ class Queueing:
                  publish: Callable[[CallRecord, str], None],
                  on_state_change: Callable[..., None], global_config: dict[str, Any],
                  clock: Callable[[], float] | None = None, limits: CallLimits | None = None,
-                 trunks: TrunkMonitor | None = None):
+                 trunks: TrunkMonitor | None = None, new_ivr_call: NewCall | None = None):
         self.directory = directory
+        self.new_ivr_call = new_ivr_call  # the factory of an IVR hotline's call (needs the switch's prompts)
+        self.ivr_calls: dict[str, Any] = {}  # rtpengine's call id -> a call walking an IVR tree (for its keys)
         self.limits = limits or CallLimits(Caps())  # shared with agents' calls: the tenant's and trunk's caps
         self.trunks = trunks  # a silent trunk takes no overflow call
         self._counted: dict[str, tuple[tuple[str, str], ...]] = {}  # overflow call -> the cap keys it counts in
@@ -92,6 +95,48 @@ class Queueing:
         self.queued[record.id] = call
         return call
 
+    def take_ivr(self, route: IvrInbound, record: CallRecord, *, req: Any) -> QueuedLeg:
+        """A carrier's call to an IVR hotline: answered, the tree walked; it may then wait in a queue."""
+        assert self.new_ivr_call is not None
+        hotline = route.hotline
+        self._terms[record.id] = (float(hotline.wrap_up_seconds), float(hotline.notify_answer_seconds))
+        call = self.new_ivr_call(record=record, queue_id="", caller=route.caller, record_audio=False, events=self,
+                                 tree=self.directory.ivr_trees[route.tree_id], on_leave=self._ivr_leaves, req=req)
+        self.queued[record.id] = call
+        self.ivr_calls[call.media_call_id] = call
+        return call
+
+    def ivr_key(self, media_call_id: str, tag: str, key: str) -> None:
+        """A key rtpengine heard: for the call walking an IVR, when the caller pressed it."""
+        call = self.ivr_calls.get(media_call_id)
+        if call is not None and tag == call.caller_tag:
+            call.key(key)
+
+    def ivr_tick(self) -> None:
+        for call in list(self.ivr_calls.values()):
+            call.tick()
+
+    def _ivr_leaves(self, call: Any, leave: Leave) -> None:
+        """Where the walk leads: a queue of the tenant, an external number through the hotline, hang-up."""
+        target, record = leave.target, call.record
+        self.ivr_calls.pop(call.media_call_id, None)
+        if target.type == "queue" and target.queue_id in self.directory.queues:
+            queue = self.directory.queues[target.queue_id]
+            log.info("call %s leaves the IVR for queue %s (%s)", record.id, queue.id, leave.reason)
+            call.record_audio = queue.record_calls
+            call.enter_queue(queue.id)
+            return
+        if target.type == "external" and target.number:
+            destination = self._external(record, target.number)
+            if destination is not None:
+                log.info("call %s leaves the IVR for %s through %s", record.id, destination.called,
+                         destination.calling)
+                record.overflowed_to_number(destination.called)
+                call.forward(destination)
+                return
+        log.info("call %s: the IVR hangs up (%s)", record.id, leave.reason)
+        call.hang_up_after_ivr("hangup")
+
     # -- what a queued call reports -------------------------------------------------------------
 
     def queue(self, call: QueuedLeg) -> None:
@@ -108,6 +153,7 @@ class Queueing:
         self.presence.declines(call.record.id, agent_id)
 
     def hung_up(self, call: QueuedLeg) -> None:
+        self.ivr_calls.pop(getattr(call, "media_call_id", ""), None)
         self.presence.caller_hangs_up(call.record.id)
         self.queued.pop(call.record.id, None)
         self.limits.ended(self._counted.pop(call.record.id, ()))
@@ -136,6 +182,23 @@ class Queueing:
         handler = self._effects.get(type(effect))
         if call is not None and handler is not None:
             handler(effect, call)
+
+    def _external(self, record: CallRecord, number: str) -> Destination | None:
+        """The leg to an external number through the call's hotline and its trunk (caller ID: the hotline),
+        or None when the tenant's policy, a cap or a silent trunk refuses it (logged)."""
+        d = self.directory
+        hotline = d.hotline_by_number.get(record.hotline_number or "")
+        trunk = d.trunks.get(hotline.trunk_id) if hotline is not None and hotline.trunk_id else None
+        dest = classify(number)
+        refused = d.tenants[record.tenant_id].destinations.refuses(dest)
+        if refused is None and trunk is not None:
+            refused = self._admit_overflow(record, trunk.id)
+        if refused is not None or hotline is None or trunk is None:
+            log.warning("call %s: would dial %s, refused: %s", record.id, number, refused or "no trunk")
+            return None
+        pai = asserted_identity(hotline.number, self.global_config["_sip_address"])
+        return Destination(host=trunk.host, port=trunk.port, called=dest.e164 or number, calling=hotline.number,
+                           username=trunk.username, password=trunk.password, extra_headers=(pai,))
 
     def _admit_overflow(self, record: CallRecord, trunk_id: str) -> str | None:
         """An overflow to an external number is an outbound call of the tenant on the trunk: it counts in
@@ -179,24 +242,14 @@ class Queueing:
             call.queue_id = target
             self.notify(notifier.call_queued(record, target))
             return
-        d = self.directory
-        hotline = d.hotline_by_number.get(record.hotline_number or "")
-        trunk = d.trunks.get(hotline.trunk_id) if hotline is not None and hotline.trunk_id else None
-        dest = classify(target) if kind == OverflowKind.EXTERNAL and target else None
-        refused = d.tenants[record.tenant_id].destinations.refuses(dest) if dest is not None else None
-        if refused is None and dest is not None and trunk is not None:
-            refused = self._admit_overflow(record, trunk.id)
-        if refused is not None:
-            log.warning("call %s: max wait would dial %s, refused: %s", record.id, target, refused)
-        elif dest is not None and hotline is not None and trunk is not None:
-            number = dest.e164 or str(target)
-            log.info("call %s waited %.0f s in %s: overflows to %s through %s", record.id, effect.waited,
-                     effect.queue_id, number, hotline.number)
-            record.overflowed_to_number(number)
-            pai = asserted_identity(hotline.number, self.global_config["_sip_address"])
-            call.forward(Destination(host=trunk.host, port=trunk.port, called=number, calling=hotline.number,
-                                     username=trunk.username, password=trunk.password, extra_headers=(pai,)))
-            return
+        if kind == OverflowKind.EXTERNAL and target:
+            destination = self._external(record, str(target))
+            if destination is not None:
+                log.info("call %s waited %.0f s in %s: overflows to %s through %s", record.id, effect.waited,
+                         effect.queue_id, destination.called, destination.calling)
+                record.overflowed_to_number(destination.called)
+                call.forward(destination)
+                return
         reason = target if kind == OverflowKind.HANGUP and target else "no agent available"
         log.info("call %s waited %.0f s in %s: hung up (%s)", record.id, effect.waited, effect.queue_id, reason)
         record.overflowed_to_hangup()

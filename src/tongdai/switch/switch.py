@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -27,6 +28,7 @@ from ..media.rtpengine import MediaWorker
 from ..sip.options import send_options
 from ..sip.registrar import Binding, Registrar
 from .agent_calls import AgentCalls
+from .ivr_call import IvrCall
 from .queued import QueuedCall
 from .queueing import Queueing
 from .switchboard import Switchboard
@@ -58,7 +60,10 @@ class Switch:
         self.queueing = Queueing(directory=directory, contacts=self.registrar.contacts,
                                  new_call=queued_call or self._queued_call, notify=notify, publish=publish,
                                  on_state_change=on_state_change, global_config=global_config, clock=clock,
-                                 limits=limits, trunks=self.trunks)
+                                 limits=limits, trunks=self.trunks, new_ivr_call=self._ivr_call)
+        self.prompts: dict[tuple[str, str], str] = {}  # (IVR tree, node) -> its prompt's file
+        self.goodbyes: dict[str, str] = {}  # language -> the goodbye prompt's file
+        self._clock = clock or time.monotonic
         self.presence = self.queueing.presence
         self.agent_calls = AgentCalls(global_config=global_config, media=media, usage=usage, presence=self.presence,
                                       contacts=self.registrar.contacts, publish=publish, notify=notify,
@@ -70,10 +75,16 @@ class Switch:
 
     # -- the one configuration snapshot -------------------------------------------------------------
 
-    def apply_configuration(self, directory: Directory) -> None:
+    def apply_configuration(self, directory: Directory, prompts: dict[tuple[str, str], str] | None = None,
+                            goodbyes: dict[str, str] | None = None) -> None:
         """SIP thread (or before the engine starts): routing, registrar and queues see `directory`
-        from the same instant; no call can see a hotline whose queue the distributor lacks."""
+        from the same instant; no call can see a hotline whose queue the distributor lacks. `prompts`:
+        the IVR prompts' files, made for this snapshot."""
         self.directory = directory
+        if prompts is not None:
+            self.prompts = prompts
+        if goodbyes is not None:
+            self.goodbyes = goodbyes
         self.queueing.reconfigure(directory)
 
     # -- start, stop, tick ---------------------------------------------------------------------------
@@ -105,6 +116,7 @@ class Switch:
                     self.presence.registered(agent_id, live)
         self._ticks += 1
         self.presence.tick()
+        self.queueing.ivr_tick()
         self.trunks.tick(self.directory)
 
     # -- stopping ---------------------------------------------------------------------------------------
@@ -146,6 +158,17 @@ class Switch:
     def _bindings_changed(self, agent_id: str, bindings: list[Binding]) -> None:
         self.persist_bindings(agent_id, bindings)
         self.presence.registered(agent_id, bool(bindings))
+
+    def dtmf(self, media_call_id: str, tag: str, key: str) -> None:
+        """SIP thread: a key rtpengine heard on a call."""
+        self.queueing.ivr_key(media_call_id, tag, key)
+
+    def _ivr_call(self, *, req: Any, **fields: Any) -> IvrCall:
+        return IvrCall(global_config=self.global_config, media=self.media,
+                       media_call_id=str(req.getHFBody("call-id")), caller_tag=req.getHFBody("from").getTag(),
+                       on_update=self.queueing.publish, clock=self._clock,
+                       prompt_file=lambda tree, node: self.prompts.get((tree, node)),
+                       goodbye_file=lambda language: self.goodbyes.get(language), **fields)
 
     def _queued_call(self, *, req: Any, **fields: Any) -> QueuedCall:
         return QueuedCall(global_config=self.global_config, media=self.media,

@@ -17,7 +17,7 @@ from ..app.ids import new_id
 from ..domain.calls import INBOUND, INTERNAL, OUTBOUND, CallRecord
 from ..domain.directory import Directory
 from ..domain.model import Agent
-from ..domain.routing import FromAgent, Inbound, Internal, Refusal, route_invite
+from ..domain.routing import FromAgent, Inbound, Internal, IvrInbound, Refusal, route_invite
 from ..sip import auth, wire
 from ..sip.headers import refusal, unusable
 from ..sip.registrar import Registrar
@@ -76,6 +76,10 @@ class Switchboard:
         if isinstance(route, Inbound):
             record = self._inbound_record(route.hotline, route.customer_number)
             call = self.queueing.take(route, record, req=req)
+            return call.ua_caller.recvRequest(req, sip_t)
+        if isinstance(route, IvrInbound):
+            record = self._inbound_record(route.hotline, route.customer_number)
+            call = self.queueing.take_ivr(route, record, req=req)
             return call.ua_caller.recvRequest(req, sip_t)
         if isinstance(route, Refusal):
             return self._refused(req, route)

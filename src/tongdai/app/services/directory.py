@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...domain.directory import Directory
-from ...domain.model import AdaptiveNumber, Agent, Hotline, Queue
+from ...domain.model import AdaptiveNumber, Agent, Hotline, IvrTree, Queue
 from ...store.uow import UnitOfWork
 from .numbers import OPERATOR_SCOPE
 
@@ -15,11 +15,13 @@ def load_directory(uow: UnitOfWork) -> Directory:
     adaptive: list[AdaptiveNumber] = []
     agents: list[Agent] = []
     queues: list[Queue] = []
+    trees: list[IvrTree] = []
     for tenant in tenants:
         queues += uow.queues.all(tenant.id)
+        trees += uow.ivr_trees.all(tenant.id)
         hotlines += uow.hotlines.all(tenant.id)
         adaptive += uow.adaptive_numbers.all(tenant.id)
         agents += uow.agents.all(tenant.id)
     return Directory.build(tenants=tenants, agents=agents, trunks=uow.trunks.all(), hotlines=hotlines,
                            adaptive_numbers=adaptive, operator_ported=uow.ported.table(OPERATOR_SCOPE),
-                           tenant_ported=tenant_ported, queues=queues)
+                           tenant_ported=tenant_ported, queues=queues, ivr_trees=trees)

@@ -1,0 +1,144 @@
+"""An IVR hotline on real calls: SIPp as the carrier, the caller's media on the test's own RTP socket
+(it hears the prompts and sends keys as RFC 4733 packets taken from SIPp's shipped captures), rtpengine
+playing the prompts and reporting the keys."""
+
+from __future__ import annotations
+
+import re
+import socket
+import struct
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from . import flows
+from .harness import Server, Sipp, agent_id, ok, register_phone
+
+PCAPS = Path("/usr/share/sip-tester")
+HOTLINE = "0912000001"  # the demo's Vinaphone hotline
+
+
+def rtp_of(pcap: Path) -> list[bytes]:
+    """The RTP packets (UDP payloads) of a capture, in order."""
+    data = pcap.read_bytes()
+    packets, at = [], 24
+    while at < len(data):
+        length = struct.unpack("<I", data[at + 8:at + 12])[0]
+        frame = data[at + 16:at + 16 + length]
+        at += 16 + length
+        ip = frame[14:]
+        packets.append(ip[(ip[0] & 0x0F) * 4 + 8:])
+    return packets
+
+
+class Caller:
+    """The caller's media end: a UDP socket on loopback."""
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+
+    def hear(self, seconds: float) -> list[bytes]:
+        self.sock.settimeout(0.2)
+        got, deadline = [], time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                got.append(self.sock.recv(2048))
+            except TimeoutError:
+                continue
+        return got
+
+    def press(self, key: str, to: tuple[str, int]) -> None:
+        name = {"#": "pound", "*": "star"}.get(key, key)
+        for packet in rtp_of(PCAPS / f"dtmf_2833_{name}.pcap"):
+            self.sock.sendto(packet, to)
+            time.sleep(0.02)
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def media_address(sipp: Sipp, timeout: float = 10) -> tuple[str, int]:
+    """Where rtpengine receives the caller's media: from the SDP of the 200 that answered it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = re.search(r"SIP/2.0 200 OK.*?c=IN IP4 (\S+).*?m=audio (\d+)", sipp.messages(), re.S)
+        if found:
+            return found.group(1), int(found.group(2))
+        time.sleep(0.05)
+    raise AssertionError(f"no 200 with SDP: {sipp.messages()[-1500:]}")
+
+
+def speech(packets: list[bytes]) -> int:
+    """How many PCMU packets carry sound (not the 0xFF/0x7F of silence)."""
+    return sum(1 for p in packets if p[1] & 0x7F == 0 and len(set(p[12:])) > 8)
+
+
+@pytest.fixture
+def server(tmp_path):
+    s = Server(tmp_path / "data").start()
+    yield s
+    s.stop()
+
+
+def ivr_hotline(server: Server, branches: dict, timeout: int = 2) -> dict:
+    queue = server.get("/queues", name="Support")["items"][0]["id"]
+    tree = httpx.post(server.api + "/ivr-trees", headers=server.admin, json={
+        "name": "Tổng đài", "root_node_id": "menu", "nodes": [{
+            "id": "menu", "timeout_seconds": timeout,
+            "prompt": {"type": "tts", "language": "vi", "text": "Xin chào. Bấm phím 1 để gặp nhân viên hỗ trợ."},
+            "branches": {k: (v if v != "support" else {"type": "queue", "queue_id": queue})
+                         for k, v in branches.items()}}]})
+    assert tree.status_code == 201, tree.text
+    hotline = server.get("/hotlines", number="+84" + HOTLINE[1:])["items"][0]
+    r = httpx.patch(f"{server.api}/hotlines/{hotline['id']}", headers=server.admin,
+                    json={"ivr_enabled": True, "ivr_tree_id": tree.json()["id"]})
+    assert r.status_code == 200, r.text
+    time.sleep(1.0)  # the switch takes the new snapshot, with the prompt spoken into a file
+    return tree.json()
+
+
+def ivr_call(server: Server, tmp_path, caller: Caller, number: str, after_answer: str) -> Sipp:
+    return Sipp("ivr_call", port=server.carrier_port, target=server.sip_port, workdir=tmp_path,
+                keys={"hotline": HOTLINE, "customer": number}, rtp_port=str(caller.port), after_answer=after_answer)
+
+
+def test_the_ivr_answers_speaks_its_menu_and_a_key_takes_the_caller_to_an_agent_without_a_reinvite(
+        server, tmp_path):
+    ivr_hotline(server, {"1": "support"})
+    binh = agent_id(server, "binh")
+    talks = '<nop><action><exec play_pcap_audio="/usr/share/sip-tester/g711a.pcap"/></action></nop>'
+    phone = Sipp("carrier", port=register_phone(server, tmp_path, "binh"), workdir=tmp_path,
+                 flow=flows.carrier_invite() + flows.reply_answer() + talks + flows.CARRIER_WAIT_BYE)
+    caller = Caller()
+    try:
+        customer = ivr_call(server, tmp_path, caller, "0987300001", flows.ivr_caller_hangs_up(6000))
+        rtpengine = media_address(customer)
+        heard = caller.hear(1.5)
+        assert len(heard) > 40 and speech(heard) > 20, (len(heard), speech(heard))  # the menu, spoken
+        caller.press("1", rtpengine)
+        caller.hear(0.5)  # the rest of the prompt, cut short by the key
+        bridged = caller.hear(2.0)
+        assert sum(1 for p in bridged if p[1] & 0x7F == 8) > 20  # binh's phone's audio (PCMA), on the same port
+        ok(customer, "customer")
+        ok(phone, "binh's phone")  # it rang, answered, and got the BYE when the customer hung up
+    finally:
+        caller.close()
+    assert customer.messages().count("INVITE sip:") == 1  # its own: tongdai sent the carrier no re-INVITE
+    call = server.wait_call(lambda c: c["customer_number"] == "+84987300001" and c["ended_at"])
+    assert (call["agent_id"], call["end_reason"]) == (binh, "completed") and call["answered_at"]
+
+
+def test_no_key_repeats_the_menu_then_says_goodbye_and_hangs_up(server, tmp_path):
+    ivr_hotline(server, {"1": "support"}, timeout=1)
+    caller = Caller()
+    try:
+        customer = ivr_call(server, tmp_path, caller, "0987300002", flows.IVR_HUNG_UP_ON)
+        assert customer.wait(timeout=60) == 0, customer.errors()[-1500:]  # tongdai's BYE ended it
+    finally:
+        caller.close()
+    call = server.wait_call(lambda c: c["customer_number"] == "+84987300002" and c["ended_at"])
+    assert (call["end_reason"], call["hung_up_by"]) == ("ivr_no_input", "system")
