@@ -15,6 +15,7 @@ import pytest
 
 from . import flows
 from .harness import Server, Sipp, agent_id, ok, register_phone
+from .test_inbound import Events
 
 PCAPS = Path("/usr/share/sip-tester")
 HOTLINE = "0912000001"  # the demo's Vinaphone hotline
@@ -108,11 +109,13 @@ def ivr_call(server: Server, tmp_path, caller: Caller, number: str, after_answer
 
 def test_the_ivr_answers_speaks_its_menu_and_a_key_takes_the_caller_to_an_agent_without_a_reinvite(
         server, tmp_path):
-    ivr_hotline(server, {"1": "support"})
+    tree = ivr_hotline(server, {"1": "support"})
+    queue_id = server.get("/queues", name="Support")["items"][0]["id"]
     binh = agent_id(server, "binh")
     talks = '<nop><action><exec play_pcap_audio="/usr/share/sip-tester/g711a.pcap"/></action></nop>'
     phone = Sipp("carrier", port=register_phone(server, tmp_path, "binh"), workdir=tmp_path,
                  flow=flows.carrier_invite() + flows.reply_answer() + talks + flows.CARRIER_WAIT_BYE)
+    events = Events(server)
     caller = Caller()
     try:
         customer = ivr_call(server, tmp_path, caller, "0987300001", flows.ivr_caller_hangs_up(6000))
@@ -130,6 +133,12 @@ def test_the_ivr_answers_speaks_its_menu_and_a_key_takes_the_caller_to_an_agent_
     assert customer.messages().count("INVITE sip:") == 1  # its own: tongdai sent the carrier no re-INVITE
     call = server.wait_call(lambda c: c["customer_number"] == "+84987300001" and c["ended_at"])
     assert (call["agent_id"], call["end_reason"]) == (binh, "completed") and call["answered_at"]
+    assert (call["ivr_tree_id"], call["ivr_path"], call["ivr_keys"]) == (tree["id"], ["menu"], ["1"])
+    assert 0 < call["ivr_seconds"] < 5 and call["queue_id"] == queue_id and call["queue_seconds"] is not None
+    assert [e["ivr_tree_id"] for e in events.of("call.ivr_entered", call["id"])] == [tree["id"]]
+    assert [(e["node_id"], e["key"]) for e in events.of("call.ivr_key", call["id"])] == [("menu", "1")]
+    assert [(e["outcome"], e["reason"]) for e in events.of("call.ivr_left", call["id"])] == [
+        (f"queue:{queue_id}", "1")]
 
 
 def test_no_key_repeats_the_menu_then_says_goodbye_and_hangs_up(server, tmp_path):
@@ -142,3 +151,4 @@ def test_no_key_repeats_the_menu_then_says_goodbye_and_hangs_up(server, tmp_path
         caller.close()
     call = server.wait_call(lambda c: c["customer_number"] == "+84987300002" and c["ended_at"])
     assert (call["end_reason"], call["hung_up_by"]) == ("ivr_no_input", "system")
+    assert call["ivr_path"] == ["menu"] and call["ivr_keys"] == [] and call["ivr_seconds"] > 3

@@ -14,7 +14,8 @@ from ..domain.timestamps import iso
 CALL_COLUMNS = ("id", "tenant_id", "direction", "agent_id", "hotline_id", "hotline_number", "customer_number",
                 "callee_agent_id", "caller_id_reasons", "started_at", "ringing_at", "answered_at", "ended_at",
                 "talk_seconds", "sip_status", "end_reason", "hung_up_by", "recorded", "queue_id", "queued_at",
-                "queue_seconds", "ring_seconds", "agents_offered", "overflow", "wrap_up_seconds")
+                "queue_seconds", "ring_seconds", "agents_offered", "overflow", "wrap_up_seconds",
+                "ivr_tree_id", "ivr_path", "ivr_keys", "ivr_seconds")
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ def call_view(record: CallRecord) -> dict[str, Any]:
     row = {name: getattr(record, name) for name in CALL_COLUMNS}
     row["caller_id_reasons"] = list(record.caller_id_reasons)
     row["agents_offered"] = list(record.agents_offered)
+    row["ivr_path"], row["ivr_keys"] = list(record.ivr_path), list(record.ivr_keys)
     return row
 
 
@@ -81,6 +83,28 @@ def call_abandoned(record: CallRecord, queue_id: str, waited: float | None) -> N
     return Notification(record.tenant_id, "call.abandoned", {
         "call_id": record.id, "hotline_id": record.hotline_id, "queue_id": queue_id, "waited_seconds": waited,
         "agents_offered": list(record.agents_offered)})
+
+
+@_event("call.ivr_entered")
+def call_ivr_entered(record: CallRecord, tree_id: str) -> Notification:
+    return Notification(record.tenant_id, "call.ivr_entered", {
+        "call_id": record.id, "hotline_id": record.hotline_id, "ivr_tree_id": tree_id,
+        "customer_number": record.customer_number})
+
+
+@_event("call.ivr_key")
+def call_ivr_key(record: CallRecord, node_id: str, key: str) -> Notification:
+    return Notification(record.tenant_id, "call.ivr_key", {
+        "call_id": record.id, "ivr_tree_id": record.ivr_tree_id, "node_id": node_id, "key": key})
+
+
+@_event("call.ivr_left")
+def call_ivr_left(record: CallRecord, outcome: str, reason: str) -> Notification:
+    """The walk is over: `outcome` is queue:<id>, external:<number>, hangup or goodbye; `reason` the key, or
+    no_input / invalid_input, or caller_hung_up."""
+    return Notification(record.tenant_id, "call.ivr_left", {
+        "call_id": record.id, "ivr_tree_id": record.ivr_tree_id, "outcome": outcome, "reason": reason,
+        "path": list(record.ivr_path), "keys": list(record.ivr_keys), "seconds": record.ivr_seconds})
 
 
 @_event("call.refused")

@@ -49,6 +49,10 @@ class CallRecord:
     agents_offered: tuple[str, ...] = ()
     overflow: str | None = None  # what max wait did: queue:<id> | external:<number> | hangup
     wrap_up_seconds: float | None = None  # taken by the answering agent, ended by ready or its deadline
+    ivr_tree_id: str | None = None  # inbound through an IVR: its tree, the nodes entered, the keys, the time
+    ivr_path: tuple[str, ...] = ()
+    ivr_keys: tuple[str, ...] = ()
+    ivr_seconds: float | None = None
 
     # Transitions. The call object that owns a record (BridgedCall, QueuedCall) is its only writer,
     # through these methods; once it ended, the queue that keeps it for wrap-up adds its wrap-up.

@@ -222,6 +222,10 @@ calls = Table(
     Column("agents_offered", JSON, nullable=False, server_default="[]"),
     Column("overflow", String(60)),
     Column("wrap_up_seconds", Float),
+    Column("ivr_tree_id", String(ID)),
+    Column("ivr_path", JSON, nullable=False, server_default="[]"),
+    Column("ivr_keys", JSON, nullable=False, server_default="[]"),
+    Column("ivr_seconds", Float),
     Index("ix_calls_tenant_started", "tenant_id", "started_at"),
 )
 

@@ -14,6 +14,8 @@ from typing import Any
 from sippy.CCEvents import CCEventConnect, CCEventDisconnect, CCEventFail, CCEventTry
 from sippy.MsgBody import MsgBody
 
+from ..app import notifier
+from ..app.notifier import Notification
 from ..domain.calls import LegState
 from ..domain.ivr import Effect, Goodbye, IvrWalk, Leave, Play, StopPlaying
 from ..domain.model import IvrTree
@@ -33,8 +35,10 @@ PromptFile = Callable[[str, str], str | None]  # (tree id, node id) -> the promp
 
 class IvrCall(QueuedCall):
     def __init__(self, *, tree: IvrTree, prompt_file: PromptFile, goodbye_file: Callable[[str], str | None],
-                 on_leave: Callable[[IvrCall, Leave], None], clock: Callable[[], float], **queued: Any):
+                 on_leave: Callable[[IvrCall, Leave], None], clock: Callable[[], float],
+                 notify: Callable[[Notification], None], **queued: Any):
         super().__init__(**queued)
+        self.notify = notify  # the IVR's events (entered, key, left)
         self.tree = tree
         self.prompt_file = prompt_file
         self.goodbye_file = goodbye_file
@@ -62,6 +66,7 @@ class IvrCall(QueuedCall):
                               self._could_not_answer)
         elif isinstance(event, CCEventDisconnect) and self.state is LegState.IVR:
             self.walk.hung_up(self.clock())
+            self._left("caller_hung_up", "caller_hung_up")
             self.finish("ivr_hangup", "customer")
             self.events.hung_up(self)
         else:
@@ -72,6 +77,8 @@ class IvrCall(QueuedCall):
             return
         self.ua_caller.recvEvent(CCEventConnect((200, "OK", MsgBody(sdp))))
         self.keep_alive(self.ua_caller, self.global_config.get("_session_expires"))
+        self.record.ivr_tree_id = self.tree.id
+        self.notify(notifier.call_ivr_entered(self.record, self.tree.id))
         self.carry_out(self.walk.start(self.clock()))
 
     def _could_not_answer(self, exc: Exception) -> None:
@@ -84,23 +91,38 @@ class IvrCall(QueuedCall):
 
     def key(self, key: str) -> None:
         """A key the caller pressed (from rtpengine's DTMF report)."""
-        if self.state is LegState.IVR:
-            self.carry_out(self.walk.key(key, self.clock()))
+        if self.state is LegState.IVR and not self.walk.over:
+            node = self.walk.node_id
+            effects = self.walk.key(key, self.clock())
+            self.record.ivr_keys = tuple(self.walk.keys)
+            self.notify(notifier.call_ivr_key(self.record, node, key))
+            self.carry_out(effects)
 
     def tick(self) -> None:
         if self.state is LegState.IVR:
             self.carry_out(self.walk.tick(self.clock()))
 
     def carry_out(self, effects: list[Effect]) -> None:
+        self.record.ivr_path = tuple(self.walk.path)
         for effect in effects:
             if isinstance(effect, Play):
                 self._play(self.prompt_file(self.tree.id, effect.node_id))
             elif isinstance(effect, StopPlaying):
                 self.media.stop_playing(self.media_call_id, self.caller_tag)
             elif isinstance(effect, Leave):
+                target = effect.target
+                where = target.queue_id if target.type == "queue" else target.number if target.type == "external" \
+                    else None
+                self._left(f"{target.type}:{where}" if where else target.type, effect.reason)
                 self.on_leave(self, effect)
             elif isinstance(effect, Goodbye):
+                self._left("goodbye", effect.reason)
                 self._goodbye(effect)
+
+    def _left(self, outcome: str, reason: str) -> None:
+        self.record.ivr_path = tuple(self.walk.path)
+        self.record.ivr_seconds = self.walk.seconds(self.clock())
+        self.notify(notifier.call_ivr_left(self.record, outcome, reason))
 
     def _play(self, path: str | None) -> None:
         started = self.clock()

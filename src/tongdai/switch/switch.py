@@ -166,7 +166,7 @@ class Switch:
     def _ivr_call(self, *, req: Any, **fields: Any) -> IvrCall:
         return IvrCall(global_config=self.global_config, media=self.media,
                        media_call_id=str(req.getHFBody("call-id")), caller_tag=req.getHFBody("from").getTag(),
-                       on_update=self.queueing.publish, clock=self._clock,
+                       on_update=self.queueing.publish, notify=self.queueing.notify, clock=self._clock,
                        prompt_file=lambda tree, node: self.prompts.get((tree, node)),
                        goodbye_file=lambda language: self.goodbyes.get(language), **fields)
 

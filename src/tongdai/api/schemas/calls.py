@@ -34,6 +34,11 @@ class CallOut(BaseModel):
     overflow: str | None = Field(None, description="inbound: what max wait did: queue:<id>, external:<number> or "
                                                    "hangup")
     wrap_up_seconds: float | None = Field(None, description="inbound: wrap-up the answering agent actually took")
+    ivr_tree_id: str | None = Field(None, description="inbound through an IVR: its tree")
+    ivr_path: list[str] = Field(default_factory=list, description="inbound through an IVR: the nodes entered, in order")
+    ivr_keys: list[str] = Field(default_factory=list, description="inbound through an IVR: the keys pressed, in order")
+    ivr_seconds: float | None = Field(None, description="inbound through an IVR: seconds from the answer to leaving "
+                                                        "the IVR (or to the end)")
 
 
 class CallList(Page):
