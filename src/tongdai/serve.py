@@ -47,6 +47,7 @@ from .sip.engine import Bridge, SipEngine
 from .sip.probe import SipProbe
 from .sip.registrar import Binding
 from .store.db import make_engine, upgrade
+from .switch.ivr_call import IvrAudio
 from .switch.switch import Switch
 
 log = logging.getLogger("tongdai")
@@ -145,10 +146,9 @@ class SwitchRuntime:
         """From the configuration watcher (its thread): the IVR prompts are made for the new snapshot, then
         the switch swaps both in its own thread."""
         self.sip.exempt(directory.carrier_hosts())
-        prompts, goodbyes = self._prompts_for(directory)
-        Bridge.to_sip(self.switch.apply_configuration, directory, prompts, goodbyes)
+        Bridge.to_sip(self.switch.apply_configuration, directory, self._audio_for(directory))
 
-    def _prompts_for(self, directory: Directory) -> tuple[dict[tuple[str, str], str], dict[str, str]]:
+    def _audio_for(self, directory: Directory) -> IvrAudio:
         """Every IVR node's prompt as a file (spoken once, or written from the upload once); a prompt that
         cannot be made is logged and left out (its node still waits for keys)."""
         prompts: dict[tuple[str, str], str] = {}
@@ -174,7 +174,7 @@ class SwitchRuntime:
                 goodbyes[language] = str(self.prompt_files.speech(text, language))
             except PromptError as exc:
                 log.error("no goodbye prompt in %s: %s", language, exc)
-        return prompts, goodbyes
+        return IvrAudio(prompts, goodbyes, str(self.prompt_files.music()))
 
     # -- start and stop -----------------------------------------------------------------------------
 
@@ -187,8 +187,8 @@ class SwitchRuntime:
         if closed:
             log.warning("closed %d call(s) left open by a previous run as interrupted", closed)
         bindings, away = await loop.run_in_executor(None, restore, self.engine)
-        prompts, goodbyes = await loop.run_in_executor(None, self._prompts_for, self.switch.directory)
-        self.switch.apply_configuration(self.switch.directory, prompts, goodbyes)  # before the engine runs
+        audio = await loop.run_in_executor(None, self._audio_for, self.switch.directory)
+        self.switch.apply_configuration(self.switch.directory, audio)  # before the engine runs
         self.dtmf.start()
         self.switch.restore([Binding(r["agent_id"], r["tenant_id"], r["contact"], r["host"], r["port"],
                                      r["expires_at"], r["user_agent"]) for r in bindings], away)

@@ -152,3 +152,22 @@ def test_no_key_repeats_the_menu_then_says_goodbye_and_hangs_up(server, tmp_path
     call = server.wait_call(lambda c: c["customer_number"] == "+84987300002" and c["ended_at"])
     assert (call["end_reason"], call["hung_up_by"]) == ("ivr_no_input", "system")
     assert call["ivr_path"] == ["menu"] and call["ivr_keys"] == [] and call["ivr_seconds"] > 3
+
+
+def test_a_caller_who_came_through_the_ivr_hears_music_while_nobody_answers(server, tmp_path):
+    ivr_hotline(server, {"1": "support"})  # nobody is registered: the call waits in the queue
+    caller = Caller()
+    try:
+        customer = ivr_call(server, tmp_path, caller, "0987300003", flows.ivr_caller_hangs_up(5000))
+        rtpengine = media_address(customer)
+        caller.hear(0.8)
+        caller.press("1", rtpengine)
+        caller.hear(0.5)  # the prompt's end, cut by the key
+        waiting = caller.hear(2.0)
+        ok(customer, "customer")
+    finally:
+        caller.close()
+    assert speech(waiting) > 50  # the music, not silence: the call was answered by the IVR, so no ringback
+    call = server.wait_call(lambda c: c["customer_number"] == "+84987300003" and c["ended_at"])
+    assert (call["end_reason"], call["queue_id"]) == ("abandoned", server.get("/queues", name="Support")[
+        "items"][0]["id"])

@@ -82,6 +82,14 @@ class PromptFiles:
             self._write(path, as_8k_wav(data))
         return path
 
+    def music(self) -> Path:
+        """The default music on hold: a soft, slow arpeggio (C major, A minor, F, G) synthesized here, so it
+        ships with no one else's copyright; about 16 s, looped by rtpengine."""
+        path = self._path(b"music|arpeggio-v1")
+        if not path.exists():
+            self._write(path, _arpeggio())
+        return path
+
     def _path(self, what: bytes) -> Path:
         return self.directory / f"{hashlib.sha256(what).hexdigest()}.wav"
 
@@ -107,3 +115,26 @@ def _fixed_header(data: bytes) -> bytes:
     size = len(data) - (at + 8)
     return (data[:4] + (len(data) - 8).to_bytes(4, "little") + data[8:at + 4] + size.to_bytes(4, "little")
             + data[at + 8:])
+
+
+def _arpeggio() -> bytes:
+    """Four chords, each arpeggiated in eighth notes at 90 bpm, sine tones with a soft attack and decay."""
+    import math
+    chords = ((261.63, 329.63, 392.00, 523.25), (220.00, 261.63, 329.63, 440.00),
+              (174.61, 220.00, 261.63, 349.23), (196.00, 246.94, 293.66, 392.00))
+    note = int(RATE * 60 / 90 / 2)  # an eighth note
+    samples = []
+    for chord in chords:
+        for _bar in range(2):
+            for step in (0, 1, 2, 3, 2, 1, 2, 3):
+                freq = chord[step]
+                for i in range(note):
+                    envelope = min(1.0, i / 200) * math.exp(-3.0 * i / note)
+                    samples.append(int(5000 * envelope * math.sin(2 * math.pi * freq * i / RATE)))
+    out = io.BytesIO()
+    with wave.open(out, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(RATE)
+        w.writeframes(b"".join(s.to_bytes(2, "little", signed=True) for s in samples))
+    return out.getvalue()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from sippy.CCEvents import CCEventConnect, CCEventDisconnect, CCEventFail, CCEventTry
@@ -30,18 +31,23 @@ DISCARD_SDP = ("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n
                "m=audio 9 RTP/AVP 0 8 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\n"
                "a=rtpmap:101 telephone-event/8000\r\na=sendrecv\r\n")
 
-PromptFile = Callable[[str, str], str | None]  # (tree id, node id) -> the prompt's file, None when missing
+@dataclass(frozen=True)
+class IvrAudio:
+    """The files IVR calls play, made for one configuration snapshot (a missing one is left out)."""
+
+    prompts: dict[tuple[str, str], str] = field(default_factory=dict)  # (tree id, node id) -> file
+    goodbyes: dict[str, str] = field(default_factory=dict)  # language -> file
+    music: str | None = None  # what a caller who came through the IVR hears while queued
 
 
 class IvrCall(QueuedCall):
-    def __init__(self, *, tree: IvrTree, prompt_file: PromptFile, goodbye_file: Callable[[str], str | None],
-                 on_leave: Callable[[IvrCall, Leave], None], clock: Callable[[], float],
+    def __init__(self, *, tree: IvrTree, audio: Callable[[], IvrAudio], on_leave: Callable[[IvrCall, Leave], None],
+                 clock: Callable[[], float],
                  notify: Callable[[Notification], None], **queued: Any):
         super().__init__(**queued)
         self.notify = notify  # the IVR's events (entered, key, left)
         self.tree = tree
-        self.prompt_file = prompt_file
-        self.goodbye_file = goodbye_file
+        self.audio = audio  # the switch's current files
         self.on_leave = on_leave
         self.clock = clock
         self.walk = IvrWalk(tree)
@@ -106,7 +112,7 @@ class IvrCall(QueuedCall):
         self.record.ivr_path = tuple(self.walk.path)
         for effect in effects:
             if isinstance(effect, Play):
-                self._play(self.prompt_file(self.tree.id, effect.node_id))
+                self._play(self.audio().prompts.get((self.tree.id, effect.node_id)))
             elif isinstance(effect, StopPlaying):
                 self.media.stop_playing(self.media_call_id, self.caller_tag)
             elif isinstance(effect, Leave):
@@ -140,7 +146,7 @@ class IvrCall(QueuedCall):
 
     def _goodbye(self, effect: Goodbye) -> None:
         from sippy.Time.Timeout import Timeout
-        path = self.goodbye_file(effect.language)
+        path = self.audio().goodbyes.get(effect.language)
         if path is not None:
             self.media.play(self.media_call_id, self.caller_tag, path,
                             lambda ms: Timeout(self.hang_up_after_ivr, ms / 1000 + 0.3, 1, effect.reason),
@@ -160,7 +166,16 @@ class IvrCall(QueuedCall):
         """The walk leads to a queue: the call waits there like any other (it is already answered)."""
         self.queue_id = queue_id
         self.state = LegState.RINGING
+        music = self.audio().music
+        if music is not None:  # answered already: music rather than ringback while it waits
+            self.media.play(self.media_call_id, self.caller_tag, music, lambda _ms: None,
+                            lambda exc: log.warning("call %s: no music on hold: %s", self.record.id, exc),
+                            repeat=1000)
         self.events.queue(self)
+
+    def forward(self, destination: Any) -> None:
+        self.media.stop_playing(self.media_call_id, self.caller_tag)
+        super().forward(destination)
 
     # -- bridging an agent without a re-INVITE to the caller -----------------------------------------
 
@@ -170,6 +185,7 @@ class IvrCall(QueuedCall):
                 done(body)
                 return
             self._bridged_leg = to_tag
+            self.media.stop_playing(self.media_call_id, self.caller_tag)  # the music, if it plays
             through_rtpengine(self.media, body, done, call_id=self.media_call_id, from_tag=self.caller_tag,
                               to_tag=IVR_TAG)
         return answer

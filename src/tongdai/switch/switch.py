@@ -28,7 +28,7 @@ from ..media.rtpengine import MediaWorker
 from ..sip.options import send_options
 from ..sip.registrar import Binding, Registrar
 from .agent_calls import AgentCalls
-from .ivr_call import IvrCall
+from .ivr_call import IvrAudio, IvrCall
 from .queued import QueuedCall
 from .queueing import Queueing
 from .switchboard import Switchboard
@@ -61,8 +61,7 @@ class Switch:
                                  new_call=queued_call or self._queued_call, notify=notify, publish=publish,
                                  on_state_change=on_state_change, global_config=global_config, clock=clock,
                                  limits=limits, trunks=self.trunks, new_ivr_call=self._ivr_call)
-        self.prompts: dict[tuple[str, str], str] = {}  # (IVR tree, node) -> its prompt's file
-        self.goodbyes: dict[str, str] = {}  # language -> the goodbye prompt's file
+        self.audio = IvrAudio()  # the files IVR calls play
         self._clock = clock or time.monotonic
         self.presence = self.queueing.presence
         self.agent_calls = AgentCalls(global_config=global_config, media=media, usage=usage, presence=self.presence,
@@ -75,16 +74,13 @@ class Switch:
 
     # -- the one configuration snapshot -------------------------------------------------------------
 
-    def apply_configuration(self, directory: Directory, prompts: dict[tuple[str, str], str] | None = None,
-                            goodbyes: dict[str, str] | None = None) -> None:
+    def apply_configuration(self, directory: Directory, audio: IvrAudio | None = None) -> None:
         """SIP thread (or before the engine starts): routing, registrar and queues see `directory`
-        from the same instant; no call can see a hotline whose queue the distributor lacks. `prompts`:
-        the IVR prompts' files, made for this snapshot."""
+        from the same instant; no call can see a hotline whose queue the distributor lacks. `audio`: the
+        files IVR calls play, made for this snapshot."""
         self.directory = directory
-        if prompts is not None:
-            self.prompts = prompts
-        if goodbyes is not None:
-            self.goodbyes = goodbyes
+        if audio is not None:
+            self.audio = audio
         self.queueing.reconfigure(directory)
 
     # -- start, stop, tick ---------------------------------------------------------------------------
@@ -167,8 +163,7 @@ class Switch:
         return IvrCall(global_config=self.global_config, media=self.media,
                        media_call_id=str(req.getHFBody("call-id")), caller_tag=req.getHFBody("from").getTag(),
                        on_update=self.queueing.publish, notify=self.queueing.notify, clock=self._clock,
-                       prompt_file=lambda tree, node: self.prompts.get((tree, node)),
-                       goodbye_file=lambda language: self.goodbyes.get(language), **fields)
+                       audio=lambda: self.audio, **fields)
 
     def _queued_call(self, *, req: Any, **fields: Any) -> QueuedCall:
         return QueuedCall(global_config=self.global_config, media=self.media,
