@@ -34,8 +34,10 @@ from .app.services.caller_id import CallerIdUsage
 from .app.webhooks import WebhookDispatcher, WebhookTargets
 from .domain.acd import StatusChanged
 from .domain.directory import Directory
+from .domain.errors import RuleViolation, Violation
 from .domain.ivr import GOODBYE
 from .domain.limits import Caps
+from .domain.model import Prompt
 from .media.dtmf import DtmfListener
 from .media.housekeeping import Housekeeping
 from .media.prompts import PromptError, PromptFiles
@@ -264,7 +266,20 @@ def build(settings: Settings) -> FastAPI:
     watcher = ConfigurationWatcher(engine, version=version, reload_webhooks=webhooks.reload, forget_keys=keys.clear,
                                    apply=runtime.apply_configuration if runtime is not None else None,
                                    poll_seconds=settings.config_poll_seconds)
+    prompt_files = PromptFiles(settings.data_dir / "prompts")
+
+    def prompt_audio(prompt: Prompt, upload: bytes | None) -> bytes:
+        try:
+            if prompt.type == "tts" and prompt.text:
+                return prompt_files.speech(prompt.text, prompt.language).read_bytes()
+            if upload is not None:
+                return prompt_files.audio(upload).read_bytes()
+        except PromptError as exc:
+            raise RuleViolation(Violation("prompt", "prompt_unavailable", str(exc))) from None
+        raise RuleViolation(Violation("prompt", "prompt_unavailable", "the prompt's audio is gone"))
+
     ctx = Context(engine=engine, keys=keys, bus=bus, usage=usage, webhooks=webhooks, webhook_targets=targets,
+                  prompt_audio=prompt_audio,
                   on_commit=watcher.committed,
                   health=runtime.health if runtime is not None else None)
 

@@ -4,10 +4,12 @@ playing the prompts and reporting the keys."""
 
 from __future__ import annotations
 
+import io
 import re
 import socket
 import struct
 import time
+import wave
 from pathlib import Path
 
 import httpx
@@ -171,3 +173,30 @@ def test_a_caller_who_came_through_the_ivr_hears_music_while_nobody_answers(serv
     call = server.wait_call(lambda c: c["customer_number"] == "+84987300003" and c["ended_at"])
     assert (call["end_reason"], call["queue_id"]) == ("abandoned", server.get("/queues", name="Support")[
         "items"][0]["id"])
+
+
+def test_a_caller_hanging_up_during_the_prompt_is_logged_and_a_late_key_changes_nothing(server, tmp_path):
+    ivr_hotline(server, {"1": "support"})
+    caller = Caller()
+    try:
+        customer = ivr_call(server, tmp_path, caller, "0987300004", flows.ivr_caller_hangs_up(800))
+        rtpengine = media_address(customer)
+        ok(customer, "customer")
+        caller.press("1", rtpengine)  # after the BYE: rtpengine has forgotten the call, or tongdai ignores it
+    finally:
+        caller.close()
+    call = server.wait_call(lambda c: c["customer_number"] == "+84987300004" and c["ended_at"])
+    assert (call["end_reason"], call["hung_up_by"], call["ivr_keys"]) == ("ivr_hangup", "customer", [])
+    assert server.get("/queues/" + server.get("/queues", name="Support")["items"][0]["id"] + "/live")[
+        "waiting"] == []
+    assert "Traceback" not in server.read_log()
+
+
+def test_a_prompt_can_be_heard_before_callers_do(server):
+    tree = ivr_hotline(server, {"1": "support"})
+    r = httpx.get(f"{server.api}/ivr-trees/{tree['id']}/nodes/menu/prompt", headers=server.admin, timeout=10)
+    assert r.status_code == 200 and r.headers["content-type"] == "audio/wav"
+    with wave.open(io.BytesIO(r.content)) as w:
+        assert (w.getframerate(), w.getnchannels()) == (8000, 1) and w.getnframes() > 8000 * 2
+    missing = httpx.get(f"{server.api}/ivr-trees/{tree['id']}/nodes/nope/prompt", headers=server.admin, timeout=10)
+    assert missing.status_code == 404

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from ..domain.model import Prompt
 from ..store.uow import OnCommit, UnitOfWork
 from .events import EventBus
 from .health import Health
@@ -35,6 +36,7 @@ class Context:
     live: LiveSwitch | None = None  # the running switch, when `tongdai serve` runs one
     webhooks: Any = None  # the webhook dispatcher, while the app runs
     webhook_targets: WebhookTargets = field(default_factory=WebhookTargets)  # where webhooks may be delivered
+    prompt_audio: Callable[[Prompt, bytes | None], bytes] | None = None  # a prompt as callers hear it (WAV)
     on_commit: OnCommit | None = None  # configuration changed in this process
     health: Health | None = None  # what /health reports (the database alone when not set)
 

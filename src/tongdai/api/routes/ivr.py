@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Response, UploadFile
 
 from ...app.security import Principal
 from ...app.services import ivr
 from ...app.services.common import get_or_404
+from ...domain.errors import NotFound
 from ..deps import Context, Paging, admin, ctx
 from ..schemas import ivr as s
 
@@ -49,6 +50,22 @@ def delete_ivr_tree(object_id: str, p: Admin, c: Ctx):
     with c.uow() as uow:
         ivr.delete_ivr_tree(uow, tenant_id=p.tenant, tree_id=object_id)
     return Response(status_code=204)
+
+
+@router.get("/ivr-trees/{object_id}/nodes/{node_id}/prompt", response_class=Response,
+            responses={200: {"content": {"audio/wav": {}}, "description": "the prompt as callers hear it"}})
+def preview_prompt(object_id: str, node_id: str, p: Admin, c: Ctx):
+    """The node's prompt as the caller will hear it: 8 kHz mono WAV (spoken text, or the upload)."""
+    with c.uow() as uow:
+        tree = get_or_404(uow.ivr_trees, "IVR tree", object_id, p.tenant)
+        node = next((n for n in tree.nodes if n.id == node_id), None)
+        if node is None:
+            raise NotFound("IVR node", node_id)
+        upload = uow.audio.get(node.prompt.audio_id, p.tenant) if node.prompt.audio_id else None
+    if c.prompt_audio is None:
+        raise HTTPException(503, "prompts are not made in this process")
+    audio = c.prompt_audio(node.prompt, bytes(upload["data"]) if upload else None)
+    return Response(audio, media_type="audio/wav")
 
 
 @router.post("/audio", status_code=201, response_model=s.AudioOut)
