@@ -47,6 +47,9 @@ class FakeLeg:
     def hang_up_caller(self, status, reason):
         self.hung_up.append((status, reason))
 
+    def shut_down(self, reason="shutdown"):
+        self.hung_up.append((0, reason))
+
 
 class Clock:
     def __init__(self):
@@ -189,3 +192,15 @@ def test_an_overflow_to_an_external_number_counts_in_the_tenants_and_trunks_caps
     assert [(e.data["call_id"], e.data["code"]) for e in refused] == [(second.record.id, "too_many_calls")]
     h.switch.queueing.ended(first)  # the first overflow call ends: the tenant may call out again
     assert h.switch.queueing.limits.active == {}
+
+
+def test_calls_the_switch_hangs_up_leave_the_queue_and_are_never_offered_again():
+    """D11: rtpengine restarted: a waiting call ended as media_lost must not be offered to the next agent."""
+    from datetime import timedelta
+    h = Harness()
+    waiting = h.inbound()
+    h.switch.media_lost(datetime.now(UTC) + timedelta(seconds=1))
+    assert waiting.hung_up == [(0, "media_lost")] and h.switch.queueing.queued == {}
+    h.register(AN, 5071)  # an agent comes free
+    h.switch.presence.tick()
+    assert waiting.rung == {} and h.switch.presence.view(AN.id)["state"] == "available"

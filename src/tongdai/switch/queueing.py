@@ -152,6 +152,14 @@ class Queueing:
     def declined(self, call: QueuedLeg, agent_id: str) -> None:
         self.presence.declines(call.record.id, agent_id)
 
+    def shut(self, call: QueuedLeg) -> None:
+        """A call the switch hung up (shutdown, media lost) leaves the queue and the distributor: an agent
+        who had it goes to wrap-up, a waiting one is never offered."""
+        if call.connected_agent is not None:
+            self.ended(call)
+        else:
+            self.hung_up(call)
+
     def hung_up(self, call: QueuedLeg) -> None:
         self.ivr_calls.pop(getattr(call, "media_call_id", ""), None)
         self.presence.caller_hangs_up(call.record.id)

@@ -136,6 +136,7 @@ class Switch:
             call.shut_down(reason)
         for leg in queued:
             leg.shut_down(reason)
+            self.queueing.shut(leg)
         return len(bridged) + len(queued)
 
     def media_lost(self, restarted_at: datetime) -> None:
