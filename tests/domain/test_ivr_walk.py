@@ -71,3 +71,13 @@ def test_hang_up_during_the_walk_ends_it():
     w, _ = walk()
     w.hung_up(3.0)
     assert w.over and w.tick(100) == [] and w.seconds(100) == 3.0
+
+
+def test_an_hours_node_follows_open_or_closed_at_once():
+    hours = IvrNode("hours", Prompt("tts", "-"), kind="hours",
+                    branches=(("open", IvrTarget("node", node_id="menu")), ("closed", IvrTarget("hangup"))))
+    tree = IvrTree("iv_h", "te_1", "Hours", "hours", (hours, MENU, SUPPORT_MENU))
+    open_walk = IvrWalk(tree, is_open=lambda: True)
+    assert open_walk.start(0.0) == [Play("menu", MENU.prompt)] and open_walk.path == ["hours", "menu"]
+    closed_walk = IvrWalk(tree, is_open=lambda: False)
+    assert closed_walk.start(0.0) == [Leave(IvrTarget("hangup"), "closed")] and closed_walk.over

@@ -200,3 +200,52 @@ def test_a_prompt_can_be_heard_before_callers_do(server):
         assert (w.getframerate(), w.getnchannels()) == (8000, 1) and w.getnframes() > 8000 * 2
     missing = httpx.get(f"{server.api}/ivr-trees/{tree['id']}/nodes/nope/prompt", headers=server.admin, timeout=10)
     assert missing.status_code == 404
+
+
+def test_an_hours_node_sends_callers_to_the_menu_when_open_and_to_the_closed_message_otherwise(server, tmp_path):
+    """Both sides of the boundary, set through the tenant's opening hours (a holiday today closes it all day);
+    the exact boundaries are tested on the rule itself, with the time given (tests/domain/test_hours.py)."""
+    from datetime import datetime as dt
+    from zoneinfo import ZoneInfo
+    now = dt.now(ZoneInfo("Asia/Ho_Chi_Minh"))
+    if now.hour == 23 and now.minute >= 58:  # the period below ends at 23:59
+        time.sleep(130)
+        now = dt.now(ZoneInfo("Asia/Ho_Chi_Minh"))
+    every_day = [{"day": d, "opens": "00:00", "closes": "23:59"} for d in ("mon", "tue", "wed", "thu", "fri", "sat",
+                                                                          "sun")]
+    tree = httpx.post(server.api + "/ivr-trees", headers=server.admin, json={
+        "name": "Giờ làm việc", "root_node_id": "hours", "nodes": [
+            {"id": "hours", "type": "hours", "branches": {"open": {"type": "node", "node_id": "menu"},
+                                                          "closed": {"type": "node", "node_id": "closed"}}},
+            {"id": "menu", "prompt": {"type": "tts", "text": "Bấm phím 1 để gặp nhân viên."},
+             "branches": {"no_input": {"type": "hangup"}}},
+            {"id": "closed", "timeout_seconds": 1,
+             "prompt": {"type": "tts", "text": "Chúng tôi đã hết giờ làm việc. Xin gọi lại sau."},
+             "branches": {"no_input": {"type": "hangup"}}}]})
+    assert tree.status_code == 201, tree.text
+    hotline = server.get("/hotlines", number="+84" + HOTLINE[1:])["items"][0]
+    assert httpx.patch(f"{server.api}/hotlines/{hotline['id']}", headers=server.admin, json={
+        "ivr_enabled": True, "ivr_tree_id": tree.json()["id"]}).status_code == 200
+    for number, holidays, path in (("0987300005", [], ["hours", "menu"]),
+                                   ("0987300006", [now.date().isoformat()], ["hours", "closed"])):
+        r = httpx.put(server.api + "/opening-hours", headers=server.admin,
+                      json={"time_zone": "Asia/Ho_Chi_Minh", "periods": every_day, "holidays": holidays})
+        assert r.status_code == 200, r.text
+        time.sleep(1.0)  # the switch takes the new snapshot
+        caller = Caller()
+        try:
+            ok(ivr_call(server, tmp_path, caller, number, flows.ivr_caller_hangs_up(1500)), number)
+        finally:
+            caller.close()
+        call = server.wait_call(lambda c, n=number: c["customer_number"] == "+84" + n[1:] and c["ended_at"])
+        assert call["ivr_path"] == path, call
+
+
+def test_opening_hours_are_checked_field_by_field(server):
+    r = httpx.put(server.api + "/opening-hours", headers=server.admin, json={
+        "time_zone": "Mars/Olympus", "periods": [{"day": "mon", "opens": "18:00", "closes": "08:00"}]})
+    assert r.status_code == 422
+    assert {(e["field"], e["code"]) for e in r.json()["errors"]} == {("time_zone", "invalid_value"),
+                                                                       ("periods", "invalid_value")}
+    assert httpx.get(server.api + "/opening-hours", headers=server.admin).json() == {
+        "time_zone": "Asia/Ho_Chi_Minh", "periods": [], "holidays": []}  # unchanged: none set, always open

@@ -34,6 +34,15 @@ class OpeningHours:
         return any(p.day == day and p.opens <= now < p.closes for p in self.periods)
 
 
+def parse_hours(raw: dict, time_zone: str = DEFAULT_TIME_ZONE) -> OpeningHours:
+    """`{"periods": [{"day": "mon", "opens": "08:00", "closes": "12:00"}, …], "holidays": ["2026-09-02", …]}`;
+    raises ValueError on a malformed time or date."""
+    periods = tuple(Period(str(p["day"]), time.fromisoformat(str(p["opens"])), time.fromisoformat(str(p["closes"])))
+                    for p in raw.get("periods", ()))
+    holidays = frozenset(date.fromisoformat(str(d)) for d in raw.get("holidays", ()))
+    return OpeningHours(periods, holidays, time_zone)
+
+
 def problems(hours: OpeningHours) -> list[str]:
     """What is wrong with a set of opening hours, in words (empty when nothing is)."""
     out = []

@@ -13,6 +13,7 @@ goodbye and hang up). Defaults, as `docs/ivr.md` states them:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .model import IvrNode, IvrTarget, IvrTree, Prompt
@@ -57,9 +58,14 @@ class Goodbye:
 Effect = Play | StopPlaying | Leave | Goodbye
 
 
+def always_open() -> bool:
+    return True
+
+
 @dataclass
 class IvrWalk:
     tree: IvrTree
+    is_open: Callable[[], bool] = always_open  # the tenant's opening hours, asked when an hours node is entered
     node_id: str = ""
     plays: int = 0  # plays of the current node so far
     playing: bool = False
@@ -132,6 +138,13 @@ class IvrWalk:
         self.node_id = node_id
         self.plays = 0
         self.path.append(node_id)
+        if self.node.kind == "hours":
+            state = "open" if self.is_open() else "closed"
+            target = self.node.branch(state)
+            if target is None or len(self.path) > 2 * len(self.tree.nodes):  # no branch, or a loop of hours nodes
+                self.ended_at = now
+                return [Leave(IvrTarget("hangup"), state)]
+            return self._follow(target, state, now)
         return self._play(now)
 
     def _play(self, now: float) -> list[Effect]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
+from .hours import DEFAULT_TIME_ZONE, OpeningHours, parse_hours
 from .numbers import FOREIGN, PREMIUM, NumberInfo
 
 ALL_GROUPS = "all"
@@ -13,6 +14,7 @@ LineType = Literal["local", "mobile", "toll_free"]
 LINE_TYPES = ("local", "mobile", "toll_free")
 RING_STRATEGIES = ("ring_all", "longest_idle", "round_robin", "least_calls")
 IVR_KEYS = tuple("0123456789*#") + ("no_input", "invalid_input")
+HOURS_KEYS = ("open", "closed")  # the branches of an opening-hours node
 
 
 class DestinationPolicy(NamedTuple):
@@ -39,6 +41,14 @@ class Tenant:
     # numbers are always allowed; premium (1900) and international numbers only when opened
     allow_premium: bool = False
     allow_international: bool = False
+    # opening hours, for the IVR's hours nodes: `{"periods": [{"day", "opens", "closes"}], "holidays": [dates]}`
+    # (times HH:MM, dates YYYY-MM-DD) in `time_zone`; none set means always open
+    time_zone: str = DEFAULT_TIME_ZONE
+    opening_hours: dict | None = None
+
+    @property
+    def hours(self) -> OpeningHours | None:
+        return parse_hours(self.opening_hours, self.time_zone) if self.opening_hours else None
 
     @property
     def destinations(self) -> DestinationPolicy:
@@ -188,10 +198,14 @@ class Prompt:
 
 @dataclass(frozen=True, slots=True)
 class IvrNode:
+    """A `menu` node plays its prompt and waits for a key; an `hours` node plays nothing and follows its
+    `open` or `closed` branch by the tenant's opening hours at that moment."""
+
     id: str
     prompt: Prompt
     branches: tuple[tuple[str, IvrTarget], ...] = ()
     timeout_seconds: int = 5
+    kind: str = "menu"
 
     def branch(self, key: str) -> IvrTarget | None:
         for k, target in self.branches:

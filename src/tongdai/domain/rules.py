@@ -16,6 +16,7 @@ import phonenumbers
 from .errors import Violation
 from .model import (
     ALL_GROUPS,
+    HOURS_KEYS,
     IVR_KEYS,
     LINE_TYPES,
     RING_STRATEGIES,
@@ -318,13 +319,20 @@ def validate_ivr_tree(t: IvrTree, refs: TenantRefs) -> list[Violation]:
         if node.id in seen:
             out.append(Violation(f"{where}.id", "duplicate", f"node id {node.id!r} is used twice"))
         seen.add(node.id)
-        _check_prompt(node.prompt, f"{where}.prompt", refs, out)
-        _seconds(node.timeout_seconds, f"{where}.timeout_seconds", *IVR_TIMEOUT_RANGE, out)
         keys = [k for k, _ in node.branches]
+        if node.kind == "hours":
+            for key in HOURS_KEYS:
+                if key not in keys:
+                    out.append(Violation(f"{where}.branches.{key}", "branch_required",
+                                         f"an hours node needs its {key!r} branch"))
+        else:
+            _check_prompt(node.prompt, f"{where}.prompt", refs, out)
+            _seconds(node.timeout_seconds, f"{where}.timeout_seconds", *IVR_TIMEOUT_RANGE, out)
+        allowed = HOURS_KEYS if node.kind == "hours" else IVR_KEYS
         for key, target in node.branches:
             at = f"{where}.branches.{key}"
-            if key not in IVR_KEYS:
-                out.append(Violation(at, "invalid_key", f"{key!r} is not 0-9, *, #, no_input or invalid_input"))
+            if key not in allowed:
+                out.append(Violation(at, "invalid_key", f"{key!r} is not one of {', '.join(allowed)}"))
             _check_target(target, at, node_ids, refs, out)
         if len(set(keys)) != len(keys):
             out.append(Violation(f"{where}.branches", "duplicate", "a key has two branches"))
@@ -342,6 +350,8 @@ def _check_prompt(prompt, at: str, refs: TenantRefs, out: list[Violation]) -> No
     elif prompt.type == "audio":
         if not prompt.audio_id or prompt.audio_id not in refs.audio:
             out.append(Violation(f"{at}.audio_id", "unknown_audio", "no such uploaded audio in this tenant"))
+    elif prompt.type == "none":
+        out.append(Violation(at, "prompt_required", "a menu node needs a prompt"))
     else:
         out.append(Violation(f"{at}.type", "invalid_value", "a prompt is tts or audio"))
 

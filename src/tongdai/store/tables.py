@@ -60,6 +60,8 @@ tenants = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     Column("allow_premium", Boolean, nullable=False, server_default=false()),
     Column("allow_international", Boolean, nullable=False, server_default=false()),
+    Column("time_zone", String(60), nullable=False, server_default="Asia/Ho_Chi_Minh"),
+    Column("opening_hours", JSON),
 )
 
 trunks = Table(

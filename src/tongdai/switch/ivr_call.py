@@ -42,15 +42,15 @@ class IvrAudio:
 
 class IvrCall(QueuedCall):
     def __init__(self, *, tree: IvrTree, audio: Callable[[], IvrAudio], on_leave: Callable[[IvrCall, Leave], None],
-                 clock: Callable[[], float],
-                 notify: Callable[[Notification], None], **queued: Any):
+                 clock: Callable[[], float], notify: Callable[[Notification], None],
+                 is_open: Callable[[], bool], **queued: Any):
         super().__init__(**queued)
         self.notify = notify  # the IVR's events (entered, key, left)
         self.tree = tree
         self.audio = audio  # the switch's current files
         self.on_leave = on_leave
         self.clock = clock
-        self.walk = IvrWalk(tree)
+        self.walk = IvrWalk(tree, is_open=is_open)  # is_open: the tenant's opening hours, now
         self._bridged_leg: Any = None  # the agent's phone whose answer rtpengine took for the caller
 
     # -- the caller's leg -------------------------------------------------------------------------

@@ -15,7 +15,7 @@ import logging
 import random
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from ..app.notifier import Notification
@@ -161,7 +161,12 @@ class Switch:
         self.queueing.ivr_key(media_call_id, tag, key)
 
     def _ivr_call(self, *, req: Any, **fields: Any) -> IvrCall:
-        return IvrCall(global_config=self.global_config, media=self.media,
+        hours = self.directory.tenants[fields["record"].tenant_id].hours
+
+        def is_open() -> bool:  # the tenant's opening hours, when an hours node is entered
+            return hours is None or hours.is_open(datetime.now(UTC))
+
+        return IvrCall(is_open=is_open, global_config=self.global_config, media=self.media,
                        media_call_id=str(req.getHFBody("call-id")), caller_tag=req.getHFBody("from").getTag(),
                        on_update=self.queueing.publish, notify=self.queueing.notify, clock=self._clock,
                        audio=lambda: self.audio, **fields)

@@ -68,6 +68,19 @@ def preview_prompt(object_id: str, node_id: str, p: Admin, c: Ctx):
     return Response(audio, media_type="audio/wav")
 
 
+@router.get("/opening-hours", response_model=s.OpeningHoursOut)
+def get_opening_hours(p: Admin, c: Ctx):
+    """The tenant's opening hours, which IVR `hours` nodes follow (none set: always open)."""
+    with c.uow() as uow:
+        return ivr.opening_hours(uow, tenant_id=p.tenant)
+
+
+@router.put("/opening-hours", response_model=s.OpeningHoursOut)
+def set_opening_hours(body: s.OpeningHoursIn, p: Admin, c: Ctx):
+    with c.uow() as uow:
+        return ivr.set_opening_hours(uow, tenant_id=p.tenant, data=body.model_dump())
+
+
 @router.post("/audio", status_code=201, response_model=s.AudioOut)
 async def upload_audio(p: Admin, c: Ctx, file: Annotated[UploadFile, File()],
                        name: Annotated[str | None, Form(max_length=200)] = None):

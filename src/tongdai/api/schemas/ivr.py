@@ -23,14 +23,40 @@ class TargetIn(In):
     number: NumberText | None = None
 
 
-IvrKey = Literal["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "#", "no_input", "invalid_input"]
+IvrKey = Literal["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "#", "no_input", "invalid_input",
+                 "open", "closed"]
 
 
 class NodeIn(In):
+    """A `menu` node (the default) plays its prompt and takes keys; an `hours` node has no prompt and
+    follows its `open` or `closed` branch by the tenant's opening hours (`/opening-hours`)."""
+
     id: Ref
-    prompt: PromptIn
+    type: Literal["menu", "hours"] = "menu"
+    prompt: PromptIn | None = None
     branches: dict[IvrKey, TargetIn] = {}
     timeout_seconds: Seconds = 5
+
+
+class PeriodIn(In):
+    day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    opens: Annotated[str, Field(pattern=r"^\d{2}:\d{2}$", examples=["08:00"])]
+    closes: Annotated[str, Field(pattern=r"^\d{2}:\d{2}$", examples=["17:30"])]
+
+
+class OpeningHoursIn(In):
+    """When the tenant is open, in its time zone: periods per weekday (a day may have several; none means
+    closed that day) and holidays (closed all day)."""
+
+    time_zone: Annotated[str, Field(max_length=60)] = "Asia/Ho_Chi_Minh"
+    periods: Annotated[list[PeriodIn], Field(max_length=70)] = []
+    holidays: Annotated[list[Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")]], Field(max_length=366)] = []
+
+
+class OpeningHoursOut(BaseModel):
+    time_zone: str
+    periods: list[dict]
+    holidays: list[str]
 
 
 class IvrTreeIn(In):

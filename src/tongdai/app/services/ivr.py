@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import wave
 from datetime import datetime
 from typing import Any
 
 from ...domain.errors import InUse, RuleViolation, Violation, collect
+from ...domain.hours import DEFAULT_TIME_ZONE, parse_hours, problems
 from ...domain.model import IvrNode, IvrTarget, IvrTree, Prompt
 from ...domain.rules import validate_ivr_tree
 from ...store.codecs import node_to_dict
@@ -20,7 +22,8 @@ MAX_AUDIO_BYTES = 5 * 1024 * 1024
 
 def _nodes(raw: list[dict[str, Any]]) -> tuple[IvrNode, ...]:
     return tuple(
-        IvrNode(id=n["id"], prompt=Prompt(**n["prompt"]), timeout_seconds=n.get("timeout_seconds", 5),
+        IvrNode(id=n["id"], prompt=Prompt(**n["prompt"]) if n.get("prompt") else Prompt("none"),
+                timeout_seconds=n.get("timeout_seconds", 5), kind=n.get("type") or "menu",
                 branches=tuple((k, IvrTarget(**t)) for k, t in (n.get("branches") or {}).items()))
         for n in raw)
 
@@ -91,3 +94,27 @@ def tree_view(tree: IvrTree) -> dict[str, Any]:
     """The public form of a tree: its nodes as plain dictionaries."""
     return {"id": tree.id, "name": tree.name, "root_node_id": tree.root_node_id,
             "nodes": [node_to_dict(n) for n in tree.nodes]}
+
+
+def opening_hours(uow: UnitOfWork, *, tenant_id: str) -> dict[str, Any]:
+    tenant = get_or_404(uow.tenants, "tenant", tenant_id)
+    raw = tenant.opening_hours or {}
+    return {"time_zone": tenant.time_zone, "periods": raw.get("periods", []), "holidays": raw.get("holidays", [])}
+
+
+def set_opening_hours(uow: UnitOfWork, *, tenant_id: str, data: dict[str, Any]) -> dict[str, Any]:
+    """Replace the tenant's opening hours (what the IVR's hours nodes ask); each problem names its field."""
+    tenant = get_or_404(uow.tenants, "tenant", tenant_id)
+    raw = {"periods": data.get("periods", []), "holidays": data.get("holidays", [])}
+    out: list[Violation] = []
+    try:
+        hours = parse_hours(raw, data.get("time_zone") or DEFAULT_TIME_ZONE)
+    except ValueError as exc:
+        raise RuleViolation(Violation("periods", "invalid_value", f"times are HH:MM, dates YYYY-MM-DD: {exc}")) \
+            from None
+    for problem in problems(hours):
+        field = "time_zone" if "time zone" in problem else "periods"
+        out.append(Violation(field, "invalid_value", problem))
+    collect(out)
+    uow.tenants.save(dataclasses.replace(tenant, time_zone=hours.time_zone, opening_hours=raw))
+    return opening_hours(uow, tenant_id=tenant_id)
