@@ -287,6 +287,21 @@ def reply_answer() -> str:
 
 # -- a customer calling a hotline (scenarios/customer_call.xml) -------------------------------------------
 
+CUSTOMER_BYE = '''  <send retrans="500"><![CDATA[
+BYE [next_url] SIP/2.0
+Via: SIP/2.0/UDP [local_ip]:[local_port];branch=[branch]
+From: <sip:[customer]@carrier.example>;tag=[pid]SIPpTag00[call_number]
+To: <sip:[hotline]@[remote_ip]>[peer_tag_param]
+Call-ID: [call_id]
+CSeq: 2 BYE
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+  <recv response="200"/>
+'''  # the customer hangs up
+
+
 def customer_answered(talk: str = '\n  <pause milliseconds="300"/>\n') -> str:
     """The customer's call is answered (by an agent, or an overflow number); `talk`, then it hangs up."""
     return '''
@@ -304,19 +319,7 @@ Max-Forwards: 70
 Content-Length: 0
 
 ]]></send>
-''' + talk + '''  <send retrans="500"><![CDATA[
-BYE [next_url] SIP/2.0
-Via: SIP/2.0/UDP [local_ip]:[local_port];branch=[branch]
-From: <sip:[customer]@carrier.example>;tag=[pid]SIPpTag00[call_number]
-To: <sip:[hotline]@[remote_ip]>[peer_tag_param]
-Call-ID: [call_id]
-CSeq: 2 BYE
-Max-Forwards: 70
-Content-Length: 0
-
-]]></send>
-  <recv response="200"/>
-  <Reference variables="sdp"/>
+''' + talk + CUSTOMER_BYE + '''  <Reference variables="sdp"/>
 '''
 
 
@@ -378,21 +381,7 @@ def carrier_forgets_the_call(method: str = "UPDATE") -> str:
 
 def ivr_caller_hangs_up(after_ms: int) -> str:
     """The IVR's caller stays `after_ms`, then hangs up (BYE)."""
-    return f'''
-  <pause milliseconds="{after_ms}"/>
-  <send retrans="500"><![CDATA[
-BYE [next_url] SIP/2.0
-Via: SIP/2.0/UDP [local_ip]:[local_port];branch=[branch]
-From: <sip:[customer]@carrier.example>;tag=[pid]SIPpTag00[call_number]
-To: <sip:[hotline]@[remote_ip]>[peer_tag_param]
-Call-ID: [call_id]
-CSeq: 2 BYE
-Max-Forwards: 70
-Content-Length: 0
-
-]]></send>
-  <recv response="200"/>
-'''
+    return f'\n  <pause milliseconds="{after_ms}"/>\n' + CUSTOMER_BYE
 
 
 IVR_HUNG_UP_ON = answer("BYE")  # the IVR says goodbye and hangs up
