@@ -125,6 +125,24 @@ def test_ivr_tree_validation_names_each_field(world):
     assert ("nodes[0].branches.A", "invalid_value") in codes(r)
 
 
+def test_ivr_tree_with_an_extension_node_a_code_menu_and_an_agent_branch(world):
+    shop = world.tenant()
+    agent = shop.post("/agents", {"name": "An", "sip_username": "an", "sip_password": "longenough1",
+                                  "extension": "101"}).json()
+    tree = shop.post("/ivr-trees", {"name": "Menu", "root_node_id": "m", "nodes": [
+        {"id": "m", "max_digits": 4, "prompt": {"type": "tts", "text": "Nhập mã"},
+         "branches": {"1234": {"type": "agent", "agent_id": agent["id"]}, "9": {"type": "node", "node_id": "ext"},
+                      "no_answer": {"type": "hangup"}}},
+        {"id": "ext", "type": "extension", "prompt": {"type": "tts", "text": "Nhập số máy lẻ"},
+         "branches": {"invalid_input": {"type": "node", "node_id": "m"}}}]}).json()
+    assert [(n["type"], n["max_digits"]) for n in tree["nodes"]] == [("menu", 4), ("extension", 6)]
+    assert shop.delete(f"/agents/{agent['id']}").status_code == 409  # the tree rings that agent
+    r = shop.post("/ivr-trees", {"name": "Menu", "root_node_id": "m", "nodes": [
+        {"id": "m", "type": "extension", "prompt": {"type": "tts", "text": "x"},
+         "branches": {"1": {"type": "agent", "agent_id": "ag_zzzzzzzzzzzzzz"}}}]}, expect=None)
+    assert codes(r) == {("nodes[0].branches.1", "invalid_key"), ("nodes[0].branches.1.agent_id", "unknown_agent")}
+
+
 def test_audio_upload_rejects_files_that_are_not_wav(world):
     shop = world.tenant()
     r = world.client.post("/api/v1/audio", headers=shop.headers, files={"file": ("x.wav", b"RIFFjunk", "audio/wav")})

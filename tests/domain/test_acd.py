@@ -37,6 +37,7 @@ from tongdai.domain.acd import (
     StatusChanged,
     Tick,
     TransitionRefused,
+    Unanswered,
     WrapUpEnded,
 )
 
@@ -241,7 +242,7 @@ def scenarios(draw):
                        overflow=draw(st.sampled_from([("hangup", None), ("queue", "qu_b")])))
     backup = QueueRules("qu_b", TIERS[1:], strategy=strategy, ring_timeout=ring_timeout,
                         max_wait=draw(st.sampled_from([0.0, 30.0])))
-    steps = draw(st.lists(st.tuples(st.integers(0, 11), st.integers(0, 5), st.integers(0, 30),
+    steps = draw(st.lists(st.tuples(st.integers(0, 12), st.integers(0, 5), st.integers(0, 30),
                                     st.floats(0.0, 6.0)), min_size=50, max_size=400))
     return (rules, backup), steps
 
@@ -268,9 +269,10 @@ def run(rules, steps, prepare=lambda d: d):
             5: Tick(now), 6: AgentRegisters(agent, now), 7: AgentUnregisters(agent, now),
             8: AgentSetsStatus(agent, "away", now, "x"), 9: AgentSetsStatus(agent, "available", now),
             10: AgentReady(agent, now), 11: AgentBusyElsewhere(agent, now, busy=bool(call_i % 2)),
+            12: CallArrives(f"c{n_calls}", "", now, wrap_up_seconds=(call_i % 3) * 5.0, agent_id=agent),
         }
         event = events[kind]
-        if kind == 0:
+        if kind in (0, 12):
             n_calls += 1
         before = {a.id: a.state for a in d.agents.values()}
         effects = d.handle(event)
@@ -309,6 +311,8 @@ def test_invariants_hold_over_random_event_sequences(scenario):
     rules, steps = scenario
     d, log, n_calls = run(rules, steps)
     alerts, ends = Counter(), Counter()
+    direct_to = {f"c{n}": AGENTS[agent_i] for n, (kind, agent_i, _c, _t) in enumerate(
+        s for s in steps if s[0] in (0, 12)) if kind == 12}
     for before, effects, rung_out, queue_of in log:
         state = dict(before)
         for e in effects:
@@ -318,6 +322,9 @@ def test_invariants_hold_over_random_event_sequences(scenario):
             elif isinstance(e, Offer):
                 # the agent was available just before (it is ringing now, set by the same step)
                 assert state[e.agent_id] == RINGING
+                if not queue_of[e.call_id]:  # a call for one agent (an IVR's extension) rings that agent only
+                    assert e.call_id in direct_to and direct_to[e.call_id] == e.agent_id
+                    continue
                 # primary groups are exhausted before backups
                 tiers = QUEUE_TIERS[queue_of[e.call_id]]
                 tier = next(i for i, t in enumerate(tiers) if GROUP_OF[e.agent_id] & t)
@@ -327,7 +334,7 @@ def test_invariants_hold_over_random_event_sequences(scenario):
                     assert not eligible, (e, eligible)
             elif isinstance(e, AnswerTimeExceeded):
                 alerts[e.call_id] += 1
-            elif isinstance(e, Abandoned) or isinstance(e, Overflow) and e.action[0] != "queue":
+            elif isinstance(e, Abandoned | Unanswered) or isinstance(e, Overflow) and e.action[0] != "queue":
                 ends[e.call_id] += 1
             elif isinstance(e, Connect):
                 ends[e.call_id] += 1
@@ -408,3 +415,33 @@ def test_a_configuration_change_keeps_the_longest_idle_order():
     d = make(agents={"ag_a": SALES, "ag_b": SALES})  # ag_a became available first
     d.reconfigure(d.queues, {"ag_a": SALES | BACKUP, "ag_b": SALES}, now=5)  # ag_a re-indexed
     assert offers(d.handle(CallArrives("c1", "qu_main", now=10))) == [("c1", "ag_a")]
+
+
+# -- a call for one agent (an IVR's extension) ------------------------------------------------------
+
+def test_a_call_for_one_agent_rings_that_agent_only_and_wraps_up_like_a_queue_call():
+    d = make()
+    effects = d.handle(CallArrives("c1", "", now=10, wrap_up_seconds=15, agent_id="ag_b"))
+    assert offers(effects) == [("c1", "ag_b")] and d.agents["ag_a"].state == AVAILABLE
+    assert Connect("c1", "ag_b") in d.handle(AgentAnswers("c1", "ag_b", now=12))
+    d.handle(CallEnds("c1", now=30))
+    assert d.agents["ag_b"].state == WRAP_UP
+
+
+@pytest.mark.parametrize("before, event, why", [
+    (lambda d: d.handle(AgentSetsStatus("ag_b", "away", now=1)), None, "not_available"),
+    (lambda d: d.handle(AgentBusyElsewhere("ag_b", now=1)), None, "not_available"),
+    (lambda d: None, AgentDeclines("c1", "ag_b", now=11), "declined"),
+    (lambda d: None, Tick(now=31), "ring_timeout"),
+    (lambda d: None, AgentUnregisters("ag_b", now=11), "agent_left"),
+])
+def test_a_call_for_one_agent_who_cannot_take_it_is_unanswered_and_leaves_the_distributor(before, event, why):
+    d = make()
+    before(d)
+    effects = d.handle(CallArrives("c1", "", now=10, agent_id="ag_b"))
+    if event is not None:
+        assert offers(effects) == [("c1", "ag_b")]
+        effects = d.handle(event)
+    assert Unanswered("c1", "ag_b", why) in effects
+    assert "c1" not in d.calls and not offers(effects)
+    assert d.agents["ag_a"].state == AVAILABLE  # nobody else was rung

@@ -4,7 +4,7 @@ from tongdai.domain.model import IvrNode, IvrTarget, IvrTree, MaxWaitAction, Pro
 from tongdai.domain.rules import TenantRefs, validate_ivr_tree, validate_queue
 
 REFS = TenantRefs(groups=frozenset({"gr_a", "gr_b"}), queues=frozenset({"qu_main", "qu_other"}),
-                  audio=frozenset({"au_hello"}))
+                  audio=frozenset({"au_hello"}), agents=frozenset({"ag_an"}))
 
 
 def codes(violations):
@@ -76,7 +76,7 @@ def test_branch_to_another_tenants_queue_is_refused():
     assert ("nodes[0].branches.1.queue_id", "unknown_queue") in codes(validate_ivr_tree(t, REFS))
 
 
-def test_only_keys_0_to_9_star_hash_and_the_two_special_branches():
+def test_only_keys_0_to_9_star_hash_and_the_event_branches():
     t = tree(node("main", **{"A": IvrTarget("hangup")}))
     assert ("nodes[0].branches.A", "invalid_key") in codes(validate_ivr_tree(t, REFS))
 
@@ -94,3 +94,29 @@ def test_text_prompt_needs_text():
 
 def test_node_ids_are_unique():
     assert ("nodes[1].id", "duplicate") in codes(validate_ivr_tree(tree(node("main"), node("main")), REFS))
+
+
+def test_a_node_taking_several_digits_branches_on_codes_no_longer_than_its_max_digits():
+    codes_node = IvrNode(id="main", prompt=Prompt("tts", text="Nhập mã"), max_digits=3, branches=(
+        ("123", IvrTarget("queue", queue_id="qu_main")), ("*9", IvrTarget("hangup")), ("#", IvrTarget("hangup")),
+        ("no_answer", IvrTarget("hangup"))))
+    assert validate_ivr_tree(tree(codes_node), REFS) == []
+    too_long = IvrNode(id="main", prompt=Prompt("tts", text="Nhập mã"), max_digits=3,
+                       branches=(("1234", IvrTarget("hangup")),))
+    assert ("nodes[0].branches.1234", "invalid_key") in codes(validate_ivr_tree(tree(too_long), REFS))
+    one_key = tree(node("main", **{"12": IvrTarget("hangup")}))  # a one-key menu takes no codes
+    assert ("nodes[0].branches.12", "invalid_key") in codes(validate_ivr_tree(one_key, REFS))
+    assert ("nodes[0].max_digits", "out_of_range") in codes(validate_ivr_tree(tree(IvrNode(
+        id="main", prompt=Prompt("tts", text="x"), max_digits=21)), REFS))
+
+
+def test_an_extension_node_branches_on_events_only_and_an_agent_target_is_an_agent_of_the_tenant():
+    ext = IvrNode(id="main", prompt=Prompt("tts", text="Nhập số máy lẻ"), kind="extension", max_digits=6,
+                  branches=(("no_answer", IvrTarget("agent", agent_id="ag_an")),
+                            ("invalid_input", IvrTarget("node", node_id="main"))))
+    assert validate_ivr_tree(tree(ext), REFS) == []
+    keyed = IvrNode(id="main", prompt=Prompt("tts", text="x"), kind="extension", max_digits=6,
+                    branches=(("1", IvrTarget("hangup")),))
+    assert ("nodes[0].branches.1", "invalid_key") in codes(validate_ivr_tree(tree(keyed), REFS))
+    foreign = tree(node("main", **{"1": IvrTarget("agent", agent_id="ag_foreign")}))
+    assert ("nodes[0].branches.1.agent_id", "unknown_agent") in codes(validate_ivr_tree(foreign, REFS))

@@ -5,7 +5,9 @@ playing the prompts and reporting the keys."""
 from __future__ import annotations
 
 import io
+import os
 import re
+import signal
 import socket
 import struct
 import time
@@ -16,7 +18,7 @@ import httpx
 import pytest
 
 from . import flows
-from .harness import Server, Sipp, agent_id, ok, register_phone
+from .harness import Server, Sipp, agent_id, free_port, ok, register_phone
 from .test_inbound import Events
 
 PCAPS = Path("/usr/share/sip-tester")
@@ -89,12 +91,16 @@ def server(tmp_path):
 
 def ivr_hotline(server: Server, branches: dict, timeout: int = 2) -> dict:
     queue = server.get("/queues", name="Support")["items"][0]["id"]
+    return use_tree(server, [{
+        "id": "menu", "timeout_seconds": timeout,
+        "prompt": {"type": "tts", "language": "vi", "text": "Xin chào. Bấm phím 1 để gặp nhân viên hỗ trợ."},
+        "branches": {k: (v if v != "support" else {"type": "queue", "queue_id": queue}) for k, v in branches.items()}}])
+
+
+def use_tree(server: Server, nodes: list[dict]) -> dict:
+    """An IVR tree of `nodes` (the first is the root) on the demo's Vinaphone hotline."""
     tree = httpx.post(server.api + "/ivr-trees", headers=server.admin, json={
-        "name": "Tổng đài", "root_node_id": "menu", "nodes": [{
-            "id": "menu", "timeout_seconds": timeout,
-            "prompt": {"type": "tts", "language": "vi", "text": "Xin chào. Bấm phím 1 để gặp nhân viên hỗ trợ."},
-            "branches": {k: (v if v != "support" else {"type": "queue", "queue_id": queue})
-                         for k, v in branches.items()}}]})
+        "name": "Tổng đài", "root_node_id": nodes[0]["id"], "nodes": nodes})
     assert tree.status_code == 201, tree.text
     hotline = server.get("/hotlines", number="+84" + HOTLINE[1:])["items"][0]
     r = httpx.patch(f"{server.api}/hotlines/{hotline['id']}", headers=server.admin,
@@ -249,3 +255,110 @@ def test_opening_hours_are_checked_field_by_field(server):
                                                                        ("periods", "invalid_value")}
     assert httpx.get(server.api + "/opening-hours", headers=server.admin).json() == {
         "time_zone": "Asia/Ho_Chi_Minh", "periods": [], "holidays": []}  # unchanged: none set, always open
+
+
+def test_an_extension_typed_by_the_caller_rings_that_agent_and_bridges_it_without_a_reinvite(server, tmp_path):
+    use_tree(server, [{"id": "ext", "type": "extension", "timeout_seconds": 3,
+                       "prompt": {"type": "tts", "text": "Xin nhập số máy lẻ, kết thúc bằng phím thăng."}}])
+    an = agent_id(server, "an")
+    talks = '<nop><action><exec play_pcap_audio="/usr/share/sip-tester/g711a.pcap"/></action></nop>'
+    phone = Sipp("carrier", port=register_phone(server, tmp_path, "an"), workdir=tmp_path,
+                 flow=flows.carrier_invite() + flows.reply_answer() + talks + flows.CARRIER_WAIT_BYE)
+    events = Events(server)
+    caller = Caller()
+    try:
+        customer = ivr_call(server, tmp_path, caller, "0987300011", flows.ivr_caller_hangs_up(7000))
+        rtpengine = media_address(customer)
+        caller.hear(0.8)
+        for key in "101#":  # an's extension
+            caller.press(key, rtpengine)
+        caller.hear(0.8)
+        bridged = caller.hear(2.0)
+        assert sum(1 for p in bridged if p[1] & 0x7F == 8) > 20  # an's phone's audio (PCMA), on the same port
+        ok(customer, "customer")
+        ok(phone, "an's phone")
+    finally:
+        caller.close()
+    assert customer.messages().count("INVITE sip:") == 1  # no re-INVITE to the carrier
+    call = server.wait_call(lambda c: c["customer_number"] == "+84987300011" and c["ended_at"])
+    assert (call["agent_id"], call["end_reason"], call["queue_id"]) == (an, "completed", None)
+    assert call["ivr_keys"] == ["1", "0", "1", "#"] and call["answered_at"]
+    assert [(e["outcome"], e["reason"]) for e in events.of("call.ivr_left", call["id"])] == [(f"agent:{an}", "101")]
+
+
+def test_an_agent_who_cannot_answer_sends_the_caller_back_to_the_ivr_and_its_no_answer_branch(server, tmp_path):
+    binh = agent_id(server, "binh")  # not registered: the call cannot ring him
+    use_tree(server, [
+        {"id": "menu", "timeout_seconds": 3, "prompt": {"type": "tts", "text": "Bấm phím 2 để gặp anh Bình."},
+         "branches": {"2": {"type": "agent", "agent_id": binh}, "no_answer": {"type": "node", "node_id": "sorry"}}},
+        {"id": "sorry", "timeout_seconds": 1, "prompt": {"type": "tts", "text": "Anh Bình đang bận."},
+         "branches": {"no_input": {"type": "hangup"}}}])
+    events = Events(server)
+    caller = Caller()
+    try:
+        customer = ivr_call(server, tmp_path, caller, "0987300012", flows.IVR_HUNG_UP_ON)
+        rtpengine = media_address(customer)
+        caller.hear(0.5)
+        caller.press("2", rtpengine)
+        assert customer.wait(timeout=30) == 0, customer.errors()[-1500:]  # "sorry", then tongdai's BYE
+    finally:
+        caller.close()
+    call = server.wait_call(lambda c: c["customer_number"] == "+84987300012" and c["ended_at"])
+    assert (call["ivr_path"], call["end_reason"], call["agent_id"]) == (["menu", "sorry"], "ivr_hangup", None)
+    assert [(e["outcome"], e["reason"]) for e in events.of("call.ivr_left", call["id"])] == [
+        (f"agent:{binh}", "2"), ("hangup", "no_input")]
+
+
+def test_a_key_to_an_external_number_dials_it_through_the_hotline_with_the_hotline_as_caller_id(server, tmp_path):
+    trunk = server.get("/trunks", headers=server.operator)["items"][0]
+    forward_port = free_port()  # the carrier takes the forwarded call on the trunk's port
+    assert httpx.patch(f"{server.api}/trunks/{trunk['id']}", headers=server.operator,
+                       json={"port": forward_port}).status_code == 200
+    ivr_hotline(server, {"3": {"type": "external", "number": "0987654329"}})
+    talks = '<nop><action><exec play_pcap_audio="/usr/share/sip-tester/g711a.pcap"/></action></nop>'
+    external = Sipp("carrier", port=forward_port, workdir=tmp_path,
+                    flow=flows.carrier_invite("+84912000001") + flows.reply_answer() + talks + flows.CARRIER_WAIT_BYE)
+    caller = Caller()
+    try:
+        customer = ivr_call(server, tmp_path, caller, "0987300013", flows.ivr_caller_hangs_up(6000))
+        rtpengine = media_address(customer)
+        caller.hear(0.5)
+        caller.press("3", rtpengine)
+        caller.hear(1.0)
+        bridged = caller.hear(2.0)
+        assert sum(1 for p in bridged if p[1] & 0x7F == 8) > 20  # the external party's audio, same port
+        ok(customer, "customer")
+        ok(external, "the external number")
+    finally:
+        caller.close()
+    assert "sip:+84987654329@" in external.messages()  # dialled in E.164, From the hotline (checked by the flow)
+    assert customer.messages().count("INVITE sip:") == 1
+    call = server.wait_call(lambda c: c["customer_number"] == "+84987300013" and c["ended_at"])
+    assert (call["overflow"], call["end_reason"], call["ivr_keys"]) == ("external:+84987654329", "completed", ["3"])
+
+
+def test_rtpengine_restarting_mid_ivr_ends_the_call_with_a_reason_and_the_switch_goes_on(server, tmp_path):
+    ivr_hotline(server, {"1": "support"}, timeout=10)
+    caller = Caller()
+    try:
+        customer = ivr_call(server, tmp_path, caller, "0987300014", flows.IVR_HUNG_UP_ON)
+        media_address(customer)
+        caller.hear(0.5)
+        pid = int((server.data_dir / "rtpengine" / "rtpengine.pid").read_text())
+        os.kill(pid, signal.SIGKILL)  # the supervisor starts it again
+        assert customer.wait(timeout=30) == 0, customer.errors()[-1500:]  # tongdai's BYE
+    finally:
+        caller.close()
+    call = server.wait_call(lambda c: c["customer_number"] == "+84987300014" and c["ended_at"])
+    assert (call["end_reason"], call["hung_up_by"], call["ivr_path"]) == ("media_lost", "system", ["menu"])
+    assert "Traceback" not in server.read_log()
+    second = Caller()  # the next caller is served by the new rtpengine
+    (tmp_path / "next").mkdir()  # its own SIPp message file: the first call's 200 is not this one's
+    try:
+        again = ivr_call(server, tmp_path / "next", second, "0987300015", flows.ivr_caller_hangs_up(2500))
+        media_address(again)
+        heard = second.hear(1.2)
+        ok(again, "the next caller")
+    finally:
+        second.close()
+    assert speech(heard) > 20

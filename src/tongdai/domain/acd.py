@@ -116,6 +116,7 @@ class Call:
     alerted: bool = False
     answered_by: str | None = None
     answered_at: float | None = None
+    agent_id: str | None = None  # a call for this one agent (an IVR's extension), in no queue
 
 
 # -- events ---------------------------------------------------------------------------------------
@@ -127,6 +128,7 @@ class CallArrives:
     now: float
     wrap_up_seconds: float = 0.0
     notify_answer_seconds: float = 0.0
+    agent_id: str | None = None  # for this agent only (dialled by extension): rung once, or Unanswered
 
 
 @dataclass(frozen=True)
@@ -249,6 +251,15 @@ class Abandoned:
 
 
 @dataclass(frozen=True)
+class Unanswered:
+    """A call for one agent that the agent cannot take: not available, declined or rang out."""
+
+    call_id: str
+    agent_id: str
+    why: str  # not_available | declined | ring_timeout
+
+
+@dataclass(frozen=True)
 class StatusChanged:
     agent_id: str
     old: str
@@ -263,7 +274,12 @@ class WrapUpEnded:
     seconds: float
 
 
-Effect = Offer | CancelOffer | Connect | AnswerTimeExceeded | Overflow | Abandoned | StatusChanged | WrapUpEnded
+Effect = (Offer | CancelOffer | Connect | AnswerTimeExceeded | Overflow | Abandoned | Unanswered | StatusChanged
+          | WrapUpEnded)
+
+
+DIRECT_RING_TIMEOUT = 20.0
+DIRECT = QueueRules("", (), ring_timeout=DIRECT_RING_TIMEOUT)  # a call for one agent: rung once, no max wait
 
 
 class Distributor:
@@ -284,7 +300,7 @@ class Distributor:
         A removed queue that still has waiting calls keeps its rules until they are gone."""
         queues = dict(queues)
         for call in self.calls.values():
-            if call.queue_id not in queues:
+            if call.agent_id is None and call.queue_id not in queues:
                 queues[call.queue_id] = self.queues[call.queue_id]
         self.queues = queues
         for agent_id, groups in agents.items():
@@ -426,8 +442,17 @@ class Distributor:
                 self._free(agent, e.now)
 
     def _on_CallArrives(self, e: CallArrives) -> None:
-        self.calls[e.call_id] = Call(e.call_id, e.queue_id, e.now, e.notify_answer_seconds, e.now,
-                                     wrap_up_seconds=e.wrap_up_seconds)
+        call = Call(e.call_id, e.queue_id, e.now, e.notify_answer_seconds, e.now, wrap_up_seconds=e.wrap_up_seconds,
+                    agent_id=e.agent_id)
+        if e.agent_id is None:
+            self.calls[e.call_id] = call  # the dispatch offers it
+            return
+        agent = self.agents.get(e.agent_id)  # a call for one agent: rung at once, or unanswered
+        if agent is None or agent.state != AVAILABLE:
+            self._effects.append(Unanswered(e.call_id, e.agent_id, "not_available"))
+            return
+        self.calls[e.call_id] = call
+        self._ring(call, agent, e.now)
 
     def _on_AgentAnswers(self, e: AgentAnswers) -> None:
         call = self.calls.get(e.call_id)
@@ -478,7 +503,7 @@ class Distributor:
             if agent.state == WRAP_UP and agent.wrap_up_until is not None and now >= agent.wrap_up_until:
                 self._end_wrap_up(agent, now)
         for call in list(self.calls.values()):
-            rules = self.queues[call.queue_id]
+            rules = self._rules(call)
             for agent_id, started in list(call.ringing.items()):
                 if now - started >= rules.ring_timeout:
                     self._cancel(call, self.agents[agent_id], now, "ring_timeout")
@@ -486,8 +511,13 @@ class Distributor:
             if call.alert_after > 0 and not call.alerted and waited >= call.alert_after:
                 call.alerted = True
                 self._effects.append(AnswerTimeExceeded(call.id, call.queue_id, round(waited, 3)))
-            if rules.max_wait > 0 and now - call.queue_entered_at >= rules.max_wait:
+            if rules.max_wait > 0 and now - call.queue_entered_at >= rules.max_wait and call.id in self.calls:
                 self._overflow(call, rules, now)
+
+    def _rules(self, call: Call) -> QueueRules:
+        if call.agent_id is not None:
+            return DIRECT
+        return self.queues[call.queue_id]
 
     def _overflow(self, call: Call, rules: QueueRules, now: float) -> None:
         """Max wait reached: cancel the ringing legs; into the next queue the call keeps its place
@@ -515,6 +545,9 @@ class Distributor:
             self._effects.append(CancelOffer(call.id, agent.id, why))
         if agent.state == RINGING and agent.call_id == call.id:
             self._free(agent, now)
+        if call.agent_id is not None and why in (None, "ring_timeout", "agent_left") and call.id in self.calls:
+            del self.calls[call.id]  # its one agent will not take it
+            self._effects.append(Unanswered(call.id, agent.id, "declined" if why is None else why))
 
     def _withdraw_offer(self, agent: Agent, now: float, why: str) -> None:
         call = self.calls.get(agent.call_id) if agent.call_id else None
@@ -522,6 +555,9 @@ class Distributor:
             call.ringing.pop(agent.id)
             call.rung_out.add(agent.id)
             self._effects.append(CancelOffer(call.id, agent.id, why))
+            if call.agent_id is not None:
+                del self.calls[call.id]
+                self._effects.append(Unanswered(call.id, agent.id, why))
         agent.call_id = None
 
     def _dispatch(self, now: float) -> None:
@@ -529,16 +565,21 @@ class Distributor:
         for call in list(self.calls.values()):
             if not self.index.available:
                 return  # nobody is free: however many calls wait, nothing to look at
+            if call.agent_id is not None:
+                continue  # a call for one agent was rung when it arrived
             rules = self.queues[call.queue_id]
             if call.ringing and rules.strategy != RING_ALL:
                 continue
             for agent in self.pick(call, rules):
-                agent.call_id = call.id
-                call.ringing[agent.id] = now
-                call.offered.append(agent.id)
-                self._set_state(agent, RINGING, now)
+                self._ring(call, agent, now)
                 self.index.offered(rules.id, agent.id)
-                self._effects.append(Offer(call.id, agent.id))
+
+    def _ring(self, call: Call, agent: Agent, now: float) -> None:
+        agent.call_id = call.id
+        call.ringing[agent.id] = now
+        call.offered.append(agent.id)
+        self._set_state(agent, RINGING, now)
+        self._effects.append(Offer(call.id, agent.id))
 
     def pick(self, call: Call, rules: QueueRules) -> list[Agent]:
         """The agents to ring now for this call (the selection index decides)."""

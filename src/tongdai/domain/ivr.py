@@ -8,7 +8,12 @@ goodbye and hang up). Defaults, as `docs/ivr.md` states them:
 - a node waits `timeout_seconds` after its prompt ends; then its `no_input` branch, or when it has none
   the prompt again;
 - a key the node does not map follows its `invalid_input` branch, or when it has none the prompt again;
-- after 3 plays of the same node without a usable key, the caller hears goodbye and the call ends.
+- after 3 plays of the same node without a usable key, the caller hears goodbye and the call ends;
+- a node that takes several digits (`max_digits` > 1, or an extension node) ends the input with `#`, its
+  last digit, or a pause of INTER_DIGIT_SECONDS; the digits then pick the branch (or, for an extension
+  node, the agent whose extension they are);
+- an agent who does not take the call (not available, declined, rang out) brings the caller back to the
+  node that rang it: its `no_answer` branch, or when it has none the prompt again.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from dataclasses import dataclass, field
 from .model import IvrNode, IvrTarget, IvrTree, Prompt
 
 MAX_PLAYS = 3  # plays of one node without a usable key before goodbye
+INTER_DIGIT_SECONDS = 3.0  # after a digit of several, how long the node waits for the next
 
 GOODBYE = {
     "vi": "Cảm ơn quý khách đã gọi. Xin chào và hẹn gặp lại.",
@@ -62,11 +68,17 @@ def always_open() -> bool:
     return True
 
 
+def no_agents(extension: str) -> str | None:
+    return None
+
+
 @dataclass
 class IvrWalk:
     tree: IvrTree
     is_open: Callable[[], bool] = always_open  # the tenant's opening hours, asked when an hours node is entered
+    agent_of: Callable[[str], str | None] = no_agents  # extension -> the tenant's agent with it
     node_id: str = ""
+    digits: str = ""  # the digits of a multi-digit input so far
     plays: int = 0  # plays of the current node so far
     playing: bool = False
     deadline: float | None = None  # when the current node stops waiting for a key
@@ -89,7 +101,7 @@ class IvrWalk:
 
     def prompt_started(self, seconds: float, now: float) -> None:
         """The prompt plays for `seconds` (0 when it could not play): the node waits after it."""
-        if not self.over:
+        if not self.over and not self.digits:  # a digit already pressed keeps its inter-digit pause
             self.deadline = now + seconds + self.node.timeout_seconds
 
     def prompt_ended(self, now: float) -> None:
@@ -101,7 +113,16 @@ class IvrWalk:
         self.keys.append(key)
         effects: list[Effect] = [StopPlaying()] if self.playing else []
         self.playing = False
-        target = self.node.branch(key)
+        node = self.node
+        if node.collects:
+            if key == "#":
+                return effects + self._digits_entered(now)
+            self.digits += key
+            if len(self.digits) >= node.max_digits:
+                return effects + self._digits_entered(now)
+            self.deadline = now + INTER_DIGIT_SECONDS
+            return effects
+        target = node.branch(key)
         if target is not None:
             return effects + self._follow(target, key, now)
         return effects + self._unusable("invalid_input", now)
@@ -110,7 +131,16 @@ class IvrWalk:
         if self.over or self.deadline is None or now < self.deadline:
             return []
         self.deadline = None
+        if self.digits:
+            return self._digits_entered(now)
         return self._unusable("no_input", now)
+
+    def unanswered(self, now: float) -> list[Effect]:
+        """The agent a branch rang did not take the call: back to that node, its `no_answer` branch."""
+        if self.ended_at is None:
+            return []
+        self.ended_at = None
+        return self._unusable("no_answer", now)
 
     def hung_up(self, now: float) -> None:
         """The caller left during the walk."""
@@ -118,6 +148,20 @@ class IvrWalk:
             self.ended_at = now
 
     # -- inside --------------------------------------------------------------------------------------
+
+    def _digits_entered(self, now: float) -> list[Effect]:
+        digits, self.digits = self.digits, ""
+        node = self.node
+        if node.kind == "extension":
+            agent_id = self.agent_of(digits) if digits else None
+            if agent_id is None:
+                return self._unusable("invalid_input", now)
+            self.ended_at = now
+            return [Leave(IvrTarget("agent", agent_id=agent_id), digits)]
+        target = node.branch(digits or "#")
+        if target is not None:
+            return self._follow(target, digits or "#", now)
+        return self._unusable("invalid_input", now)
 
     def _unusable(self, what: str, now: float) -> list[Effect]:
         target = self.node.branch(what)
@@ -148,6 +192,7 @@ class IvrWalk:
         return self._play(now)
 
     def _play(self, now: float) -> list[Effect]:
+        self.digits = ""
         self.plays += 1
         self.playing = True
         self.deadline = None  # set when the prompt starts and its length is known

@@ -13,7 +13,8 @@ NumberType = Literal["carrier", "virtual"]
 LineType = Literal["local", "mobile", "toll_free"]
 LINE_TYPES = ("local", "mobile", "toll_free")
 RING_STRATEGIES = ("ring_all", "longest_idle", "round_robin", "least_calls")
-IVR_KEYS = tuple("0123456789*#") + ("no_input", "invalid_input")
+IVR_EVENTS = ("no_input", "invalid_input", "no_answer")  # no key in time, a key not mapped, the agent did not answer
+IVR_KEYS = tuple("0123456789*#") + IVR_EVENTS
 HOURS_KEYS = ("open", "closed")  # the branches of an opening-hours node
 
 
@@ -178,12 +179,13 @@ class Queue:
 
 @dataclass(frozen=True, slots=True)
 class IvrTarget:
-    """Where a key press leads: `node`, `queue`, `external` or `hangup`."""
+    """Where a key press leads: `node`, `queue`, `external`, `agent` (its extension rings) or `hangup`."""
 
     type: str
     node_id: str | None = None
     queue_id: str | None = None
     number: str | None = None
+    agent_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,14 +200,21 @@ class Prompt:
 
 @dataclass(frozen=True, slots=True)
 class IvrNode:
-    """A `menu` node plays its prompt and waits for a key; an `hours` node plays nothing and follows its
-    `open` or `closed` branch by the tenant's opening hours at that moment."""
+    """A `menu` node plays its prompt and waits for a key (or up to `max_digits` digits, ended by `#`);
+    an `extension` node takes an agent's extension the same way and rings that agent; an `hours` node
+    plays nothing and follows its `open` or `closed` branch by the tenant's opening hours at that moment."""
 
     id: str
     prompt: Prompt
     branches: tuple[tuple[str, IvrTarget], ...] = ()
     timeout_seconds: int = 5
     kind: str = "menu"
+    max_digits: int = 1
+
+    @property
+    def collects(self) -> bool:
+        """Takes several digits (ended by `#`, a pause or the last digit) rather than one key."""
+        return self.kind == "extension" or self.max_digits > 1
 
     def branch(self, key: str) -> IvrTarget | None:
         for k, target in self.branches:

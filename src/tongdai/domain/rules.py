@@ -17,6 +17,7 @@ from .errors import Violation
 from .model import (
     ALL_GROUPS,
     HOURS_KEYS,
+    IVR_EVENTS,
     IVR_KEYS,
     LINE_TYPES,
     RING_STRATEGIES,
@@ -39,6 +40,8 @@ RING_TIMEOUT_RANGE = (5, 300)
 MAX_WAIT_RANGE = (0, 86400)
 PRIORITY_RANGE = (1, 10)
 IVR_TIMEOUT_RANGE = (1, 60)
+MAX_DIGITS_RANGE = (1, 20)
+EXTENSION_NODE_KEYS = IVR_EVENTS  # an extension node branches on events only: its digits name the agent
 NAME_MAX = 100
 _EXTENSION = re.compile(r"^[0-9]{2,6}$")
 _SIP_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
@@ -56,6 +59,7 @@ class TenantRefs:
     hotlines: dict[str, str] = field(default_factory=dict)  # id -> number_type
     adaptive_numbers: frozenset[str] = frozenset()
     audio: frozenset[str] = frozenset()
+    agents: frozenset[str] = frozenset()
 
 
 def _name(value: str, out: list[Violation], field_name: str = "name") -> None:
@@ -325,18 +329,43 @@ def validate_ivr_tree(t: IvrTree, refs: TenantRefs) -> list[Violation]:
                 if key not in keys:
                     out.append(Violation(f"{where}.branches.{key}", "branch_required",
                                          f"an hours node needs its {key!r} branch"))
-        else:
+        elif node.kind in ("menu", "extension"):
             _check_prompt(node.prompt, f"{where}.prompt", refs, out)
             _seconds(node.timeout_seconds, f"{where}.timeout_seconds", *IVR_TIMEOUT_RANGE, out)
-        allowed = HOURS_KEYS if node.kind == "hours" else IVR_KEYS
+            _seconds(node.max_digits, f"{where}.max_digits", *MAX_DIGITS_RANGE, out)
+        else:
+            out.append(Violation(f"{where}.type", "invalid_value", "a node is a menu, extension or hours node"))
         for key, target in node.branches:
             at = f"{where}.branches.{key}"
-            if key not in allowed:
-                out.append(Violation(at, "invalid_key", f"{key!r} is not one of {', '.join(allowed)}"))
+            if not _key_allowed(node, key):
+                out.append(Violation(at, "invalid_key", _keys_expected(node)))
             _check_target(target, at, node_ids, refs, out)
         if len(set(keys)) != len(keys):
             out.append(Violation(f"{where}.branches", "duplicate", "a key has two branches"))
     return out
+
+
+_DIGITS = re.compile(r"^[0-9*]{1,20}$")
+
+
+def _key_allowed(node, key: str) -> bool:
+    if node.kind == "hours":
+        return key in HOURS_KEYS
+    if node.kind == "extension":
+        return key in EXTENSION_NODE_KEYS
+    if node.max_digits > 1:  # a code of up to max_digits digits (ended by #), `#` alone, or an event
+        return key in IVR_EVENTS or key == "#" or (bool(_DIGITS.match(key)) and len(key) <= node.max_digits)
+    return key in IVR_KEYS
+
+
+def _keys_expected(node) -> str:
+    if node.kind == "hours":
+        return "an hours node branches on open and closed"
+    if node.kind == "extension":
+        return f"an extension node branches on {', '.join(EXTENSION_NODE_KEYS)}"
+    if node.max_digits > 1:
+        return f"1 to {node.max_digits} digits (0-9, *), # or {', '.join(IVR_EVENTS)}"
+    return f"one of {', '.join(IVR_KEYS)}"
 
 
 def _check_prompt(prompt, at: str, refs: TenantRefs, out: list[Violation]) -> None:
@@ -367,5 +396,8 @@ def _check_target(target, at: str, node_ids: list[str], refs: TenantRefs,
     elif target.type == "external":
         if not target.number or not classify(target.number).valid:
             out.append(Violation(f"{at}.number", "invalid_number", "not a valid phone number"))
+    elif target.type == "agent":
+        if target.agent_id not in refs.agents:
+            out.append(Violation(f"{at}.agent_id", "unknown_agent", "no such agent in this tenant"))
     elif target.type != "hangup":
-        out.append(Violation(f"{at}.type", "invalid_value", "node, queue, external or hangup"))
+        out.append(Violation(f"{at}.type", "invalid_value", "node, queue, external, agent or hangup"))

@@ -67,12 +67,13 @@ def _queue_from_row(d: dict) -> Queue:
 
 def node_to_dict(n: IvrNode) -> dict:
     return {"id": n.id, "type": n.kind, "prompt": dataclasses.asdict(n.prompt), "timeout_seconds": n.timeout_seconds,
-            "branches": {k: dataclasses.asdict(t) for k, t in n.branches}}
+            "max_digits": n.max_digits, "branches": {k: dataclasses.asdict(t) for k, t in n.branches}}
 
 
 def node_from_dict(d: dict) -> IvrNode:
     return IvrNode(id=d["id"], prompt=Prompt(**d["prompt"]), timeout_seconds=d["timeout_seconds"],
-                   branches=tuple((k, IvrTarget(**t)) for k, t in d["branches"].items()), kind=d.get("type", "menu"))
+                   branches=tuple((k, IvrTarget(**t)) for k, t in d["branches"].items()), kind=d.get("type", "menu"),
+                   max_digits=d.get("max_digits", 1))
 
 
 def _tree_to_row(t: IvrTree) -> dict:

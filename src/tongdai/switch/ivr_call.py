@@ -43,14 +43,14 @@ class IvrAudio:
 class IvrCall(QueuedCall):
     def __init__(self, *, tree: IvrTree, audio: Callable[[], IvrAudio], on_leave: Callable[[IvrCall, Leave], None],
                  clock: Callable[[], float], notify: Callable[[Notification], None],
-                 is_open: Callable[[], bool], **queued: Any):
+                 is_open: Callable[[], bool], agent_of: Callable[[str], str | None], **queued: Any):
         super().__init__(**queued)
         self.notify = notify  # the IVR's events (entered, key, left)
         self.tree = tree
         self.audio = audio  # the switch's current files
         self.on_leave = on_leave
         self.clock = clock
-        self.walk = IvrWalk(tree, is_open=is_open)  # is_open: the tenant's opening hours, now
+        self.walk = IvrWalk(tree, is_open=is_open, agent_of=agent_of)  # the tenant's hours now; its extensions
         self._bridged_leg: Any = None  # the agent's phone whose answer rtpengine took for the caller
 
     # -- the caller's leg -------------------------------------------------------------------------
@@ -117,8 +117,7 @@ class IvrCall(QueuedCall):
                 self.media.stop_playing(self.media_call_id, self.caller_tag)
             elif isinstance(effect, Leave):
                 target = effect.target
-                where = target.queue_id if target.type == "queue" else target.number if target.type == "external" \
-                    else None
+                where = {"queue": target.queue_id, "external": target.number, "agent": target.agent_id}.get(target.type)
                 self._left(f"{target.type}:{where}" if where else target.type, effect.reason)
                 self.on_leave(self, effect)
             elif isinstance(effect, Goodbye):
@@ -165,17 +164,49 @@ class IvrCall(QueuedCall):
     def enter_queue(self, queue_id: str) -> None:
         """The walk leads to a queue: the call waits there like any other (it is already answered)."""
         self.queue_id = queue_id
+        self._wait_with_music()
+        self.events.queue(self)
+
+    def ring_agent(self) -> None:
+        """The walk leads to one agent (a branch, or the extension the caller typed): it rings, the caller
+        hears music; the queueing offers the call to that agent only."""
+        self._wait_with_music()
+
+    def back_to_ivr(self) -> None:
+        """The agent did not take the call: the walk goes on at the node that rang it."""
+        if self.state is not LegState.RINGING or self.connected_agent is not None:
+            return
+        self.media.stop_playing(self.media_call_id, self.caller_tag)
+        self.state = LegState.IVR
+        self.carry_out(self.walk.unanswered(self.clock()))
+
+    def _wait_with_music(self) -> None:
         self.state = LegState.RINGING
         music = self.audio().music
         if music is not None:  # answered already: music rather than ringback while it waits
             self.media.play(self.media_call_id, self.caller_tag, music, lambda _ms: None,
                             lambda exc: log.warning("call %s: no music on hold: %s", self.record.id, exc),
                             repeat=1000)
-        self.events.queue(self)
 
     def forward(self, destination: Any) -> None:
         self.media.stop_playing(self.media_call_id, self.caller_tag)
         super().forward(destination)
+
+    def from_external(self, event, ua) -> None:
+        if isinstance(event, CCEventFail) and self.state is LegState.FORWARDING:
+            # the caller was answered by the IVR: a failed external leg ends its call with a BYE
+            status = event.getData()[0] if event.getData() else 500
+            self.ua_caller.recvEvent(CCEventDisconnect())
+            self.finish("overflow", "system", status=status)
+            self.events.ended(self)
+            return
+        super().from_external(event, ua)
+
+    def hang_up_caller(self, status: int, reason: str) -> None:
+        """The queue gives up (max wait with hang-up): the caller, answered by the IVR, gets a BYE."""
+        self.media.stop_playing(self.media_call_id, self.caller_tag)
+        self.ua_caller.recvEvent(CCEventDisconnect())
+        self.finish("overflow", "system", status=status)
 
     # -- bridging an agent without a re-INVITE to the caller -----------------------------------------
 

@@ -77,8 +77,10 @@ class Presence:
 
     # -- inbound calls ----------------------------------------------------------------------------
 
-    def call_arrives(self, call_id: str, queue_id: str, wrap_up: float, notify: float) -> None:
-        self._apply(CallArrives(call_id, queue_id, self.clock(), wrap_up, notify))
+    def call_arrives(self, call_id: str, queue_id: str, wrap_up: float, notify: float,
+                     agent_id: str | None = None) -> None:
+        """A call enters its queue (or, `agent_id` given, rings that one agent: an IVR's extension)."""
+        self._apply(CallArrives(call_id, queue_id, self.clock(), wrap_up, notify, agent_id=agent_id))
 
     def answers(self, call_id: str, agent_id: str) -> bool:
         """True when this answer wins the call."""

@@ -19,6 +19,7 @@ from ..domain.acd import (
     Offer,
     Overflow,
     OverflowKind,
+    Unanswered,
     WrapUpEnded,
 )
 from ..domain.calls import CallRecord
@@ -63,7 +64,7 @@ class Queueing:
                  trunks: TrunkMonitor | None = None, new_ivr_call: NewCall | None = None):
         self.directory = directory
         self.new_ivr_call = new_ivr_call  # the factory of an IVR hotline's call (needs the switch's prompts)
-        self.ivr_calls: dict[str, Any] = {}  # rtpengine's call id -> a call walking an IVR tree (for its keys)
+        self.ivr_calls: dict[str, Any] = {}  # rtpengine's call id -> a call that came through an IVR (its keys)
         self.limits = limits or CallLimits(Caps())  # shared with agents' calls: the tenant's and trunk's caps
         self.trunks = trunks  # a silent trunk takes no overflow call
         self._counted: dict[str, tuple[tuple[str, str], ...]] = {}  # overflow call -> the cap keys it counts in
@@ -80,7 +81,7 @@ class Queueing:
         self.presence = Presence(directory, on_change=on_state_change, on_call_effect=self.carry_out, **extra)
         self._effects: dict[type, Callable[[Any, QueuedLeg], None]] = {
             Offer: self._offer, CancelOffer: self._cancel, AnswerTimeExceeded: self._alert,
-            Abandoned: self._abandoned, Overflow: self._overflow}
+            Abandoned: self._abandoned, Overflow: self._overflow, Unanswered: self._unanswered}
 
     def reconfigure(self, directory: Directory) -> None:
         self.directory = directory
@@ -119,12 +120,17 @@ class Queueing:
     def _ivr_leaves(self, call: Any, leave: Leave) -> None:
         """Where the walk leads: a queue of the tenant, an external number through the hotline, hang-up."""
         target, record = leave.target, call.record
-        self.ivr_calls.pop(call.media_call_id, None)
         if target.type == "queue" and target.queue_id in self.directory.queues:
             queue = self.directory.queues[target.queue_id]
             log.info("call %s leaves the IVR for queue %s (%s)", record.id, queue.id, leave.reason)
             call.record_audio = queue.record_calls
             call.enter_queue(queue.id)
+            return
+        if target.type == "agent" and target.agent_id in self.directory.agents:
+            log.info("call %s leaves the IVR for agent %s (%s)", record.id, target.agent_id, leave.reason)
+            wrap_up, _alert = self._terms.get(record.id, (0.0, 0.0))
+            call.ring_agent()
+            self.presence.call_arrives(record.id, "", wrap_up, 0.0, agent_id=target.agent_id)
             return
         if target.type == "external" and target.number:
             destination = self._external(record, target.number)
@@ -162,6 +168,7 @@ class Queueing:
 
     def hung_up(self, call: QueuedLeg) -> None:
         self.ivr_calls.pop(getattr(call, "media_call_id", ""), None)
+        self._terms.pop(call.record.id, None)
         self.presence.caller_hangs_up(call.record.id)
         self.queued.pop(call.record.id, None)
         self.limits.ended(self._counted.pop(call.record.id, ()))
@@ -174,6 +181,8 @@ class Queueing:
         if call.connected_agent is not None:
             self.wrapping[call.record.id] = call.record  # until the agent's wrap-up ends
         self.presence.call_ends(call.record.id)
+        self.ivr_calls.pop(getattr(call, "media_call_id", ""), None)
+        self._terms.pop(call.record.id, None)
         self.queued.pop(call.record.id, None)
         self.limits.ended(self._counted.pop(call.record.id, ()))
 
@@ -237,7 +246,16 @@ class Queueing:
         self.notify(notifier.call_answer_time_exceeded(call.record, effect.queue_id, effect.waited))
 
     def _abandoned(self, effect: Abandoned, call: QueuedLeg) -> None:
-        self.notify(notifier.call_abandoned(call.record, effect.queue_id, effect.waited))
+        if effect.queue_id:  # not a call that rang one agent from the IVR: that caller waited in no queue
+            self.notify(notifier.call_abandoned(call.record, effect.queue_id, effect.waited))
+
+    def _unanswered(self, effect: Unanswered, call: QueuedLeg) -> None:
+        """The agent the IVR rang did not take the call: the caller goes back to the IVR."""
+        log.info("call %s: agent %s did not take it (%s): back to the IVR", call.record.id, effect.agent_id,
+                 effect.why)
+        back = getattr(call, "back_to_ivr", None)
+        if back is not None:
+            back()
 
     def _overflow(self, effect: Overflow, call: QueuedLeg) -> None:
         """Max wait reached: another queue, an external number through the same hotline, or hang-up."""
@@ -263,3 +281,4 @@ class Queueing:
         record.overflowed_to_hangup()
         call.hang_up_caller(480, str(reason))
         self.queued.pop(record.id, None)
+        self.ivr_calls.pop(getattr(call, "media_call_id", ""), None)

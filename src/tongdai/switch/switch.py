@@ -161,12 +161,16 @@ class Switch:
         self.queueing.ivr_key(media_call_id, tag, key)
 
     def _ivr_call(self, *, req: Any, **fields: Any) -> IvrCall:
-        hours = self.directory.tenants[fields["record"].tenant_id].hours
+        tenant_id = fields["record"].tenant_id
+        hours = self.directory.tenants[tenant_id].hours
 
         def is_open() -> bool:  # the tenant's opening hours, when an hours node is entered
             return hours is None or hours.is_open(datetime.now(UTC))
 
-        return IvrCall(is_open=is_open, global_config=self.global_config, media=self.media,
+        def agent_of(extension: str) -> str | None:  # the tenant's agent with this extension, now
+            return self.directory.agent_by_extension.get((tenant_id, extension))
+
+        return IvrCall(is_open=is_open, agent_of=agent_of, global_config=self.global_config, media=self.media,
                        media_call_id=str(req.getHFBody("call-id")), caller_tag=req.getHFBody("from").getTag(),
                        on_update=self.queueing.publish, notify=self.queueing.notify, clock=self._clock,
                        audio=lambda: self.audio, **fields)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 from .common import In, LongText, NumberText, Page, Ref, Seconds, Text, left_out
 
@@ -17,25 +17,33 @@ class PromptIn(In):
 
 
 class TargetIn(In):
-    type: Literal["node", "queue", "external", "hangup"]
+    """Where a branch leads: another `node`, a `queue`, an `external` number (dialled through the hotline),
+    an `agent` (its phones ring; unanswered, the node's `no_answer` branch) or `hangup`."""
+
+    type: Literal["node", "queue", "external", "agent", "hangup"]
     node_id: Ref | None = None
     queue_id: Ref | None = None
     number: NumberText | None = None
+    agent_id: Ref | None = None
 
 
-IvrKey = Literal["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "#", "no_input", "invalid_input",
-                 "open", "closed"]
+IvrKey = Annotated[str, StringConstraints(
+    pattern=r"^([0-9*]{1,20}|#|no_input|invalid_input|no_answer|open|closed)$", max_length=20)]
 
 
 class NodeIn(In):
-    """A `menu` node (the default) plays its prompt and takes keys; an `hours` node has no prompt and
-    follows its `open` or `closed` branch by the tenant's opening hours (`/opening-hours`)."""
+    """A `menu` node (the default) plays its prompt and takes a key, or a code of up to `max_digits`
+    digits ended by `#` or a pause; an `extension` node takes an agent's extension that way and rings that
+    agent; an `hours` node has no prompt and follows its `open` or `closed` branch by the tenant's
+    opening hours (`/opening-hours`)."""
 
     id: Ref
-    type: Literal["menu", "hours"] = "menu"
+    type: Literal["menu", "extension", "hours"] = "menu"
     prompt: PromptIn | None = None
     branches: dict[IvrKey, TargetIn] = {}
     timeout_seconds: Seconds = 5
+    max_digits: Annotated[int, Field(ge=1, le=20, description="digits a menu node takes (1: one key); "
+                                     "an extension node takes up to 6 unless set")] | None = None
 
 
 class PeriodIn(In):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from ...domain.errors import RuleViolation, Violation, collect
+from ...domain.errors import InUse, RuleViolation, Violation, collect
 from ...domain.model import Agent
 from ...domain.rules import validate_agent
 from ...store.uow import UnitOfWork
@@ -59,6 +59,10 @@ def update_agent(uow: UnitOfWork, *, tenant_id: str, agent_id: str, changes: dic
 
 def delete_agent(uow: UnitOfWork, *, tenant_id: str, agent_id: str) -> None:
     get_or_404(uow.agents, "agent", agent_id, tenant_id)
+    users = [f"IVR tree {t.id}" for t in uow.ivr_trees.all(tenant_id)
+             if any(target.agent_id == agent_id for n in t.nodes for _, target in n.branches)]
+    if users:
+        raise InUse("agent", agent_id, users[:20])
     uow.agents.remove(agent_id, tenant_id)
 
 

@@ -20,7 +20,7 @@ def get_or_404(repo: Any, kind: str, object_id: str, tenant_id: str | None = Non
 
 def refs(uow: UnitOfWork, tenant_id: str, *, groups: Iterable[str] = (), queues: Iterable[str] = (),
          ivr_trees: Iterable[str] = (), hotlines: Iterable[str] = (), adaptive: Iterable[str] = (),
-         audio: Iterable[str] = ()) -> TenantRefs:
+         audio: Iterable[str] = (), agents: Iterable[str] = ()) -> TenantRefs:
     """Which of the referenced ids exist in this tenant."""
     return TenantRefs(
         groups=frozenset(uow.groups.existing(groups, tenant_id)),
@@ -29,6 +29,7 @@ def refs(uow: UnitOfWork, tenant_id: str, *, groups: Iterable[str] = (), queues:
         hotlines=uow.hotlines.kinds(hotlines, tenant_id),
         adaptive_numbers=frozenset(uow.adaptive_numbers.existing(adaptive, tenant_id)),
         audio=frozenset(uow.audio.existing(audio, tenant_id)),
+        agents=frozenset(uow.agents.existing(agents, tenant_id)),
     )
 
 

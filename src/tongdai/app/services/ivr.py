@@ -20,10 +20,14 @@ from .common import get_or_404, merge, refs
 MAX_AUDIO_BYTES = 5 * 1024 * 1024
 
 
+EXTENSION_DIGITS = 6  # an extension node takes up to this many digits unless it says otherwise (extensions: 2-6)
+
+
 def _nodes(raw: list[dict[str, Any]]) -> tuple[IvrNode, ...]:
     return tuple(
         IvrNode(id=n["id"], prompt=Prompt(**n["prompt"]) if n.get("prompt") else Prompt("none"),
                 timeout_seconds=n.get("timeout_seconds", 5), kind=n.get("type") or "menu",
+                max_digits=n.get("max_digits") or (EXTENSION_DIGITS if n.get("type") == "extension" else 1),
                 branches=tuple((k, IvrTarget(**t)) for k, t in (n.get("branches") or {}).items()))
         for n in raw)
 
@@ -34,8 +38,9 @@ def _structured(data: dict[str, Any]) -> dict[str, Any]:
 
 def _check(uow: UnitOfWork, tree: IvrTree) -> None:
     queues = [t.queue_id for n in tree.nodes for _, t in n.branches if t.queue_id]
+    agents = [t.agent_id for n in tree.nodes for _, t in n.branches if t.agent_id]
     audio = [n.prompt.audio_id for n in tree.nodes if n.prompt.audio_id]
-    collect(validate_ivr_tree(tree, refs(uow, tree.tenant_id, queues=queues, audio=audio)))
+    collect(validate_ivr_tree(tree, refs(uow, tree.tenant_id, queues=queues, audio=audio, agents=agents)))
 
 
 def create_ivr_tree(uow: UnitOfWork, *, tenant_id: str, data: dict[str, Any]) -> IvrTree:
