@@ -49,7 +49,7 @@ from .sip.engine import Bridge, SipEngine
 from .sip.probe import SipProbe
 from .sip.registrar import Binding
 from .store.db import make_engine, upgrade
-from .switch.ivr_call import IvrAudio
+from .switch.answered import CallAudio
 from .switch.switch import Switch
 
 log = logging.getLogger("tongdai")
@@ -150,9 +150,10 @@ class SwitchRuntime:
         self.sip.exempt(directory.carrier_hosts())
         Bridge.to_sip(self.switch.apply_configuration, directory, self._audio_for(directory))
 
-    def _audio_for(self, directory: Directory) -> IvrAudio:
-        """Every IVR node's prompt as a file (spoken once, or written from the upload once); a prompt that
-        cannot be made is logged and left out (its node still waits for keys)."""
+    def _audio_for(self, directory: Directory) -> CallAudio:
+        """Every IVR node's prompt and every queue's uploaded music as a file (spoken once, or written from
+        the upload once); a file that cannot be made is logged and left out (its node still waits for keys;
+        its queue plays the music tongdai ships)."""
         prompts: dict[tuple[str, str], str] = {}
         for tree in directory.ivr_trees.values():
             for node in tree.nodes:
@@ -176,7 +177,16 @@ class SwitchRuntime:
                 goodbyes[language] = str(self.prompt_files.speech(text, language))
             except PromptError as exc:
                 log.error("no goodbye prompt in %s: %s", language, exc)
-        return IvrAudio(prompts, goodbyes, str(self.prompt_files.music()))
+        queue_music = {}
+        for queue in directory.queues.values():
+            if queue.music_audio_id:
+                upload = audio_bytes(self.engine, queue.tenant_id, queue.music_audio_id)
+                try:
+                    if upload is not None:
+                        queue_music[queue.id] = str(self.prompt_files.audio(upload))
+                except PromptError as exc:
+                    log.error("queue %s: no music file: %s", queue.id, exc)
+        return CallAudio(prompts, goodbyes, str(self.prompt_files.music()), queue_music)
 
     # -- start and stop -----------------------------------------------------------------------------
 

@@ -1,6 +1,8 @@
 """Groups, agents, queues, IVR trees, audio and adaptive numbers through the API."""
 
 import io
+import math
+import struct
 import wave
 
 
@@ -143,13 +145,37 @@ def test_ivr_tree_with_an_extension_node_a_code_menu_and_an_agent_branch(world):
     assert codes(r) == {("nodes[0].branches.1", "invalid_key"), ("nodes[0].branches.1.agent_id", "unknown_agent")}
 
 
-def test_audio_upload_rejects_files_that_are_not_wav(world):
+def mp3_bytes(seconds: float, rate: int = 22050) -> bytes:
+    """A stereo MP3 of a 440 Hz tone, encoded with LAME."""
+    import lameenc
+    encoder = lameenc.Encoder()
+    encoder.set_bit_rate(32)
+    encoder.set_in_sample_rate(rate)
+    encoder.set_channels(2)
+    encoder.set_quality(7)
+    pcm = b"".join(struct.pack("<hh", int(8000 * math.sin(2 * math.pi * 440 * i / rate)), 0)
+                   for i in range(int(rate * seconds)))
+    return bytes(encoder.encode(pcm) + encoder.flush())
+
+
+def test_audio_upload_takes_wav_and_mp3_of_any_rate_and_channels_and_converts_them_for_rtpengine(world):
     shop = world.tenant()
-    r = world.client.post("/api/v1/audio", headers=shop.headers, files={"file": ("x.wav", b"RIFFjunk", "audio/wav")})
-    assert codes(r) == {("file", "invalid_audio")}
-    r = world.client.post("/api/v1/audio", headers=shop.headers,
-                          files={"file": ("s.wav", wav_bytes(channels=2), "audio/wav")})
-    assert codes(r) == {("file", "invalid_audio")}
+    for name, data, ms in (("nhac.mp3", mp3_bytes(2.0), 2000), ("loi-chao.wav", wav_bytes(0.5, 44100, 2), 500)):
+        r = world.client.post("/api/v1/audio", headers=shop.headers, files={"file": (name, data, "audio/mpeg")})
+        assert r.status_code == 201, r.text
+        assert abs(r.json()["duration_ms"] - ms) < 150 and r.json()["name"] == name  # MP3 frames pad the end
+    assert world.client.get("/api/v1/audio", headers=shop.headers).json()["total"] == 2
+
+
+def test_audio_upload_rejects_files_that_are_not_audio_and_keeps_nothing(world):
+    shop = world.tenant()
+    for name, data in (("x.wav", b"RIFFjunk"), ("x.mp3", b"ID3" + bytes(range(256)) * 8), ("notes.txt", b"hello" * 50),
+                       ("cut.wav", wav_bytes()[:40]), ("empty.mp3", b"")):
+        r = world.client.post("/api/v1/audio", headers=shop.headers, files={"file": (name, data, "audio/wav")})
+        assert codes(r) == {("file", "invalid_audio")}, (name, r.text)
+    long_wav = wav_bytes(seconds=601, rate=4000)  # 4.6 MiB: under the size limit, over the 10 minutes
+    r = world.client.post("/api/v1/audio", headers=shop.headers, files={"file": ("long.wav", long_wav, "audio/wav")})
+    assert codes(r) == {("file", "too_long")}
     assert world.client.get("/api/v1/audio", headers=shop.headers).json()["total"] == 0
 
 

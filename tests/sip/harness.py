@@ -219,11 +219,13 @@ def wait_state(server: Server, agent: str, state: str, timeout: float = 5.0) -> 
         time.sleep(0.1)
 
 
-def register_phone(server: Server, tmp_path, user: str) -> int:
+def register_phone(server: Server, tmp_path, user: str, state: str = "available") -> int:
+    """Register the agent's phone on a free port; then wait until the agent is in `state` (a call waiting
+    in its queue makes it ringing at once)."""
     port = free_port()
     ok(Sipp("register", port=port, target=server.sip_port, workdir=tmp_path, final="200",
             keys={"domain": DOMAIN, "user": user}, extra=["-au", user, "-ap", "demo-secret-1"]))
-    wait_state(server, agent_id(server, user), "available")
+    wait_state(server, agent_id(server, user), state)
     return port
 
 

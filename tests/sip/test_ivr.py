@@ -362,3 +362,76 @@ def test_rtpengine_restarting_mid_ivr_ends_the_call_with_a_reason_and_the_switch
     finally:
         second.close()
     assert speech(heard) > 20
+
+
+def zero_crossings_per_second(packets: list[bytes]) -> float:
+    """The pitch of what PCMU packets carry, as sign changes per second (a 440 Hz tone: about 880)."""
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import audioop
+    pcm = audioop.ulaw2lin(b"".join(p[12:] for p in packets if p[1] & 0x7F == 0), 2)
+    samples = struct.unpack(f"<{len(pcm) // 2}h", pcm)
+    crossings = sum(1 for a, b in zip(samples, samples[1:], strict=False) if (a < 0) != (b < 0))
+    return crossings / (len(samples) / 8000)
+
+
+def test_a_queue_with_music_answers_at_once_and_plays_its_uploaded_mp3_until_an_agent_takes_the_call(
+        server, tmp_path):
+    from tests.api.test_objects_api import mp3_bytes
+    queue = server.get("/queues", name="Support")["items"][0]["id"]
+    upload = httpx.post(server.api + "/audio", headers=server.admin,
+                        files={"file": ("nhac-cho.mp3", mp3_bytes(4.0), "audio/mpeg")}, timeout=10)
+    assert upload.status_code == 201, upload.text
+    r = httpx.patch(f"{server.api}/queues/{queue}", headers=server.admin,
+                    json={"waiting_audio": "music", "music_audio_id": upload.json()["id"]})
+    assert r.status_code == 200 and r.json()["waiting_audio"] == "music", r.text
+    time.sleep(1.0)  # the switch takes the new snapshot, with the music written for rtpengine
+    binh = agent_id(server, "binh")
+    caller = Caller()
+    try:  # the Vinaphone hotline, IVR off, sends its callers to Support
+        customer = ivr_call(server, tmp_path, caller, "0987300021", flows.ivr_caller_hangs_up(7000))
+        media_address(customer)  # answered at once, by tongdai
+        music = caller.hear(1.5)
+        talks = '<nop><action><exec play_pcap_audio="/usr/share/sip-tester/g711a.pcap"/></action></nop>'
+        phone = Sipp("carrier", port=register_phone(server, tmp_path, "binh", state="ringing"), workdir=tmp_path,
+                     flow=flows.carrier_invite() + flows.reply_answer() + talks + flows.CARRIER_WAIT_BYE)
+        caller.hear(1.5)  # binh's phone is offered the call (the INVITE is sent again until it listens) and answers
+        bridged = caller.hear(2.0)
+        ok(customer, "customer")
+        ok(phone, "binh's phone")
+    finally:
+        caller.close()
+    assert speech(music) > 50 and 800 < zero_crossings_per_second(music) < 960  # the upload's 440 Hz tone
+    assert sum(1 for p in bridged if p[1] & 0x7F == 8) > 20  # then binh's audio (PCMA), on the same port
+    assert customer.messages().count("INVITE sip:") == 1  # no re-INVITE to the carrier
+    call = server.wait_call(lambda c: c["customer_number"] == "+84987300021" and c["ended_at"])
+    assert (call["agent_id"], call["queue_id"], call["end_reason"], call["ivr_tree_id"]) == (
+        binh, queue, "completed", None)
+    assert call["queue_seconds"] >= 1.0
+
+
+def test_music_is_an_upload_of_the_tenant_and_an_upload_in_use_cannot_be_deleted(server):
+    queue = server.get("/queues", name="Support")["items"][0]["id"]
+    r = httpx.patch(f"{server.api}/queues/{queue}", headers=server.admin,
+                    json={"waiting_audio": "jazz", "music_audio_id": "au_nothere000000"})
+    assert r.status_code == 422
+    fields = {(e["field"], e["code"]) for e in r.json()["errors"]}
+    assert ("waiting_audio", "invalid_value") in fields
+    upload = httpx.post(server.api + "/audio", headers=server.admin,
+                        files={"file": ("tone.wav", wave_tone(), "audio/wav")}, timeout=10).json()
+    assert httpx.patch(f"{server.api}/queues/{queue}", headers=server.admin,
+                       json={"music_audio_id": "au_nothere000000"}).json()["errors"][0]["code"] == "unknown_audio"
+    assert httpx.patch(f"{server.api}/queues/{queue}", headers=server.admin,
+                       json={"music_audio_id": upload["id"]}).status_code == 200
+    assert httpx.delete(f"{server.api}/audio/{upload['id']}", headers=server.admin).status_code == 409
+
+
+def wave_tone() -> bytes:
+    out = io.BytesIO()
+    with wave.open(out, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes(b"".join(struct.pack("<h", (i % 16) * 500) for i in range(8000)))
+    return out.getvalue()

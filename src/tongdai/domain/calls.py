@@ -13,6 +13,7 @@ class LegState(StrEnum):
     """Where a call object of the switch stands: its handlers are chosen by this state."""
 
     TRYING = "trying"  # the caller's INVITE is being handled; nothing placed or answered yet
+    ANSWERING = "answering"  # tongdai answers the caller itself (IVR, or a queue with music): rtpengine's SDP awaited
     IVR = "ivr"  # the caller was answered by the hotline's IVR and walks its tree
     RINGING = "ringing"  # the other side rings (or, queued, the caller hears ringback)
     FORWARDING = "forwarding"  # a queued call placed to an external number after max wait

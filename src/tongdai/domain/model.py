@@ -175,6 +175,8 @@ class Queue:
     max_wait_seconds: int = 300
     max_wait_action: MaxWaitAction = field(default_factory=MaxWaitAction)
     record_calls: bool = False
+    waiting_audio: str = "ringback"  # what a waiting caller hears: `ringback` (not answered) or `music` (answered)
+    music_audio_id: str | None = None  # an uploaded music file; None: the one tongdai ships
 
 
 @dataclass(frozen=True, slots=True)

@@ -274,6 +274,10 @@ def validate_queue(q: Queue, refs: TenantRefs, destinations: DestinationPolicy |
     """`destinations`: the tenant's outbound policy, which an external overflow number must pass."""
     out: list[Violation] = []
     _name(q.name, out)
+    if q.waiting_audio not in ("ringback", "music"):
+        out.append(Violation("waiting_audio", "invalid_value", "waiting_audio is ringback or music"))
+    if q.music_audio_id is not None and q.music_audio_id not in refs.audio:
+        out.append(Violation("music_audio_id", "unknown_audio", "no such uploaded audio in this tenant"))
     if q.strategy not in RING_STRATEGIES:
         out.append(Violation("strategy", "invalid_value", f"strategy is one of {RING_STRATEGIES}"))
     seen: set[str] = set()

@@ -21,10 +21,55 @@ with warnings.catch_warnings():  # deprecated in 3.11, still the standard librar
 RATE = 8000
 VOICES = {"vi": "vi", "en": "en-us"}
 SPEED = 150  # words per minute
+MAX_UPLOAD_SECONDS = 600  # an uploaded prompt or music file plays at most 10 minutes
 
 
 class PromptError(RuntimeError):
-    """A prompt could not be made (espeak-ng missing or failing, unreadable audio)."""
+    """A prompt could not be made (espeak-ng missing or failing, unreadable audio); `code` says why."""
+
+    def __init__(self, message: str, code: str = "invalid_audio"):
+        super().__init__(message)
+        self.code = code
+
+
+def audio_format(data: bytes) -> str | None:
+    """`wav` or `mp3` by the file's first bytes (a RIFF/WAVE header; an ID3 tag or an MPEG audio frame
+    sync), or None for anything else."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WAVE":
+        return "wav"
+    if data[:3] == b"ID3" or (len(data) > 1 and data[0] == 0xFF and data[1] & 0xE0 == 0xE0):
+        return "mp3"
+    return None
+
+
+def uploaded_audio(data: bytes) -> tuple[bytes, int]:
+    """An uploaded WAV or MP3 (any rate, mono or stereo, any sample format) as what rtpengine plays best
+    here, 8 kHz mono 16-bit PCM WAV, with its length in milliseconds. PromptError when it is not one of
+    those, has no audio, or plays longer than MAX_UPLOAD_SECONDS."""
+    import miniaudio  # decodes and resamples in-process (dr_wav, dr_mp3)
+    kind = audio_format(data)
+    if kind is None:
+        raise PromptError("not a WAV or MP3 file")
+    try:
+        sound = miniaudio.decode(data, output_format=miniaudio.SampleFormat.SIGNED16, nchannels=1,
+                                 sample_rate=RATE)
+    except miniaudio.DecodeError:
+        raise PromptError(f"the {kind.upper()} file could not be decoded") from None
+    if sound.num_frames == 0:
+        raise PromptError("the file has no audio")
+    if sound.num_frames > MAX_UPLOAD_SECONDS * RATE:
+        raise PromptError(f"the file plays {sound.num_frames // RATE} s: at most {MAX_UPLOAD_SECONDS} s", "too_long")
+    return _wav(sound.samples.tobytes()), sound.num_frames * 1000 // RATE
+
+
+def _wav(frames: bytes) -> bytes:
+    out = io.BytesIO()
+    with wave.open(out, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(RATE)
+        w.writeframes(frames)
+    return out.getvalue()
 
 
 def as_8k_wav(data: bytes) -> bytes:
@@ -43,13 +88,7 @@ def as_8k_wav(data: bytes) -> bytes:
         frames = audioop.tomono(frames, 2, 0.5, 0.5)
     if rate != RATE:
         frames, _ = audioop.ratecv(frames, 2, 1, rate, RATE, None)
-    out = io.BytesIO()
-    with wave.open(out, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(RATE)
-        w.writeframes(frames)
-    return out.getvalue()
+    return _wav(frames)
 
 
 def duration_seconds(path: Path) -> float:
@@ -131,10 +170,4 @@ def _arpeggio() -> bytes:
                 for i in range(note):
                     envelope = min(1.0, i / 200) * math.exp(-3.0 * i / note)
                     samples.append(int(5000 * envelope * math.sin(2 * math.pi * freq * i / RATE)))
-    out = io.BytesIO()
-    with wave.open(out, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(RATE)
-        w.writeframes(b"".join(s.to_bytes(2, "little", signed=True) for s in samples))
-    return out.getvalue()
+    return _wav(b"".join(s.to_bytes(2, "little", signed=True) for s in samples))

@@ -53,6 +53,7 @@ def _queue_to_row(q: Queue) -> dict:
         "strategy": q.strategy, "ring_timeout_seconds": q.ring_timeout_seconds,
         "max_wait_seconds": q.max_wait_seconds,
         "max_wait_action": dataclasses.asdict(q.max_wait_action), "record_calls": q.record_calls,
+        "waiting_audio": q.waiting_audio, "music_audio_id": q.music_audio_id,
     }
 
 
@@ -62,6 +63,7 @@ def _queue_from_row(d: dict) -> Queue:
         groups=tuple(QueueGroup(**g) for g in d["groups"]), strategy=d["strategy"],
         ring_timeout_seconds=d["ring_timeout_seconds"], max_wait_seconds=d["max_wait_seconds"],
         max_wait_action=MaxWaitAction(**d["max_wait_action"]), record_calls=d["record_calls"],
+        waiting_audio=d.get("waiting_audio") or "ringback", music_audio_id=d.get("music_audio_id"),
     )
 
 

@@ -107,6 +107,8 @@ queues = Table(
     Column("max_wait_seconds", Integer, nullable=False),
     Column("max_wait_action", JSON, nullable=False),
     Column("record_calls", Boolean, nullable=False),
+    Column("waiting_audio", String(10), nullable=False, server_default="ringback"),
+    Column("music_audio_id", String(ID)),
 )
 
 audio_files = Table(

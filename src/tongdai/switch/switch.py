@@ -28,7 +28,8 @@ from ..media.rtpengine import MediaWorker
 from ..sip.options import send_options
 from ..sip.registrar import Binding, Registrar
 from .agent_calls import AgentCalls
-from .ivr_call import IvrAudio, IvrCall
+from .answered import AnsweredCall, CallAudio
+from .ivr_call import IvrCall
 from .queued import QueuedCall
 from .queueing import Queueing
 from .switchboard import Switchboard
@@ -61,7 +62,7 @@ class Switch:
                                  new_call=queued_call or self._queued_call, notify=notify, publish=publish,
                                  on_state_change=on_state_change, global_config=global_config, clock=clock,
                                  limits=limits, trunks=self.trunks, new_ivr_call=self._ivr_call)
-        self.audio = IvrAudio()  # the files IVR calls play
+        self.audio = CallAudio()  # the files answered calls play: IVR prompts, music
         self._clock = clock or time.monotonic
         self.presence = self.queueing.presence
         self.agent_calls = AgentCalls(global_config=global_config, media=media, usage=usage, presence=self.presence,
@@ -74,7 +75,7 @@ class Switch:
 
     # -- the one configuration snapshot -------------------------------------------------------------
 
-    def apply_configuration(self, directory: Directory, audio: IvrAudio | None = None) -> None:
+    def apply_configuration(self, directory: Directory, audio: CallAudio | None = None) -> None:
         """SIP thread (or before the engine starts): routing, registrar and queues see `directory`
         from the same instant; no call can see a hotline whose queue the distributor lacks. `audio`: the
         files IVR calls play, made for this snapshot."""
@@ -176,9 +177,13 @@ class Switch:
                        audio=lambda: self.audio, **fields)
 
     def _queued_call(self, *, req: Any, **fields: Any) -> QueuedCall:
-        return QueuedCall(global_config=self.global_config, media=self.media,
-                          media_call_id=str(req.getHFBody("call-id")), caller_tag=req.getHFBody("from").getTag(),
-                          on_update=self.queueing.publish, **fields)
+        """A queue's call: rung with ringback, or answered at once with music when the queue says so."""
+        legs = dict(global_config=self.global_config, media=self.media, media_call_id=str(req.getHFBody("call-id")),
+                    caller_tag=req.getHFBody("from").getTag(), on_update=self.queueing.publish)
+        queue = self.directory.queues.get(fields["queue_id"])
+        if queue is not None and queue.waiting_audio == "music":
+            return AnsweredCall(audio=lambda: self.audio, clock=self._clock, **legs, **fields)
+        return QueuedCall(**legs, **fields)
 
     # -- what the API asks (through app.live, in the SIP thread) ------------------------------------
 

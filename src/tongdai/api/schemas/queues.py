@@ -8,6 +8,12 @@ from pydantic import BaseModel, Field
 
 from .common import In, NumberText, Page, Ref, Seconds, Text, Timestamp, left_out
 
+WaitingAudio = Annotated[Literal["ringback", "music"], Field(description=(
+    "what a caller waiting in this queue hears: `ringback` (180 Ringing; the call is not answered until an "
+    "agent does) or `music` (the call is answered and music loops). A call that came through an IVR is "
+    "answered already and always hears music."))]
+MUSIC = "an uploaded audio file (`/audio`) played as music; null: the music tongdai ships"
+
 
 class QueueGroupIn(In):
     group_id: Ref
@@ -28,7 +34,9 @@ class QueueIn(In):
     ring_timeout_seconds: Seconds = 20
     max_wait_seconds: Seconds = 300
     max_wait_action: MaxWaitActionIn = MaxWaitActionIn()
-    record_calls: bool = False
+    record_calls: bool = Field(False, description="record the inbound calls this queue's agents answer")
+    waiting_audio: WaitingAudio = "ringback"
+    music_audio_id: Annotated[Ref | None, Field(description=MUSIC)] = None
 
 
 class QueuePatch(In):
@@ -39,6 +47,8 @@ class QueuePatch(In):
     max_wait_seconds: Seconds = left_out()
     max_wait_action: MaxWaitActionIn = left_out()
     record_calls: bool = left_out()
+    waiting_audio: WaitingAudio = left_out()
+    music_audio_id: Annotated[Ref | None, Field(description=MUSIC)] = left_out()
 
 
 class QueueGroupOut(BaseModel):
@@ -62,6 +72,8 @@ class QueueOut(BaseModel):
     max_wait_seconds: int
     max_wait_action: MaxWaitActionOut
     record_calls: bool
+    waiting_audio: str
+    music_audio_id: str | None
 
 
 class QueueList(Page):

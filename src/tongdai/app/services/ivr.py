@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import io
-import wave
 from datetime import datetime
 from typing import Any
 
@@ -12,6 +10,7 @@ from ...domain.errors import InUse, RuleViolation, Violation, collect
 from ...domain.hours import DEFAULT_TIME_ZONE, parse_hours, problems
 from ...domain.model import IvrNode, IvrTarget, IvrTree, Prompt
 from ...domain.rules import validate_ivr_tree
+from ...media.prompts import PromptError, uploaded_audio
 from ...store.codecs import node_to_dict
 from ...store.uow import UnitOfWork
 from ..ids import new_id
@@ -66,21 +65,19 @@ def delete_ivr_tree(uow: UnitOfWork, *, tenant_id: str, tree_id: str) -> None:
 
 
 def upload_audio(uow: UnitOfWork, *, tenant_id: str, name: str, data: bytes, now: datetime) -> dict[str, Any]:
-    """Store a WAV prompt after checking it really is one (PCM, mono, at most 5 MiB)."""
+    """Store an uploaded prompt (WAV or MP3, at most 5 MiB and 10 minutes) converted once to what rtpengine
+    plays best (8 kHz mono WAV); each refusal names the field `file` with a stable code."""
     if len(data) > MAX_AUDIO_BYTES:
         raise RuleViolation(Violation("file", "too_large", "an audio prompt is at most 5 MiB"))
     try:
-        with wave.open(io.BytesIO(data)) as w:
-            channels, frames, rate = w.getnchannels(), w.getnframes(), w.getframerate()
-    except (wave.Error, EOFError, ValueError) as exc:
-        raise RuleViolation(Violation("file", "invalid_audio", f"not a PCM WAV file: {exc}")) from None
-    if channels != 1 or rate <= 0 or frames == 0:
-        raise RuleViolation(Violation("file", "invalid_audio", "a prompt is a non-empty mono WAV file"))
+        data, duration_ms = uploaded_audio(data)
+    except PromptError as exc:
+        raise RuleViolation(Violation("file", exc.code, str(exc))) from None
     out: list[Violation] = []
     if not name.strip() or len(name) > 200:
         out.append(Violation("name", "invalid_value", "a file name of 1 to 200 characters"))
     collect(out)
-    row = {"id": new_id("audio"), "tenant_id": tenant_id, "name": name, "duration_ms": frames * 1000 // rate,
+    row = {"id": new_id("audio"), "tenant_id": tenant_id, "name": name, "duration_ms": duration_ms,
            "data": data, "created_at": now}
     uow.audio.add(**row)
     return {k: v for k, v in row.items() if k != "data"}
@@ -90,6 +87,7 @@ def delete_audio(uow: UnitOfWork, *, tenant_id: str, audio_id: str) -> None:
     get_or_404(uow.audio, "audio", audio_id, tenant_id)
     users = [f"IVR tree {t.id}" for t in uow.ivr_trees.all(tenant_id)
              if any(n.prompt.audio_id == audio_id for n in t.nodes)]
+    users += [f"queue {q.id} (music)" for q in uow.queues.all(tenant_id) if q.music_audio_id == audio_id]
     if users:
         raise InUse("audio", audio_id, users)
     uow.audio.remove(audio_id, tenant_id)

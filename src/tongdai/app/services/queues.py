@@ -23,7 +23,9 @@ def _structured(data: dict[str, Any]) -> dict[str, Any]:
 
 def _check(uow: UnitOfWork, q: Queue) -> None:
     overflow = [q.max_wait_action.queue_id] if q.max_wait_action.queue_id else []
-    collect(validate_queue(q, refs(uow, q.tenant_id, groups=[g.group_id for g in q.groups], queues=overflow),
+    music = [q.music_audio_id] if q.music_audio_id else []
+    collect(validate_queue(q, refs(uow, q.tenant_id, groups=[g.group_id for g in q.groups], queues=overflow,
+                                   audio=music),
                            get_or_404(uow.tenants, "tenant", q.tenant_id).destinations))
 
 
