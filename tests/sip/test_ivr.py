@@ -435,3 +435,42 @@ def wave_tone() -> bytes:
         w.setframerate(8000)
         w.writeframes(b"".join(struct.pack("<h", (i % 16) * 500) for i in range(8000)))
     return out.getvalue()
+
+
+def test_an_unmapped_key_follows_the_invalid_input_branch(server, tmp_path):
+    ivr_hotline(server, {"1": "support", "invalid_input": {"type": "hangup"}}, timeout=10)
+    events = Events(server)
+    caller = Caller()
+    try:
+        customer = ivr_call(server, tmp_path, caller, "0987300031", flows.IVR_HUNG_UP_ON)
+        rtpengine = media_address(customer)
+        caller.hear(0.5)
+        caller.press("7", rtpengine)
+        assert customer.wait(timeout=20) == 0, customer.errors()[-1500:]  # the hangup branch: tongdai's BYE
+    finally:
+        caller.close()
+    call = server.wait_call(lambda c: c["customer_number"] == "+84987300031" and c["ended_at"])
+    assert (call["ivr_keys"], call["end_reason"], call["hung_up_by"]) == (["7"], "ivr_hangup", "system")
+    assert [(e["outcome"], e["reason"]) for e in events.of("call.ivr_left", call["id"])] == [
+        ("hangup", "invalid_input")]
+
+
+def test_a_prompt_file_gone_is_logged_and_the_node_still_takes_keys(server, tmp_path):
+    ivr_hotline(server, {"1": "support"}, timeout=10)
+    for prompt in (server.data_dir / "prompts").glob("*.wav"):
+        prompt.unlink()  # rtpengine cannot play any of them now
+    queue_id = server.get("/queues", name="Support")["items"][0]["id"]
+    caller = Caller()
+    try:
+        customer = ivr_call(server, tmp_path, caller, "0987300032", flows.ivr_caller_hangs_up(3000))
+        rtpengine = media_address(customer)
+        silence = caller.hear(0.6)
+        caller.press("1", rtpengine)
+        ok(customer, "customer")
+    finally:
+        caller.close()
+    assert speech(silence) == 0  # no menu to hear
+    call = server.wait_call(lambda c: c["customer_number"] == "+84987300032" and c["ended_at"])
+    assert (call["ivr_keys"], call["queue_id"], call["end_reason"]) == (["1"], queue_id, "abandoned")
+    log = server.read_log()
+    assert "could not play the prompt" in log and "Traceback" not in log
