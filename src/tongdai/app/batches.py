@@ -218,9 +218,9 @@ class BatchWriter:
             log.error("%s: %d items beyond the %d held while the database is away are lost",
                       self.name, len(items) - max(room, 0), HELD_MOST)
             items = items[:max(room, 0)]
-        self.held.extend(items)
-        if self.spool is not None and self._spooled:
+        if self.spool is not None and self._spooled:  # on disk first: held means spooled too
             self._spooled = self.spool.append(items)
+        self.held.extend(items)
 
     def _flush_held(self) -> bool:
         """Write the held items; True when the database took them (then the spool is emptied)."""
