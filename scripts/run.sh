@@ -8,6 +8,13 @@ export TONGDAI_DATA_DIR="${TONGDAI_DATA_DIR:-$PWD/var}"
 .venv/bin/tongdai db upgrade
 echo "== demo tenant (keys also in $TONGDAI_DATA_DIR/demo-keys.json) =="
 .venv/bin/tongdai demo
+.venv/bin/python - "$TONGDAI_DATA_DIR/demo-keys.json" "${TONGDAI_HTTP_ADDR:-127.0.0.1:8080}" <<'PY'
+import json, sys
+keys = json.load(open(sys.argv[1]))
+print(f"== portal: http://{sys.argv[2]}/ — sign in as ==")
+for email, password in keys.get("portal_sign_ins", {}).items():
+    print(f"   {email:32} {password}")
+PY
 # tongdai serve exits with 75 when its SIP engine stopped answering its liveness probe: start it again
 while true; do
   code=0

@@ -102,14 +102,44 @@ def cmd_tenant_create(args) -> int:
     from .store.uow import UnitOfWork
     engine = _engine()
     upgrade(engine)
+    from .app.services.users import first_admin
     try:
         with UnitOfWork(engine) as uow:
             tenant, key = create_tenant(uow, name=args.name, sip_domain=args.sip_domain,
                                         now=datetime.now(UTC))
+            email = args.admin_email or f"admin@{tenant.sip_domain}"
+            _user, password = first_admin(uow, tenant_id=tenant.id, email=email, now=datetime.now(UTC))
     except RuleViolation as exc:
         print(f"tongdai: {exc}", file=sys.stderr)
         return 2
-    print(json.dumps({"tenant_id": tenant.id, "admin_key": key}))
+    print(json.dumps({"tenant_id": tenant.id, "admin_key": key,
+                      "portal": {"url": portal_url(), "email": email, "password": password}}))
+    return 0
+
+
+def portal_url() -> str:
+    return f"http://{settings().http_addr}/"
+
+
+def cmd_operator_user(args) -> int:
+    """A portal sign-in for the operator (trunks, inventory, tenants); its password is printed once."""
+    import secrets
+
+    from .app.services.users import create_user
+    from .domain.errors import RuleViolation
+    from .store.db import upgrade
+    from .store.uow import UnitOfWork
+    engine = _engine()
+    upgrade(engine)
+    password = "td-" + secrets.token_urlsafe(12)
+    try:
+        with UnitOfWork(engine) as uow:
+            create_user(uow, tenant_id=None, now=datetime.now(UTC), data={
+                "email": args.email, "name": args.name, "role": "operator", "password": password})
+    except RuleViolation as exc:
+        print(f"tongdai: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps({"portal": {"url": portal_url(), "email": args.email.lower(), "password": password}}))
     return 0
 
 
@@ -159,6 +189,10 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_parser("upgrade", help="apply migrations").set_defaults(fn=cmd_db_upgrade)
     op = sub.add_parser("operator", help="operator keys").add_subparsers(dest="op_command", required=True)
     op.add_parser("create-key", help="print a new operator API key").set_defaults(fn=cmd_operator_key)
+    ou = op.add_parser("create-user", help="create the operator's portal sign-in and print its password")
+    ou.add_argument("--email", required=True)
+    ou.add_argument("--name", default="Operator")
+    ou.set_defaults(fn=cmd_operator_user)
     ks = sub.add_parser("keys", help="API keys").add_subparsers(dest="keys_command", required=True)
     kl = ks.add_parser("list", help="list the operator's keys, or a tenant's (JSON lines, no secrets)")
     kl.add_argument("--tenant", default=None, help="a tenant id")
@@ -167,9 +201,10 @@ def build_parser() -> argparse.ArgumentParser:
     kr.add_argument("key_id")
     kr.set_defaults(fn=cmd_keys_revoke)
     tn = sub.add_parser("tenant", help="tenants").add_subparsers(dest="tenant_command", required=True)
-    tc = tn.add_parser("create", help="create a tenant and print its id and first admin key")
+    tc = tn.add_parser("create", help="create a tenant; print its id, first admin key and admin's portal sign-in")
     tc.add_argument("name")
     tc.add_argument("--sip-domain", default=None)
+    tc.add_argument("--admin-email", default=None, help="the first admin's sign-in (default: admin@<sip domain>)")
     tc.set_defaults(fn=cmd_tenant_create)
     sub.add_parser("demo", help="load the demo tenant (idempotent) and print its keys").set_defaults(fn=cmd_demo)
     nb = sub.add_parser("numbers", help="phone numbers").add_subparsers(dest="numbers_command", required=True)

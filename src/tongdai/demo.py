@@ -8,11 +8,12 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .app.services import adaptive_numbers, agents, groups, hotlines, ivr, operator, queues
+from .app.services import adaptive_numbers, agents, groups, hotlines, ivr, operator, queues, users
 from .store.uow import UnitOfWork
 
 DEMO_DOMAIN = "demo.tongdai.local"
 AGENT_PASSWORD = "demo-secret-1"
+PORTAL_PASSWORD = "demo-portal-1"  # every demo portal user's (a demo: change them before real use)
 
 INVENTORY = [  # number, line type, carrier
     ("+84981000001", "mobile", "viettel"), ("+84981000002", "mobile", "viettel"),
@@ -81,14 +82,23 @@ def load_demo(engine, keys_file: Path) -> dict:
         an = agents.create_agent(uow, tenant_id=t, data={
             "name": "Nguyễn Văn An", "sip_username": "an", "sip_password": AGENT_PASSWORD, "extension": "101",
             "groups": [sales.id], "default_caller_id": auto.id})
-        agents.create_agent(uow, tenant_id=t, data={
+        binh = agents.create_agent(uow, tenant_id=t, data={
             "name": "Trần Thị Bình", "sip_username": "binh", "sip_password": AGENT_PASSWORD, "extension": "102",
             "groups": [support.id], "default_caller_id": vina.id})
         agent_key = agents.create_agent_key(uow, tenant_id=t, agent_id=an.id, now=now)
+        sign_ins = [("operator@tongdai.local", "Operator", "operator", None, None),
+                    ("admin@demo.tongdai.local", "Quản trị viên", "admin", t, None),
+                    ("supervisor@demo.tongdai.local", "Giám sát viên", "supervisor", t, None),
+                    ("an@demo.tongdai.local", "Nguyễn Văn An", "agent", t, an.id),
+                    ("binh@demo.tongdai.local", "Trần Thị Bình", "agent", t, binh.id)]
+        for email, name, role, tenant_id, agent_id in sign_ins:
+            users.create_user(uow, tenant_id=tenant_id, now=now, data={
+                "email": email, "name": name, "role": role, "agent_id": agent_id, "password": PORTAL_PASSWORD})
         summary = {"operator_key": operator_key, "tenant_id": t, "admin_key": admin_key,
                    "agent_key": agent_key, "agent_id": an.id, "sip_domain": DEMO_DOMAIN,
                    "sip_agents": {"an": AGENT_PASSWORD, "binh": AGENT_PASSWORD},
-                   "viettel_hotline_id": viettel.id, "adaptive_number_id": auto.id}
+                   "viettel_hotline_id": viettel.id, "adaptive_number_id": auto.id,
+                   "portal_sign_ins": {email: PORTAL_PASSWORD for email, *_ in sign_ins}}
     keys_file.parent.mkdir(parents=True, exist_ok=True)
     keys_file.write_text(json.dumps(summary, indent=2, ensure_ascii=False))
     os.chmod(keys_file, 0o600)

@@ -32,12 +32,15 @@ log = logging.getLogger("tongdai")
 
 def create_app(ctx: Context, lifespan: Callable[[FastAPI], Any] | None = None) -> FastAPI:
     """The HTTP API over `ctx`; `lifespan` starts and stops what runs beside it (see tongdai.serve)."""
+    from ..portal.app import error_page
+    from ..portal.app import install as install_portal
     app = FastAPI(title="tongdai", version=__version__, openapi_url="/api/v1/openapi.json",
-                  docs_url="/api/v1/docs", redoc_url=None, lifespan=lifespan,
+                  docs_url=None, redoc_url=None, lifespan=lifespan,
                   description="Cloud contact-center switchboard: hotlines, adaptive numbers, queues, IVR.")
     app.state.ctx = ctx
-    errors.install(app)
+    errors.install(app, html=error_page)
     app.add_middleware(BodyLimit)
+    install_portal(app)
     for module in (hotlines, adaptive_numbers, groups, agents, queues, ivr, operator, keys, numbers, calls,
                    webhooks):
         app.include_router(module.router, prefix="/api/v1")

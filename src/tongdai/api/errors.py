@@ -4,10 +4,11 @@ with a stack trace."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..domain.errors import Forbidden, InUse, NotFound, RuleViolation
@@ -40,23 +41,42 @@ def _field(loc: tuple) -> str:
     return out or "body"
 
 
-def install(app: FastAPI) -> None:
+HtmlError = Callable[[Request, int, str], Response]
+
+
+def install(app: FastAPI, html: HtmlError | None = None) -> None:
+    """Problem+json for the API; for any other path (the portal's pages) `html(request, status, message)`
+    renders the error as a page."""
+
+    def page(request: Request, status: int, message: str) -> Response | None:
+        if html is None or request.url.path.startswith("/api/"):
+            return None
+        return html(request, status, message)
+
     @app.exception_handler(RuleViolation)
-    async def _rule(_: Request, exc: RuleViolation):
+    async def _rule(request: Request, exc: RuleViolation):
+        if (shown := page(request, 422, "; ".join(v.message for v in exc.violations))) is not None:
+            return shown
         errors = [{"field": v.field, "code": v.code, "message": v.message} for v in exc.violations]
         return problem(422, "Rule violation", errors, detail=errors[0]["message"] if errors else None)
 
     @app.exception_handler(NotFound)
-    async def _not_found(_: Request, exc: NotFound):
+    async def _not_found(request: Request, exc: NotFound):
+        if (shown := page(request, 404, str(exc))) is not None:
+            return shown
         return problem(404, "Not found", [{"field": "id", "code": "not_found", "message": str(exc)}], str(exc))
 
     @app.exception_handler(InUse)
-    async def _in_use(_: Request, exc: InUse):
+    async def _in_use(request: Request, exc: InUse):
+        if (shown := page(request, 409, str(exc))) is not None:
+            return shown
         return problem(409, "In use", [{"field": "id", "code": "in_use", "message": str(exc)}], str(exc),
                        used_by=exc.used_by)
 
     @app.exception_handler(Forbidden)
-    async def _forbidden(_: Request, exc: Forbidden):
+    async def _forbidden(request: Request, exc: Forbidden):
+        if (shown := page(request, 403, str(exc))) is not None:
+            return shown
         return problem(403, "Forbidden", [{"field": "authorization", "code": "forbidden", "message": str(exc)}])
 
     @app.exception_handler(RequestValidationError)
@@ -69,7 +89,11 @@ def install(app: FastAPI) -> None:
         return problem(422, "Invalid request", errors, detail=errors[0]["message"] if errors else None)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException):
+    async def _http(request: Request, exc: StarletteHTTPException):
+        if exc.status_code != 303 and (shown := page(request, exc.status_code, str(exc.detail))) is not None:
+            if exc.headers:
+                shown.headers.update(exc.headers)
+            return shown
         code = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
                 413: "too_large", 415: "unsupported_media_type", 429: "too_many_requests"}.get(
             exc.status_code, "http_error")
@@ -87,10 +111,15 @@ def install(app: FastAPI) -> None:
             "field": "request", "code": "database_unavailable",
             "message": "the database does not answer or refuses writes; nothing was changed, try again"}])
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        if (shown := page(request, 503, "database_unavailable")) is not None:
+            shown.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            return shown
         return response
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):
         log.exception("unhandled error on %s %s", request.method, request.url.path)
+        if (shown := page(request, 500, "internal_error")) is not None:
+            return shown
         return problem(500, "Internal error", [{"field": "request", "code": "internal_error",
                                                "message": "unexpected error; it has been logged"}])

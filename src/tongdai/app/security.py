@@ -43,10 +43,15 @@ class Principal:
         return self.tenant_id
 
 
+def hash_secret(secret: str) -> str:
+    """An argon2 hash of a password or key secret."""
+    return _hasher.hash(secret)
+
+
 def new_api_key(key_id: str) -> tuple[str, str]:
     """A fresh key `tdk_<key id hex>_<secret hex>` and the argon2 hash of its secret."""
     secret = secrets.token_hex(24)
-    return f"tdk_{key_id.removeprefix('ak_')}_{secret}", _hasher.hash(secret)
+    return f"tdk_{key_id.removeprefix('ak_')}_{secret}", hash_secret(secret)
 
 
 def split_key(key: str) -> tuple[str, str] | None:

@@ -33,6 +33,25 @@ class DestinationPolicy(NamedTuple):
         return None
 
 
+USER_ROLES = ("admin", "supervisor", "agent")  # a tenant's portal users; the operator's have role `operator`
+LANGUAGES = ("vi", "en")
+
+
+@dataclass(slots=True)
+class User:
+    """Someone who signs in to the portal: a tenant's admin, supervisor or agent (linked to its agent), or,
+    with no tenant, the operator. The password is kept only as an argon2 hash."""
+
+    id: str
+    tenant_id: str | None
+    email: str
+    name: str
+    role: str
+    password_hash: str = ""
+    agent_id: str | None = None
+    language: str = "vi"
+
+
 @dataclass(slots=True)
 class Tenant:
     id: str

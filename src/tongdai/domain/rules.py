@@ -19,8 +19,10 @@ from .model import (
     HOURS_KEYS,
     IVR_EVENTS,
     IVR_KEYS,
+    LANGUAGES,
     LINE_TYPES,
     RING_STRATEGIES,
+    USER_ROLES,
     AdaptiveNumber,
     Agent,
     DestinationPolicy,
@@ -30,6 +32,7 @@ from .model import (
     IvrTree,
     Queue,
     Trunk,
+    User,
 )
 from .numbering_plan import CARRIERS
 from .numbers import classify, line_type_of
@@ -81,14 +84,42 @@ WEAK_PASSWORDS = frozenset({
 })
 
 
-def _password(password: str, username: str, out: list[Violation]) -> None:
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,}$")
+
+
+def validate_user(u: User, agents: frozenset[str], password: str | None) -> list[Violation]:
+    """A portal user: a plausible email, a known role, an agent user linked to an agent of its tenant,
+    and (when set) a password that is hard to guess."""
+    out: list[Violation] = []
+    _name(u.name, out)
+    if not _EMAIL.match(u.email or ""):
+        out.append(Violation("email", "invalid_value", "an email address such as an@example.vn"))
+    if u.role not in USER_ROLES and not (u.role == "operator" and u.tenant_id is None):
+        out.append(Violation("role", "invalid_value", f"role is one of {', '.join(USER_ROLES)}"))
+    if u.role == "agent" and not u.agent_id:
+        out.append(Violation("agent_id", "required", "an agent user is linked to its agent"))
+    if u.agent_id and u.agent_id not in agents:
+        out.append(Violation("agent_id", "unknown_agent", "no such agent in this tenant"))
+    if u.role != "agent" and u.agent_id:
+        out.append(Violation("agent_id", "invalid_value", "only an agent user is linked to an agent"))
+    if u.language not in LANGUAGES:
+        out.append(Violation("language", "invalid_value", "language is vi or en"))
+    if password is not None:
+        _password(password, u.email.split("@")[0], out, field_name="password", what="a password")
+    return out
+
+
+def _password(password: str, username: str, out: list[Violation], field_name: str = "sip_password",
+              what: str = "a SIP password") -> None:
     """A SIP password: at least 8 characters, not a common one, not the username, not one character
     or only digits (what a guesser tries first)."""
     if len(password) < 8:
-        out.append(Violation("sip_password", "too_short", "a SIP password has at least 8 characters"))
+        out.append(Violation(field_name, "too_short", f"{what} has at least 8 characters"))
+    elif len(password) > 200:
+        out.append(Violation(field_name, "too_long", f"{what} has at most 200 characters"))
     elif (password.lower() in WEAK_PASSWORDS or password.isdigit() or len(set(password)) < 4
           or (len(username) >= 3 and username.lower() in password.lower())):
-        out.append(Violation("sip_password", "weak_password",
+        out.append(Violation(field_name, "weak_password",
                              "too easy to guess: not a common password, not the username, not digits alone, "
                              "at least 4 different characters"))
 

@@ -21,6 +21,7 @@ from ..domain.model import (
     QueueGroup,
     Tenant,
     Trunk,
+    User,
 )
 
 
@@ -97,6 +98,7 @@ def _hotline_from_row(d: dict) -> Hotline:
 
 
 TENANT = Codec(Tenant)
+USER = Codec(User)
 TRUNK = Codec(Trunk)
 INVENTORY = Codec(InventoryNumber)
 GROUP = Codec(Group)

@@ -199,6 +199,74 @@ class PortedRepository:
         return self.conn.execute(select(func.count()).select_from(p).where(p.c.scope == scope)).scalar_one()
 
 
+class UserRepository:
+    """Portal users: a tenant's (scoped by `tenant_id`), or the operator's (`tenant_id` None)."""
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+
+    def _scope(self, stmt: Any, tenant_id: str | None) -> Any:
+        u = t.users
+        return stmt.where(u.c.tenant_id == tenant_id) if tenant_id is not None else stmt.where(u.c.tenant_id.is_(None))
+
+    def get(self, user_id: str, tenant_id: str | None) -> Any | None:
+        if not plausible_id(user_id):
+            return None
+        row = self.conn.execute(self._scope(select(t.users), tenant_id).where(t.users.c.id == user_id)).first()
+        return codecs.USER.from_row(row) if row is not None else None
+
+    def any(self, user_id: str) -> Any | None:
+        """The user whatever its tenant (for a session, which carries only the user's id)."""
+        row = self.conn.execute(select(t.users).where(t.users.c.id == user_id)).first()
+        return codecs.USER.from_row(row) if row is not None else None
+
+    def by_email(self, email: str) -> Any | None:
+        row = self.conn.execute(select(t.users).where(func.lower(t.users.c.email) == email.lower())).first()
+        return codecs.USER.from_row(row) if row is not None else None
+
+    def list(self, tenant_id: str | None, limit: int = 50, offset: int = 0) -> tuple[builtins.list[Any], int]:
+        total = self.conn.execute(self._scope(select(func.count()).select_from(t.users), tenant_id)).scalar_one()
+        rows = self.conn.execute(self._scope(select(t.users), tenant_id).order_by(t.users.c.email)
+                                 .limit(limit).offset(offset))
+        return [codecs.USER.from_row(r) for r in rows], total
+
+    def add(self, user: Any, **extra: Any) -> None:
+        self.conn.execute(insert(t.users).values(**codecs.USER.to_row(user), **extra))
+
+    def save(self, user: Any) -> None:
+        row = codecs.USER.to_row(user)
+        self.conn.execute(update(t.users).where(t.users.c.id == user.id).values(**row))
+
+    def remove(self, user_id: str) -> None:
+        self.conn.execute(delete(t.users).where(t.users.c.id == user_id))
+
+    def remove_for_tenant(self, tenant_id: str) -> None:
+        self.conn.execute(scoped(delete(t.users), t.users, tenant_id))
+
+
+class SessionRepository:
+    """Portal sessions, by the SHA-256 of their token."""
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+
+    def add(self, **row: Any) -> None:
+        self.conn.execute(insert(t.portal_sessions).values(**row))
+
+    def get(self, session_id: str) -> dict | None:
+        row = self.conn.execute(select(t.portal_sessions).where(t.portal_sessions.c.id == session_id)).first()
+        return dict(row._mapping) if row is not None else None
+
+    def remove(self, session_id: str) -> None:
+        self.conn.execute(delete(t.portal_sessions).where(t.portal_sessions.c.id == session_id))
+
+    def remove_for_user(self, user_id: str) -> None:
+        self.conn.execute(delete(t.portal_sessions).where(t.portal_sessions.c.user_id == user_id))
+
+    def remove_expired(self, now: Any) -> None:
+        self.conn.execute(delete(t.portal_sessions).where(t.portal_sessions.c.expires_at < now))
+
+
 class ApiKeyRepository:
     def __init__(self, conn: Connection):
         self.conn = conn

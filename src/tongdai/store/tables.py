@@ -181,6 +181,28 @@ agents = Table(
     UniqueConstraint("tenant_id", "extension", name="uq_agents_tenant_extension"),
 )
 
+users = Table(
+    "users", metadata,
+    Column("id", String(ID), primary_key=True),
+    _tenant_fk(nullable=True),  # none: the operator's
+    Column("email", String(320), nullable=False, unique=True),  # one sign-in name across tenants
+    Column("name", String(100), nullable=False),
+    Column("role", String(12), nullable=False),
+    Column("password_hash", String(200), nullable=False),
+    Column("agent_id", String(ID), ForeignKey("agents.id", ondelete="CASCADE")),
+    Column("language", String(2), nullable=False, server_default="vi"),
+    Column("created_at", UtcDateTime(), nullable=False),
+)
+
+portal_sessions = Table(
+    "portal_sessions", metadata,
+    Column("id", String(64), primary_key=True),  # SHA-256 of the cookie's token: the token is never stored
+    Column("user_id", String(ID), ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("csrf", String(64), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+)
+
 api_keys = Table(
     "api_keys", metadata,
     Column("id", String(ID), primary_key=True),

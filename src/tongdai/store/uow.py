@@ -31,7 +31,9 @@ from .repositories import (
     InventoryRepository,
     PortedRepository,
     Repository,
+    SessionRepository,
     Unavailable,
+    UserRepository,
 )
 
 OnCommit = Callable[[frozenset[str]], None]
@@ -76,6 +78,8 @@ class UnitOfWork:
         self.ivr_trees = Repository(c, t.ivr_trees, codecs.IVR_TREE, order_by=("name", "id"))
         self.audio = AudioRepository(c)
         self.api_keys = ApiKeyRepository(c)
+        self.users = UserRepository(c)
+        self.sessions = SessionRepository(c)
         self.ported = PortedRepository(c)
         self.calls = CallRepository(c)
         self.agent_states = AgentStateRepository(c)

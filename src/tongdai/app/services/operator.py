@@ -64,6 +64,7 @@ def delete_tenant(uow: UnitOfWork, *, tenant_id: str) -> None:
     if used:
         raise InUse("tenant", tenant_id, used)
     uow.api_keys.remove_for_tenant(tenant_id)
+    uow.users.remove_for_tenant(tenant_id)
     uow.tenants.remove(tenant_id)
 
 
