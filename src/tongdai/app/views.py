@@ -1,8 +1,11 @@
-"""The read side: what the API (and later the portal) shows that no service changes: the call log,
+"""The read side: what the API and the portal show that no service changes: the call log,
 agents' registrations and persisted states. Queries only; their SQL is in the store's repositories."""
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,6 +20,46 @@ def calls(uow: UnitOfWork, *, tenant_id: str, equals: dict[str, Any], since: dat
     """Calls of the tenant, newest first, filtered by equal columns and a start window."""
     items, total = uow.calls.list(tenant_id, equals=equals, since=since, until=until, limit=limit, offset=offset)
     return {"items": items, "total": total}
+
+
+CSV_COLUMNS = ("id", "direction", "started_at", "answered_at", "ended_at", "customer_number", "hotline_number",
+               "hotline_id", "queue_id", "agent_id", "callee_agent_id", "talk_seconds", "queue_seconds",
+               "ring_seconds", "wrap_up_seconds", "sip_status", "end_reason", "hung_up_by", "overflow", "recorded",
+               "ivr_tree_id", "ivr_path", "ivr_keys", "ivr_seconds")
+CSV_BATCH = 2000
+
+
+def calls_csv(uow: Callable[[], UnitOfWork], *, tenant_id: str, equals: dict[str, Any], since: datetime | None,
+              until: datetime | None) -> Iterator[str]:
+    """Every matching call as CSV, newest first, a header line then batches of rows: read with a fresh unit
+    of work per batch by keyset, so memory stays flat and no transaction stays open across an export of a
+    million rows. Timestamps in UTC (ISO 8601); lists joined by `>`."""
+    head = io.StringIO()
+    csv.writer(head).writerow(CSV_COLUMNS)
+    yield head.getvalue()
+    before = None
+    while True:
+        with uow() as u:
+            rows = u.calls.batch(tenant_id, equals=equals, since=since, until=until, before=before,
+                                 limit=CSV_BATCH)
+        if not rows:
+            return
+        out = io.StringIO()
+        writer = csv.writer(out)
+        for row in rows:
+            writer.writerow([_csv_value(row.get(column)) for column in CSV_COLUMNS])
+        yield out.getvalue()
+        before = (rows[-1]["started_at"], rows[-1]["id"])
+
+
+def _csv_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, list | tuple):
+        return ">".join(str(v) for v in value)
+    if value is None:
+        return ""
+    return value
 
 
 def call(uow: UnitOfWork, *, tenant_id: str, call_id: str) -> dict[str, Any]:

@@ -8,7 +8,7 @@ import builtins
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select, update
 
 from . import tables as t
 from .repositories import plausible_id, scoped
@@ -61,6 +61,23 @@ class CallRepository:
         rows = self.conn.execute(scoped(select(c), c, tenant_id).where(*where)
                                  .order_by(c.c.started_at.desc(), c.c.id).limit(limit).offset(offset))
         return [dict(r._mapping) for r in rows], total
+
+    def batch(self, tenant_id: str, *, equals: dict[str, Any], since: datetime | None, until: datetime | None,
+              before: tuple[datetime, str] | None, limit: int) -> builtins.list[dict[str, Any]]:
+        """The next `limit` calls, newest first, after the (started_at, id) of the last one read: keyset
+        paging, as fast for the millionth row as for the first (an export streams through every one)."""
+        c = t.calls
+        where = [c.c[column] == value for column, value in equals.items() if value is not None]
+        if since:
+            where.append(c.c.started_at >= since)
+        if until:
+            where.append(c.c.started_at < until)
+        if before is not None:
+            at, call_id = before
+            where.append(or_(c.c.started_at < at, and_(c.c.started_at == at, c.c.id < call_id)))
+        rows = self.conn.execute(scoped(select(c), c, tenant_id).where(*where)
+                                 .order_by(c.c.started_at.desc(), c.c.id.desc()).limit(limit))
+        return [dict(r._mapping) for r in rows]
 
     def exist(self, tenant_id: str) -> bool:
         return self.conn.execute(select(t.calls.c.id).where(t.calls.c.tenant_id == tenant_id).limit(1)).first() \

@@ -6,29 +6,36 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 
 from ...app import views
 from ...app.security import Principal
 from ..deps import Context, Paging, admin, ctx, tenant_member
+from ..responses import csv_response
 from ..schemas import calls as s
 
 router = APIRouter(tags=["calls"])
 Ctx = Annotated[Context, Depends(ctx)]
 
 
-@router.get("/calls", response_model=s.CallList)
-def list_calls(p: Annotated[Principal, Depends(admin)], c: Ctx, page: Annotated[Paging, Depends()],
+@router.get("/calls", response_model=s.CallList, responses={200: {"content": {"text/csv": {}}, "description": (
+    "JSON, a page at a time; or with `Accept: text/csv`, every matching call as CSV, streamed (paging is "
+    "ignored)")}})
+def list_calls(request: Request, p: Annotated[Principal, Depends(admin)], c: Ctx, page: Annotated[Paging, Depends()],
                since: datetime | None = None, until: datetime | None = None,
                direction: Annotated[Literal["outbound", "inbound", "internal"] | None, Query()] = None,
                hotline_id: Annotated[str | None, Query(max_length=40)] = None,
+               queue_id: Annotated[str | None, Query(max_length=40)] = None,
                agent_id: Annotated[str | None, Query(max_length=40)] = None,
                status: Annotated[int | None, Query(ge=100, le=699)] = None,
                end_reason: Annotated[str | None, Query(max_length=20)] = None):
     """Calls of the tenant, newest first; `status` is the final SIP status."""
-    equals = {"direction": direction, "hotline_id": hotline_id, "agent_id": agent_id, "sip_status": status,
-              "end_reason": end_reason}
+    equals = {"direction": direction, "hotline_id": hotline_id, "queue_id": queue_id, "agent_id": agent_id,
+              "sip_status": status, "end_reason": end_reason}
+    if "text/csv" in request.headers.get("accept", ""):
+        return csv_response(views.calls_csv(c.uow, tenant_id=p.tenant, equals=equals, since=since, until=until),
+                            "calls.csv")
     with c.uow() as uow:
         return views.calls(uow, tenant_id=p.tenant, equals=equals, since=since, until=until, limit=page.limit,
                            offset=page.offset)

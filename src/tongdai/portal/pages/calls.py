@@ -1,0 +1,76 @@
+"""The call log: filters (a time range in the tenant's time zone, hotline, queue, agent, direction, how
+the call ended), 50 calls a page, and the same selection as CSV, streamed. Admins and supervisors see
+the tenant's calls; an agent sees its own."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Query
+
+from ...api.responses import csv_response
+from ...app import views
+from ...domain.errors import RuleViolation, Violation
+from ..web import Page, field_errors, render, require, signed_in
+
+router = APIRouter(include_in_schema=False)
+Signed = Annotated[Page, Depends(signed_in)]
+PAGE_SIZE = 50
+END_REASONS = ("completed", "abandoned", "overflow", "refused", "no_answer", "busy", "failed", "ivr_hangup",
+               "ivr_no_input", "ivr_invalid_input", "media_lost", "shutdown", "interrupted")
+Text = Annotated[str, Query(max_length=40)]
+
+
+def _local(value: str, field: str, time_zone: str, problems: list[Violation]) -> datetime | None:
+    """A `datetime-local` value typed in the tenant's time zone, as an aware datetime."""
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value).replace(tzinfo=ZoneInfo(time_zone))
+    except ValueError:
+        problems.append(Violation(field, "invalid_value", "a date and time"))
+        return None
+
+
+def _selection(page: Page, since: str, until: str, hotline: str, queue: str, agent: str, direction: str,
+               end_reason: str) -> tuple[dict[str, Any], datetime | None, datetime | None, dict[str, str]]:
+    require(page, "admin", "supervisor", "agent")
+    problems: list[Violation] = []
+    start = _local(since, "since", page.time_zone, problems)
+    end = _local(until, "until", page.time_zone, problems)
+    if page.user.role == "agent":
+        agent = page.user.agent_id or "-"
+    equals = {"hotline_id": hotline or None, "queue_id": queue or None, "agent_id": agent or None,
+              "direction": direction or None, "end_reason": end_reason or None}
+    return equals, start, end, field_errors(page, RuleViolation(problems)) if problems else {}
+
+
+@router.get("/calls")
+def call_log(page: Signed, since: Text = "", until: Text = "", hotline: Text = "", queue: Text = "",
+             agent: Text = "", direction: Text = "", end_reason: Text = "",
+             offset: Annotated[int, Query(ge=0, le=10**9)] = 0):
+    equals, start, end, errors = _selection(page, since, until, hotline, queue, agent, direction, end_reason)
+    tenant = page.tenant
+    with page.ctx.uow() as uow:
+        found = views.calls(uow, tenant_id=tenant, equals=equals, since=start, until=end, limit=PAGE_SIZE,
+                            offset=offset) if not errors else {"items": [], "total": 0}
+        hotlines = {h.id: h.name for h in uow.hotlines.all(tenant)}
+        queues = {q.id: q.name for q in uow.queues.all(tenant)}
+        agents = {a.id: a.name for a in uow.agents.all(tenant)}
+    return render(page, "calls/list.html", items=found["items"], total=found["total"], offset=offset,
+                  size=PAGE_SIZE, errors=errors, end_reasons=END_REASONS, hotlines=hotlines, queues=queues,
+                  agents=agents,
+                  filters={"since": since, "until": until, "hotline": hotline, "queue": queue, "agent": agent,
+                           "direction": direction, "end_reason": end_reason})
+
+
+@router.get("/calls.csv")
+def call_log_csv(page: Signed, since: Text = "", until: Text = "", hotline: Text = "", queue: Text = "",
+                 agent: Text = "", direction: Text = "", end_reason: Text = ""):
+    equals, start, end, errors = _selection(page, since, until, hotline, queue, agent, direction, end_reason)
+    if errors:
+        raise RuleViolation([Violation(field, "invalid_value", message) for field, message in errors.items()])
+    return csv_response(views.calls_csv(page.ctx.uow, tenant_id=page.tenant, equals=equals, since=start, until=end),
+                        "calls.csv")
