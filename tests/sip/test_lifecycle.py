@@ -119,8 +119,14 @@ def test_dialling_an_extension_calls_the_agent_and_never_touches_a_trunk(server,
     assert call["hotline_id"] is None and call["end_reason"] == "completed" and call["answered_at"]
     # the callee was on_call from its first ring to the end, so no queue could offer it a call
     wait_state(server, binh["id"], "available")
-    changes = [(h["old"], h["new"]) for h in reversed(server.get(f"/agents/{binh['id']}/status-history")["items"])]
-    assert changes == [("offline", "available"), ("available", "on_call"), ("on_call", "available")]
+    expected = [("offline", "available"), ("available", "on_call"), ("on_call", "available")]
+    deadline = time.monotonic() + 5  # the history is written by the state writer, a moment after the change
+    while True:
+        changes = [(h["old"], h["new"]) for h in reversed(server.get(f"/agents/{binh['id']}/status-history")["items"])]
+        if changes == expected or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert changes == expected
 
 
 def test_agent_states_follow_registrations_calls_and_the_agents_own_choice(server, tmp_path):

@@ -100,6 +100,7 @@ class Agent:
     calls_taken: int = 0
     own_calls: int = 0  # outbound and internal calls in progress
     call_id: str | None = None  # the call it rings for, talks on, or wraps up
+    since: float = 0.0  # when it entered its current state
 
 
 @dataclass
@@ -343,6 +344,8 @@ class Distributor:
             raise TransitionRefused(f"agent {agent.id}: {old} -> {new} is not allowed")
         if old == AVAILABLE:
             self.index.remove(agent)
+        if new != old:
+            agent.since = now
         agent.state, agent.reason = new, reason if new == AWAY else None
         if new == AVAILABLE:
             agent.available_since = now

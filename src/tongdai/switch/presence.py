@@ -148,7 +148,7 @@ class Presence:
             for agent in sorted((a for a in d.agents.values() if a.groups & tier), key=lambda a: a.id):
                 until = agent.wrap_up_until
                 agents.append({"agent_id": agent.id, "tier": priority, "state": agent.state, "reason": agent.reason,
-                               "call_id": agent.call_id,
+                               "call_id": agent.call_id, "since": datetime.fromtimestamp(agent.since, UTC),
                                "wrap_up_until": datetime.fromtimestamp(until, UTC) if until else None})
         by_agent: dict[str, dict] = {}
         for row in agents:  # an agent in several tiers is listed once, at its highest

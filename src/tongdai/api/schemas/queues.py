@@ -101,6 +101,7 @@ class QueueAgentOut(BaseModel):
     state: str
     reason: str | None
     call_id: str | None
+    since: Timestamp | None = Field(None, description="when the agent entered its current state")
     wrap_up_until: Timestamp | None
 
 

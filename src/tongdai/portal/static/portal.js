@@ -53,6 +53,54 @@ function hotlineForm(form) {
   sync();
 }
 
+function duration(ms) {
+  const total = Math.max(0, Math.round(ms / 1000));
+  const minutes = Math.floor(total / 60);
+  const seconds = String(total % 60).padStart(2, "0");
+  return minutes >= 60 ? `${Math.floor(minutes / 60)}:${String(minutes % 60).padStart(2, "0")}:${seconds}`
+                       : `${minutes}:${seconds}`;
+}
+
+// The wallboard: the event stream says something changed; the board is fetched again, at most once a
+// second. Its clocks tick here, in the browser.
+function liveBoard(box) {
+  let skew = 0;
+  let last = 0;
+  let timer = null;
+  function measureSkew() {
+    const boards = box.querySelector("[data-now]");
+    if (boards) { skew = Number(boards.dataset.now) - Date.now(); }
+  }
+  function tick() {
+    const now = Date.now() + skew;
+    box.querySelectorAll("[data-since-ms]").forEach((el) => {
+      el.textContent = duration(now - Number(el.dataset.sinceMs));
+    });
+  }
+  async function refresh() {
+    timer = null;
+    last = Date.now();
+    const response = await fetch(box.dataset.liveBoard, {credentials: "same-origin"});
+    if (response.ok) {
+      box.innerHTML = await response.text();
+      measureSkew();
+      tick();
+    }
+  }
+  function changed() {
+    if (timer !== null) { return; }
+    timer = setTimeout(refresh, Math.max(0, 1000 - (Date.now() - last)));
+  }
+  measureSkew();
+  tick();
+  setInterval(tick, 1000);
+  const events = new EventSource(box.dataset.events);
+  events.onmessage = changed;
+  ["call.queued", "call.offered", "call.answered", "call.ended", "call.abandoned", "call.ringing",
+   "call.started", "call.ivr_left", "call.answer_time_exceeded", "call.wrap_up_ended",
+   "agent.status_changed"].forEach((type) => events.addEventListener(type, changed));
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("[data-autosubmit]").forEach((el) => {
     el.addEventListener("change", () => el.form.submit());
@@ -63,4 +111,5 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   });
   document.querySelectorAll("[data-hotline-form]").forEach(hotlineForm);
+  document.querySelectorAll("[data-live-board]").forEach(liveBoard);
 });
