@@ -24,11 +24,13 @@ def seed_calls(portal) -> dict[str, str]:
         binh = next(a for a in uow.agents.all(tenant) if a.sip_username == "binh")
         base = {"tenant_id": tenant, "caller_id_reasons": [], "recorded": False, "agents_offered": [],
                 "ivr_path": [], "ivr_keys": [], "answered_at": None, "ended_at": None, "talk_seconds": None,
-                "queue_id": None, "agent_id": None, "hotline_number": None}  # one set of columns for every row
+                "queue_id": None, "agent_id": None, "hotline_number": None,
+                "queue_seconds": None}  # one set of columns for every row
         rows = [
             {**base, "id": "ca_today000000001", "direction": "inbound", "started_at": TODAY,
              "answered_at": TODAY + timedelta(seconds=12), "ended_at": TODAY + timedelta(seconds=95),
              "talk_seconds": 83.0, "customer_number": "+84987111222", "queue_id": queue.id, "agent_id": binh.id,
+             "queue_seconds": 12.0,
              "end_reason": "completed", "hotline_number": "+84912000001"},
             {**base, "id": "ca_today000000002", "direction": "outbound", "started_at": TODAY + timedelta(hours=1),
              "ended_at": TODAY + timedelta(hours=1, seconds=30), "talk_seconds": 25.0,

@@ -6,8 +6,9 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from ..domain.errors import NotFound
 from ..domain.timestamps import iso
@@ -60,6 +61,44 @@ def _csv_value(value: Any) -> Any:
     if value is None:
         return ""
     return value
+
+
+REPORT_DIMENSIONS = ("hotline", "queue", "agent")
+REPORT_BUCKETS = ("hour", "day", "all")
+
+
+def report(uow: UnitOfWork, *, tenant_id: str, by: str, bucket: str, since: datetime, until: datetime,
+           time_zone: str) -> dict[str, Any]:
+    """The inbound figures per `by` (hotline, queue or agent) and `bucket` (hour, day, or all the range),
+    with their rates, and outbound calls per hotline, between `since` and `until`; hours and days are the
+    tenant's (its UTC offset at `since`)."""
+    offset = int((since.astimezone(ZoneInfo(time_zone)).utcoffset() or timedelta()).total_seconds() // 60)
+    rows = uow.reports.inbound(tenant_id, by=by, bucket=bucket, since=since, until=until, offset_minutes=offset)
+    for row in rows:
+        offered = row["offered"] or 0
+        row["abandon_rate"] = round(row["abandoned"] / offered, 4) if offered else None
+        row["service_level"] = round(row["within"] / offered, 4) if offered else None
+        for k in ("avg_wait", "avg_handle", "p90_wait"):
+            row[k] = round(float(row[k]), 1) if row.get(k) is not None else None
+        row.setdefault("p90_wait", None)
+    outbound = uow.reports.outbound(tenant_id, bucket=bucket, since=since, until=until, offset_minutes=offset)
+    for row in outbound:
+        row["avg_talk"] = round(float(row["avg_talk"]), 1) if row["avg_talk"] is not None else None
+    return {"by": by, "bucket": bucket, "since": since, "until": until, "time_zone": time_zone,
+            "inbound": rows, "outbound": outbound}
+
+
+REPORT_CSV_COLUMNS = ("by", "key", "bucket", "offered", "answered", "abandoned", "abandon_rate", "within",
+                      "service_level", "avg_wait", "p90_wait", "avg_handle")
+
+
+def report_csv(figures: dict[str, Any]) -> Iterator[str]:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(REPORT_CSV_COLUMNS)
+    for row in figures["inbound"]:
+        writer.writerow([_csv_value({**row, "by": figures["by"]}.get(c)) for c in REPORT_CSV_COLUMNS])
+    yield out.getvalue()
 
 
 def call(uow: UnitOfWork, *, tenant_id: str, call_id: str) -> dict[str, Any]:

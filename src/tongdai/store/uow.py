@@ -24,6 +24,7 @@ from .records import (
     RegistrationRepository,
     WebhookRepository,
 )
+from .reports import ReportRepository
 from .repositories import (
     ApiKeyRepository,
     AudioRepository,
@@ -82,6 +83,7 @@ class UnitOfWork:
         self.sessions = SessionRepository(c)
         self.ported = PortedRepository(c)
         self.calls = CallRepository(c)
+        self.reports = ReportRepository(c)
         self.agent_states = AgentStateRepository(c)
         self.registrations = RegistrationRepository(c)
         self.webhooks = WebhookRepository(c)
