@@ -17,9 +17,11 @@ from .services.common import get_or_404
 
 
 def calls(uow: UnitOfWork, *, tenant_id: str, equals: dict[str, Any], since: datetime | None,
-          until: datetime | None, limit: int, offset: int) -> dict[str, Any]:
-    """Calls of the tenant, newest first, filtered by equal columns and a start window."""
-    items, total = uow.calls.list(tenant_id, equals=equals, since=since, until=until, limit=limit, offset=offset)
+          until: datetime | None, limit: int, offset: int, count_limit: int | None = None) -> dict[str, Any]:
+    """Calls of the tenant, newest first, filtered by equal columns and a start window; `total` exact, or
+    with `count_limit` at most that plus one."""
+    items, total = uow.calls.list(tenant_id, equals=equals, since=since, until=until, limit=limit, offset=offset,
+                                  count_limit=count_limit)
     return {"items": items, "total": total}
 
 

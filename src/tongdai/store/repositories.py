@@ -69,6 +69,15 @@ class Repository:
         col = self.table.c[self.key]
         return set(self.conn.execute(self._select(tenant_id, col).where(col.in_(ids))).scalars())
 
+    def names(self, ids: Iterable[str], tenant_id: str | None = None) -> dict[str, str]:
+        """{id: name} of these objects (what a page of rows that refer to them shows), not of all of them."""
+        ids = [i for i in set(ids) if i and plausible_id(i)]
+        if not ids:
+            return {}
+        col = self.table.c[self.key]
+        rows = self.conn.execute(self._select(tenant_id, col).add_columns(self.table.c.name).where(col.in_(ids)))
+        return {r[0]: r[1] for r in rows}
+
     def list(self, tenant_id: str | None = None, *, filters: dict[str, Any] | None = None,
              limit: int = 50, offset: int = 0, name_contains: str | None = None) -> tuple[builtins.list[Any], int]:
         conditions = [self.table.c[k] == v for k, v in (filters or {}).items() if v is not None]

@@ -13,11 +13,13 @@ from fastapi import APIRouter, Depends, Query
 from ...api.responses import csv_response
 from ...app import views
 from ...domain.errors import RuleViolation, Violation
+from ...domain.numbers import classify
 from ..web import Page, field_errors, render, require, signed_in
 
 router = APIRouter(include_in_schema=False)
 Signed = Annotated[Page, Depends(signed_in)]
 PAGE_SIZE = 50
+COUNT_LIMIT = 1_000  # beyond it the page says "more than 1,000": counting a million rows on every page costs seconds
 END_REASONS = ("completed", "abandoned", "overflow", "refused", "no_answer", "busy", "failed", "ivr_hangup",
                "ivr_no_input", "ivr_invalid_input", "media_lost", "shutdown", "interrupted")
 Text = Annotated[str, Query(max_length=40)]
@@ -35,41 +37,51 @@ def _local(value: str, field: str, time_zone: str, problems: list[Violation]) ->
 
 
 def _selection(page: Page, since: str, until: str, hotline: str, queue: str, agent: str, direction: str,
-               end_reason: str) -> tuple[dict[str, Any], datetime | None, datetime | None, dict[str, str]]:
+               end_reason: str, hotline_number: str = "",
+               ) -> tuple[dict[str, Any], datetime | None, datetime | None, dict[str, str]]:
     require(page, "admin", "supervisor", "agent")
     problems: list[Violation] = []
     start = _local(since, "since", page.time_zone, problems)
     end = _local(until, "until", page.time_zone, problems)
     if page.user.role == "agent":
         agent = page.user.agent_id or "-"
+    number = classify(hotline_number).e164 if hotline_number else None
+    if hotline_number and number is None:
+        problems.append(Violation("hotline_number", "invalid_number", "not a phone number"))
     equals = {"hotline_id": hotline or None, "queue_id": queue or None, "agent_id": agent or None,
-              "direction": direction or None, "end_reason": end_reason or None}
+              "direction": direction or None, "end_reason": end_reason or None, "hotline_number": number}
     return equals, start, end, field_errors(page, RuleViolation(problems)) if problems else {}
 
 
 @router.get("/calls")
 def call_log(page: Signed, since: Text = "", until: Text = "", hotline: Text = "", queue: Text = "",
-             agent: Text = "", direction: Text = "", end_reason: Text = "",
+             agent: Text = "", direction: Text = "", end_reason: Text = "", hotline_number: Text = "",
              offset: Annotated[int, Query(ge=0, le=10**9)] = 0):
-    equals, start, end, errors = _selection(page, since, until, hotline, queue, agent, direction, end_reason)
+    equals, start, end, errors = _selection(page, since, until, hotline, queue, agent, direction, end_reason,
+                                            hotline_number)
     tenant = page.tenant
     with page.ctx.uow() as uow:
-        found = views.calls(uow, tenant_id=tenant, equals=equals, since=start, until=end, limit=PAGE_SIZE,
-                            offset=offset) if not errors else {"items": [], "total": 0}
-        hotlines = {h.id: h.name for h in uow.hotlines.all(tenant)}
+        found: dict[str, Any] = views.calls(
+            uow, tenant_id=tenant, equals=equals, since=start, until=end, limit=PAGE_SIZE, offset=offset,
+            count_limit=COUNT_LIMIT) if not errors else {"items": [], "total": 0}
+        items: list[dict[str, Any]] = found["items"]
+        # names of what this page shows (a tenant may have thousands of hotlines), and the filters' choices
+        hotlines = uow.hotlines.names([c["hotline_id"] for c in items] + [hotline], tenant)
         queues = {q.id: q.name for q in uow.queues.all(tenant)}
         agents = {a.id: a.name for a in uow.agents.all(tenant)}
-    return render(page, "calls/list.html", items=found["items"], total=found["total"], offset=offset,
+    return render(page, "calls/list.html", items=items, total=found["total"], offset=offset,
+                  count_limit=COUNT_LIMIT,
                   size=PAGE_SIZE, errors=errors, end_reasons=END_REASONS, hotlines=hotlines, queues=queues,
                   agents=agents,
                   filters={"since": since, "until": until, "hotline": hotline, "queue": queue, "agent": agent,
-                           "direction": direction, "end_reason": end_reason})
+                           "direction": direction, "end_reason": end_reason, "hotline_number": hotline_number})
 
 
 @router.get("/calls.csv")
 def call_log_csv(page: Signed, since: Text = "", until: Text = "", hotline: Text = "", queue: Text = "",
-                 agent: Text = "", direction: Text = "", end_reason: Text = ""):
-    equals, start, end, errors = _selection(page, since, until, hotline, queue, agent, direction, end_reason)
+                 agent: Text = "", direction: Text = "", end_reason: Text = "", hotline_number: Text = ""):
+    equals, start, end, errors = _selection(page, since, until, hotline, queue, agent, direction, end_reason,
+                                            hotline_number)
     if errors:
         raise RuleViolation([Violation(field, "invalid_value", message) for field, message in errors.items()])
     return csv_response(views.calls_csv(page.ctx.uow, tenant_id=page.tenant, equals=equals, since=start, until=end),
