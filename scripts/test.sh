@@ -27,7 +27,7 @@ su postgres -c "$pgbin/pg_ctl -D $work/pg -l $work/pg/server.log -w -o \"-p $pgp
 export TONGDAI_TEST_POSTGRES_URL="postgresql+psycopg://postgres@127.0.0.1:$pgport/postgres"
 
 echo "== ruff and mypy =="
-.venv/bin/ruff check src tests bench
+.venv/bin/ruff check src tests bench scripts
 .venv/bin/mypy
 .venv/bin/python -m pytest -p no:cacheprovider "$@"
 

@@ -280,13 +280,9 @@ def build(settings: Settings) -> FastAPI:
 
     def prompt_audio(prompt: Prompt, upload: bytes | None) -> bytes:
         try:
-            if prompt.type == "tts" and prompt.text:
-                return prompt_files.speech(prompt.text, prompt.language).read_bytes()
-            if upload is not None:
-                return prompt_files.audio(upload).read_bytes()
+            return prompt_files.heard(prompt.text if prompt.type == "tts" else None, prompt.language, upload)
         except PromptError as exc:
             raise RuleViolation(Violation("prompt", "prompt_unavailable", str(exc))) from None
-        raise RuleViolation(Violation("prompt", "prompt_unavailable", "the prompt's audio is gone"))
 
     ctx = Context(engine=engine, keys=keys, bus=bus, usage=usage, webhooks=webhooks, webhook_targets=targets,
                   prompt_audio=prompt_audio,

@@ -15,6 +15,7 @@ import uvicorn
 from tongdai.api.app import create_app
 from tongdai.app.context import Context
 from tongdai.demo import PORTAL_PASSWORD, load_demo
+from tongdai.media.prompts import PromptFiles
 from tongdai.store.db import make_engine, upgrade
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -34,7 +35,9 @@ class Portal:
         self.engine = make_engine(f"sqlite:///{data / 'tongdai.db'}")
         upgrade(self.engine)
         self.keys = load_demo(self.engine, data / "demo-keys.json")
-        self.ctx = Context(self.engine)
+        prompts = PromptFiles(data / "prompts")
+        self.ctx = Context(self.engine, prompt_audio=lambda p, upload: prompts.heard(
+            p.text if p.type == "tts" else None, p.language, upload))
         port = free_tcp_port()
         self.url = f"http://127.0.0.1:{port}"
         self.server = uvicorn.Server(uvicorn.Config(create_app(self.ctx), host="127.0.0.1", port=port,

@@ -121,6 +121,14 @@ class PromptFiles:
             self._write(path, as_8k_wav(data))
         return path
 
+    def heard(self, text: str | None, language: str, upload: bytes | None) -> bytes:
+        """What a caller hears of a prompt: its text spoken in `language`, or else the upload (WAV bytes)."""
+        if text:
+            return self.speech(text, language).read_bytes()
+        if upload is not None:
+            return self.audio(upload).read_bytes()
+        raise PromptError("the prompt's audio is gone")
+
     def music(self) -> Path:
         """The default music on hold: a soft, slow arpeggio (C major, A minor, F, G) synthesized here, so it
         ships with no one else's copyright; about 16 s, looped by rtpengine."""

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Respon
 from ...app.security import Principal
 from ...app.services import ivr
 from ...app.services.common import get_or_404
-from ...domain.errors import NotFound
 from ..deps import Context, Paging, admin, ctx
 from ..schemas import ivr as s
 
@@ -57,15 +56,10 @@ def delete_ivr_tree(object_id: str, p: Admin, c: Ctx):
 def preview_prompt(object_id: str, node_id: str, p: Admin, c: Ctx):
     """The node's prompt as the caller will hear it: 8 kHz mono WAV (spoken text, or the upload)."""
     with c.uow() as uow:
-        tree = get_or_404(uow.ivr_trees, "IVR tree", object_id, p.tenant)
-        node = next((n for n in tree.nodes if n.id == node_id), None)
-        if node is None:
-            raise NotFound("IVR node", node_id)
-        upload = uow.audio.get(node.prompt.audio_id, p.tenant) if node.prompt.audio_id else None
+        prompt, upload = ivr.node_prompt(uow, tenant_id=p.tenant, tree_id=object_id, node_id=node_id)
     if c.prompt_audio is None:
         raise HTTPException(503, "prompts are not made in this process")
-    audio = c.prompt_audio(node.prompt, bytes(upload["data"]) if upload else None)
-    return Response(audio, media_type="audio/wav")
+    return Response(c.prompt_audio(prompt, upload), media_type="audio/wav")
 
 
 @router.get("/opening-hours", response_model=s.OpeningHoursOut)

@@ -6,7 +6,7 @@ import dataclasses
 from datetime import datetime
 from typing import Any
 
-from ...domain.errors import InUse, RuleViolation, Violation, collect
+from ...domain.errors import InUse, NotFound, RuleViolation, Violation, collect
 from ...domain.hours import DEFAULT_TIME_ZONE, parse_hours, problems
 from ...domain.model import IvrNode, IvrTarget, IvrTree, Prompt
 from ...domain.rules import validate_ivr_tree
@@ -91,6 +91,16 @@ def delete_audio(uow: UnitOfWork, *, tenant_id: str, audio_id: str) -> None:
     if users:
         raise InUse("audio", audio_id, users)
     uow.audio.remove(audio_id, tenant_id)
+
+
+def node_prompt(uow: UnitOfWork, *, tenant_id: str, tree_id: str, node_id: str) -> tuple[Prompt, bytes | None]:
+    """A node's prompt and, for an uploaded one, the upload's audio (what a preview plays)."""
+    tree = get_or_404(uow.ivr_trees, "IVR tree", tree_id, tenant_id)
+    node = next((n for n in tree.nodes if n.id == node_id), None)
+    if node is None:
+        raise NotFound("IVR node", node_id)
+    upload = uow.audio.get(node.prompt.audio_id, tenant_id) if node.prompt.audio_id else None
+    return node.prompt, bytes(upload["data"]) if upload else None
 
 
 def tree_view(tree: IvrTree) -> dict[str, Any]:
