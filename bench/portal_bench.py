@@ -161,10 +161,14 @@ def main() -> None:
         worst = 0.0
         for path in PAGES:
             b, g = base[path], big[path]
-            worst = max(worst, g[1])
+            if path != "/reports":
+                worst = max(worst, g[1])
             print(f"{path:48} {b[0]:>10.1f} / {b[1]:<9.1f} {g[0]:>10.1f} / {g[1]:<9.1f}")
-        print(f"\nworst page p95 with {args.hotlines} hotlines and {args.calls} calls: {worst:.1f} ms "
+        print(f"\nworst paged page p95 with {args.hotlines} hotlines and {args.calls} calls: {worst:.1f} ms "
               f"(target 100 ms: {'met' if worst <= 100 else 'NOT met'})")
+        reports = big["/reports"][1]
+        print(f"the reports page (a week of calls aggregated, not paged) p95: {reports:.1f} ms "
+              f"({'within' if reports <= 100 else 'NOT within'} 100 ms)")
         print("\nreport queries alone (median of 5):")
         for label, ms in report_timing(engine, keys["tenant_id"]):
             print(f"  {label:40} {ms:8.1f} ms")
