@@ -17,16 +17,15 @@ import re
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
-import uvicorn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 from tongdai.api.app import create_app  # noqa: E402
+from tongdai.api.local import LocalServer  # noqa: E402
 from tongdai.app import views  # noqa: E402
 from tongdai.app.context import Context  # noqa: E402
 from tongdai.demo import PORTAL_PASSWORD, load_demo  # noqa: E402
@@ -79,19 +78,6 @@ def seed(engine, data: Path, hotlines: int, calls: int) -> dict:
     return keys
 
 
-def serve(engine) -> tuple[uvicorn.Server, str]:
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(Context(engine)), host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="off"))
-    threading.Thread(target=server.run, daemon=True).start()
-    while not server.started:
-        time.sleep(0.05)
-    return server, f"http://127.0.0.1:{port}"
-
-
 def signed_in(url: str) -> httpx.Client:
     client = httpx.Client(base_url=url, timeout=30)
     token = re.search(r'name="csrf" value="([^"]+)"', client.get("/sign-in").text).group(1)
@@ -123,11 +109,11 @@ def run(label: str, hotlines: int, calls: int, rounds: int, work: Path) -> tuple
     t0 = time.monotonic()
     keys = seed(engine, data, hotlines, calls)
     print(f"{label}: {hotlines} hotlines and {calls} calls seeded in {time.monotonic() - t0:.0f} s", flush=True)
-    server, url = serve(engine)
+    server = LocalServer(create_app(Context(engine)))
     try:
-        figures = measure(signed_in(url), rounds)
+        figures = measure(signed_in(server.url), rounds)
     finally:
-        server.should_exit = True
+        server.stop()
     return figures, keys, engine
 
 

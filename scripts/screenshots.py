@@ -8,18 +8,15 @@ from __future__ import annotations
 
 import random
 import shutil
-import socket
 import sys
 import tempfile
-import threading
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import uvicorn
 from playwright.sync_api import sync_playwright
 
 from tongdai.api.app import create_app
+from tongdai.api.local import LocalServer
 from tongdai.app.context import Context
 from tongdai.demo import PORTAL_PASSWORD, load_demo
 from tongdai.store.db import make_engine, upgrade
@@ -63,15 +60,8 @@ def take(out: Path) -> list[Path]:
     upgrade(engine)
     keys = load_demo(engine, data / "demo-keys.json")
     sample_calls(engine, keys["tenant_id"])
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(Context(engine)), host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="off"))
-    threading.Thread(target=server.run, daemon=True).start()
-    while not server.started:
-        time.sleep(0.05)
-    url = f"http://127.0.0.1:{port}"
+    server = LocalServer(create_app(Context(engine)))
+    url = server.url
     taken = []
     try:
         with sync_playwright() as pw:
@@ -99,7 +89,7 @@ def take(out: Path) -> list[Path]:
                 page.close()
             browser.close()
     finally:
-        server.should_exit = True
+        server.stop()
         engine.dispose()
         shutil.rmtree(data, ignore_errors=True)
     return taken

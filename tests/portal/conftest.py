@@ -4,15 +4,12 @@ database with the demo tenant, and Debian's Chromium driven by Playwright (headl
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from tongdai.api.app import create_app
+from tongdai.api.local import LocalServer
 from tongdai.app.context import Context
 from tongdai.demo import PORTAL_PASSWORD, load_demo
 from tongdai.media.prompts import PromptFiles
@@ -20,12 +17,6 @@ from tongdai.store.db import make_engine, upgrade
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ADMIN, SUPERVISOR, OPERATOR = "admin@demo.tongdai.local", "supervisor@demo.tongdai.local", "operator@tongdai.local"
-
-
-def free_tcp_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Portal:
@@ -38,20 +29,11 @@ class Portal:
         prompts = PromptFiles(data / "prompts")
         self.ctx = Context(self.engine, prompt_audio=lambda p, upload: prompts.heard(
             p.text if p.type == "tts" else None, p.language, upload))
-        port = free_tcp_port()
-        self.url = f"http://127.0.0.1:{port}"
-        self.server = uvicorn.Server(uvicorn.Config(create_app(self.ctx), host="127.0.0.1", port=port,
-                                                    log_level="warning", lifespan="off"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            assert time.monotonic() < deadline, "the portal did not start"
-            time.sleep(0.05)
+        self.http = LocalServer(create_app(self.ctx))
+        self.url = self.http.url
 
     def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
+        self.http.stop()
         self.engine.dispose()
 
 

@@ -7,8 +7,9 @@ import httpx
 import pytest
 
 from tests.sip import flows
-from tests.sip.harness import Server, Sipp, ok, register_phone
+from tests.sip.harness import Server, ok, register_phone
 from tests.sip.test_inbound import customer
+from tests.sip.test_ivr import answering
 
 from .conftest import SUPERVISOR, sign_in
 
@@ -44,9 +45,7 @@ def test_the_wallboard_shows_a_call_waiting_then_answered_without_reloading(serv
     page.wait_for_timeout(1500)
     assert clock.inner_text() != first  # the wait time ticks in the browser
 
-    talks = '<nop><action><exec play_pcap_audio="/usr/share/sip-tester/g711a.pcap"/></action></nop>'
-    phone = Sipp("carrier", port=register_phone(server, tmp_path, "binh", state="ringing"), workdir=tmp_path,
-                 flow=flows.carrier_invite() + flows.reply_answer() + talks + flows.CARRIER_WAIT_BYE)
+    phone = answering(register_phone(server, tmp_path, "binh", state="ringing"), tmp_path)
     board.locator('[data-waiting-count="0"]').wait_for()
     binh = board.locator('li:has-text("Trần Thị Bình")')
     assert binh.get_attribute("data-state") == "on_call" and "Đang gọi" in binh.inner_text()

@@ -89,6 +89,16 @@ def server(tmp_path):
     s.stop()
 
 
+TALKS = '<nop><action><exec play_pcap_audio="/usr/share/sip-tester/g711a.pcap"/></action></nop>'  # PCMA audio
+
+
+def answering(port: int, tmp_path, check: str | None = None) -> Sipp:
+    """A phone (or the carrier) on `port` that rings, answers, talks PCMA and waits for the BYE; `check`:
+    the E.164 number its INVITE's From must carry."""
+    return Sipp("carrier", port=port, workdir=tmp_path,
+                flow=flows.carrier_invite(check) + flows.reply_answer() + TALKS + flows.CARRIER_WAIT_BYE)
+
+
 def ivr_hotline(server: Server, branches: dict, timeout: int = 2) -> dict:
     queue = server.get("/queues", name="Support")["items"][0]["id"]
     return use_tree(server, [{
@@ -120,9 +130,7 @@ def test_the_ivr_answers_speaks_its_menu_and_a_key_takes_the_caller_to_an_agent_
     tree = ivr_hotline(server, {"1": "support"})
     queue_id = server.get("/queues", name="Support")["items"][0]["id"]
     binh = agent_id(server, "binh")
-    talks = '<nop><action><exec play_pcap_audio="/usr/share/sip-tester/g711a.pcap"/></action></nop>'
-    phone = Sipp("carrier", port=register_phone(server, tmp_path, "binh"), workdir=tmp_path,
-                 flow=flows.carrier_invite() + flows.reply_answer() + talks + flows.CARRIER_WAIT_BYE)
+    phone = answering(register_phone(server, tmp_path, "binh"), tmp_path)
     events = Events(server)
     caller = Caller()
     try:
@@ -261,9 +269,7 @@ def test_an_extension_typed_by_the_caller_rings_that_agent_and_bridges_it_withou
     use_tree(server, [{"id": "ext", "type": "extension", "timeout_seconds": 3,
                        "prompt": {"type": "tts", "text": "Xin nhập số máy lẻ, kết thúc bằng phím thăng."}}])
     an = agent_id(server, "an")
-    talks = '<nop><action><exec play_pcap_audio="/usr/share/sip-tester/g711a.pcap"/></action></nop>'
-    phone = Sipp("carrier", port=register_phone(server, tmp_path, "an"), workdir=tmp_path,
-                 flow=flows.carrier_invite() + flows.reply_answer() + talks + flows.CARRIER_WAIT_BYE)
+    phone = answering(register_phone(server, tmp_path, "an"), tmp_path)
     events = Events(server)
     caller = Caller()
     try:
@@ -315,9 +321,7 @@ def test_a_key_to_an_external_number_dials_it_through_the_hotline_with_the_hotli
     assert httpx.patch(f"{server.api}/trunks/{trunk['id']}", headers=server.operator,
                        json={"port": forward_port}).status_code == 200
     ivr_hotline(server, {"3": {"type": "external", "number": "0987654329"}})
-    talks = '<nop><action><exec play_pcap_audio="/usr/share/sip-tester/g711a.pcap"/></action></nop>'
-    external = Sipp("carrier", port=forward_port, workdir=tmp_path,
-                    flow=flows.carrier_invite("+84912000001") + flows.reply_answer() + talks + flows.CARRIER_WAIT_BYE)
+    external = answering(forward_port, tmp_path, check="+84912000001")
     caller = Caller()
     try:
         customer = ivr_call(server, tmp_path, caller, "0987300013", flows.ivr_caller_hangs_up(6000))
@@ -393,9 +397,7 @@ def test_a_queue_with_music_answers_at_once_and_plays_its_uploaded_mp3_until_an_
         customer = ivr_call(server, tmp_path, caller, "0987300021", flows.ivr_caller_hangs_up(7000))
         media_address(customer)  # answered at once, by tongdai
         music = caller.hear(1.5)
-        talks = '<nop><action><exec play_pcap_audio="/usr/share/sip-tester/g711a.pcap"/></action></nop>'
-        phone = Sipp("carrier", port=register_phone(server, tmp_path, "binh", state="ringing"), workdir=tmp_path,
-                     flow=flows.carrier_invite() + flows.reply_answer() + talks + flows.CARRIER_WAIT_BYE)
+        phone = answering(register_phone(server, tmp_path, "binh", state="ringing"), tmp_path)
         caller.hear(1.5)  # binh's phone is offered the call (the INVITE is sent again until it listens) and answers
         bridged = caller.hear(2.0)
         ok(customer, "customer")

@@ -18,6 +18,17 @@ _UPDATE_CALL = update(t.calls).where(t.calls.c.id == bindparam("_id")).values(
     {name: bindparam(name) for name in CALL_COLUMNS if name != "id"})
 
 
+def _call_filter(equals: dict[str, Any], since: datetime | None, until: datetime | None) -> list[Any]:
+    """Equal columns (None: any) and a start window, as the call log and its export filter calls."""
+    c = t.calls
+    where = [c.c[column] == value for column, value in equals.items() if value is not None]
+    if since:
+        where.append(c.c.started_at >= since)
+    if until:
+        where.append(c.c.started_at < until)
+    return where
+
+
 class CallRepository:
     def __init__(self, conn: Connection):
         self.conn = conn
@@ -54,11 +65,7 @@ class CallRepository:
         """A page of calls, newest first, and how many match: exactly, or with `count_limit` at most that
         many plus one (a screen says "10,000+" rather than counting a million rows on every page)."""
         c = t.calls
-        where = [c.c[column] == value for column, value in equals.items() if value is not None]
-        if since:
-            where.append(c.c.started_at >= since)
-        if until:
-            where.append(c.c.started_at < until)
+        where = _call_filter(equals, since, until)
         if count_limit is None:
             total = self.conn.execute(scoped(select(func.count()).select_from(c), c, tenant_id).where(*where)
                                       ).scalar_one()
@@ -74,11 +81,7 @@ class CallRepository:
         """The next `limit` calls, newest first, after the (started_at, id) of the last one read: keyset
         paging, as fast for the millionth row as for the first (an export streams through every one)."""
         c = t.calls
-        where = [c.c[column] == value for column, value in equals.items() if value is not None]
-        if since:
-            where.append(c.c.started_at >= since)
-        if until:
-            where.append(c.c.started_at < until)
+        where = _call_filter(equals, since, until)
         if before is not None:
             at, call_id = before
             where.append(or_(c.c.started_at < at, and_(c.c.started_at == at, c.c.id < call_id)))
