@@ -61,3 +61,13 @@ def test_an_admin_builds_a_menu_hears_its_prompt_and_uploads_an_mp3(portal, page
         page.click('form[action="/ivr/audio"] button')
     gio = page.locator('fieldset[data-node="gio"]')
     assert "nhac.mp3" in gio.locator('select[name$="[audio_id]"]').inner_text()  # ready to be a node's prompt
+    long_wav = tmp_path / "loi-chao-dai.wav"  # 3 MB: more than a form's usual 1 MiB, within the 5 MiB limit
+    with wave.open(str(long_wav), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes(bytes(range(256)) * (3 * 1024 * 1024 // 256))
+    page.set_input_files('form[action="/ivr/audio"] input[type="file"]', str(long_wav))
+    with page.expect_navigation():
+        page.click('form[action="/ivr/audio"] button')
+    assert "loi-chao-dai.wav" in page.locator('fieldset[data-node="gio"] select[name$="[audio_id]"]').inner_text()

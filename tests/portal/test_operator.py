@@ -33,6 +33,14 @@ def test_the_operator_creates_a_tenant_whose_admin_signs_in_and_adds_trunks_and_
     with page.expect_navigation():
         page.click("button:has-text('Thêm trunk')")
     assert "10.0.0.5:5060" in page.locator('tr:has-text("Viettel SIP trunk")').inner_text()
+    page.click('a:has-text("Viettel SIP trunk")')  # edit it: a second source address, a new port
+    page.wait_for_url("**/operator/trunks/tk_*")
+    page.fill('input[name="source_addresses"]', "10.0.0.5:5060, 10.0.0.6:5060")
+    page.fill('input[name="port"]', "5070")
+    with page.expect_navigation():
+        page.click("form.card button.primary")
+    row = page.locator('tr:has-text("Viettel SIP trunk")').inner_text()
+    assert "10.0.0.5:5070" in row and "10.0.0.6:5060" in row
 
     page.goto(portal.url + "/operator/inventory")
     page.fill('input[name="number"]', "0981555666")
@@ -44,4 +52,9 @@ def test_the_operator_creates_a_tenant_whose_admin_signs_in_and_adds_trunks_and_
     page.select_option('select[name="trunk_id"]', label="Viettel SIP trunk")
     page.click("button:has-text('Thêm số')")
     assert page.locator('[data-error-for="number"]').is_visible()
+    page.goto(portal.url + "/operator/inventory/+84981555666")  # assign it to the new tenant
+    page.select_option('select[name="tenant_id"]', label="Nhà thuốc An Khang")
+    with page.expect_navigation():
+        page.click("form.card button.primary")
+    assert "Nhà thuốc An Khang" in page.locator('tr:has-text("+84981555666")').inner_text()
     assert page.goto(portal.url + "/hotlines").status == 403  # the operator does not configure a tenant

@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException
 
 JSON_LIMIT = 1024 * 1024  # every JSON route
 LIMITS = {"/api/v1/audio": 6 * 1024 * 1024,  # a 5 MiB prompt and its multipart wrapping
+          "/ivr/audio": 6 * 1024 * 1024,  # the same upload from the portal
           "/api/v1/ported-numbers": 64 * 1024 * 1024 + 4096}  # the ported-number CSV
 
 

@@ -30,7 +30,8 @@ class Context:
     keys: VerifiedKeyCache = field(default_factory=VerifiedKeyCache)
     key_failures: KeyFailures = field(default_factory=KeyFailures)
     # portal sign-ins: 5 wrong passwords from one address, or for one email, within 5 minutes block it 5 minutes
-    sign_in_failures: KeyFailures = field(default_factory=lambda: KeyFailures(limit=5, window_s=300, block_s=300))
+    sign_in_failures: KeyFailures = field(default_factory=lambda: KeyFailures(
+        limit=5, window_s=300, block_s=300, what="portal: failed sign-ins"))
     usage: CallerIdUsage = field(default_factory=CallerIdUsage)
     clock: Callable[[], datetime] = _utcnow
     rng: random.Random = field(default_factory=random.Random)

@@ -76,12 +76,14 @@ def verify_secret(secret: str, secret_hash: str) -> bool:
 
 
 class KeyFailures:
-    """Refuses a client address for `block_s` seconds after `limit` unknown keys within `window_s`
-    (answered 429 with Retry-After); the first refusal of each block is logged."""
+    """Refuses a client address (or any key: an email signing in) for `block_s` seconds after `limit`
+    failures within `window_s` (answered 429 with Retry-After); the first refusal of each block is logged
+    as `what`."""
 
     def __init__(self, limit: int = 10, window_s: float = 60.0, block_s: float = 60.0,
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic, what: str = "API: unknown keys"):
         self.limit, self.window_s, self.block_s, self.clock = limit, window_s, block_s, clock
+        self.what = what
         self._failures: dict[str, list[float]] = {}
         self._blocked_until: dict[str, float] = {}
         self._lock = threading.Lock()
@@ -106,7 +108,7 @@ class KeyFailures:
             if len(recent) >= self.limit:
                 self._blocked_until[address] = now + self.block_s
                 self._failures.pop(address, None)
-                log.warning("API: %d unknown keys from %s within %.0f s: refused for %.0f s", self.limit,
+                log.warning("%s: %d from %s within %.0f s: refused for %.0f s", self.what, self.limit,
                             address, self.window_s, self.block_s)
 
 

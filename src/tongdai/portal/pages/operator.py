@@ -102,6 +102,42 @@ async def create_trunk(page: Signed):
     return redirect("/operator/trunks")
 
 
+def _trunk_form(page: Page, trunk, values: dict[str, Any], errors: dict[str, str], status: int = 200):
+    health = page.ctx.live.trunk_health().get(trunk.id) if page.ctx.live is not None else None
+    return render(page, "operator/trunk.html", status=status, trunk=trunk, values=values, errors=errors,
+                  health=health)
+
+
+@router.get("/operator/trunks/{trunk_id}")
+def trunk_page(page: Signed, trunk_id: str):
+    _operator(page)
+    with page.ctx.uow() as uow:
+        trunk = get_or_404(uow.trunks, "trunk", trunk_id)
+    values = {"name": trunk.name, "host": trunk.host, "port": trunk.port,
+              "source_addresses": ", ".join(trunk.source_addresses), "username": trunk.username or ""}
+    return _trunk_form(page, trunk, values, {})
+
+
+@router.post("/operator/trunks/{trunk_id}")
+async def update_trunk(page: Signed, trunk_id: str):
+    _operator(page)
+    fields = await form(page)
+    problems: list[Violation] = []
+    changes = _trunk_data(fields, problems)
+    if changes["password"] is None:  # left empty: the password stays
+        del changes["password"]
+    try:
+        if problems:
+            raise RuleViolation(problems)
+        with page.ctx.uow() as uow:
+            operator.update_trunk(uow, trunk_id=trunk_id, changes=changes)
+    except RuleViolation as exc:
+        with page.ctx.uow() as uow:
+            trunk = get_or_404(uow.trunks, "trunk", trunk_id)
+        return _trunk_form(page, trunk, {**fields, "password": ""}, field_errors(page, exc), status=422)
+    return redirect("/operator/trunks")
+
+
 @router.post("/operator/trunks/{trunk_id}/delete")
 async def delete_trunk(page: Signed, trunk_id: str):
     _operator(page)
@@ -131,6 +167,38 @@ def inventory_page(page: Signed, line_type: Annotated[str, Query(max_length=10)]
                    offset: Annotated[int, Query(ge=0, le=10**9)] = 0):
     _operator(page)
     return _inventory(page, {"country": "VN", "line_type": "mobile"}, {}, offset=offset, line_type=line_type)
+
+
+def _number_form(page: Page, entry, values: dict[str, Any], errors: dict[str, str], status: int = 200):
+    with page.ctx.uow() as uow:
+        trunks, tenants = uow.trunks.all(), uow.tenants.all()
+    return render(page, "operator/number.html", status=status, entry=entry, values=values, errors=errors,
+                  trunks=trunks, tenants=tenants, carriers=CARRIERS)
+
+
+@router.get("/operator/inventory/{number}")
+def number_page(page: Signed, number: str):
+    _operator(page)
+    with page.ctx.uow() as uow:
+        entry = operator.get_inventory_number(uow, number=number)
+    return _number_form(page, entry, {"trunk_id": entry.trunk_id, "carrier": entry.carrier or "",
+                                      "tenant_id": entry.tenant_id or ""}, {})
+
+
+@router.post("/operator/inventory/{number}")
+async def update_number(page: Signed, number: str):
+    _operator(page)
+    fields = await form(page)
+    changes = {"trunk_id": fields.get("trunk_id") or "", "carrier": fields.get("carrier") or None,
+               "tenant_id": fields.get("tenant_id") or None}
+    try:
+        with page.ctx.uow() as uow:
+            operator.update_inventory_number(uow, number=number, changes=changes)
+    except RuleViolation as exc:
+        with page.ctx.uow() as uow:
+            entry = operator.get_inventory_number(uow, number=number)
+        return _number_form(page, entry, fields, field_errors(page, exc), status=422)
+    return redirect("/operator/inventory")
 
 
 @router.post("/operator/inventory")
