@@ -29,6 +29,7 @@ from .app.health import Health
 from .app.live import LiveSwitch
 from .app.live_records import AgentStateWriter, RegistrationWriter, restore
 from .app.notifier import Notification, agent_status_changed
+from .app.report_rollup import ReportRollup
 from .app.security import VerifiedKeyCache
 from .app.services.caller_id import CallerIdUsage
 from .app.webhooks import WebhookDispatcher, WebhookTargets
@@ -277,6 +278,7 @@ def build(settings: Settings) -> FastAPI:
                                    apply=runtime.apply_configuration if runtime is not None else None,
                                    poll_seconds=settings.config_poll_seconds)
     prompt_files = PromptFiles(settings.data_dir / "prompts")
+    rollup = ReportRollup(engine)
 
     def prompt_audio(prompt: Prompt, upload: bytes | None) -> bytes:
         try:
@@ -292,6 +294,7 @@ def build(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await webhooks.start()
+        rollup.start()
         try:
             if runtime is not None:
                 try:
@@ -309,5 +312,6 @@ def build(settings: Settings) -> FastAPI:
                 await runtime.stop()
                 log.info("switch stopped")
             await webhooks.stop()
+            await asyncio.get_running_loop().run_in_executor(None, rollup.stop)
 
     return create_app(ctx, lifespan=lifespan)

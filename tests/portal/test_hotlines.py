@@ -34,7 +34,7 @@ def test_a_carrier_hotline_is_created_from_the_available_inventory_numbers(porta
     open_hotlines(page, portal, "/hotlines/new")
     numbers = page.locator('select[name="number"] option')
     offered = sorted(numbers.all_inner_texts())
-    assert offered == ["+84901000002 · Mobifone", "+84912000002 · Vinaphone", "+84981000002 · Viettel"]
+    assert offered == ["+84901000002 · MobiFone", "+84912000002 · Vinaphone", "+84981000002 · Viettel"]
     page.select_option('select[name="line_type"]', "local")  # the inventory's fixed-line numbers come in
     page.wait_for_function("document.querySelector('select[name=number]').options[0].value.startsWith('+842')")
     assert sorted(numbers.all_inner_texts()) == ["+842438250001", "+842838250001"]

@@ -46,3 +46,29 @@ def test_the_api_gives_the_same_figures_as_json_and_csv(portal):
     backwards = httpx.get(portal.url + "/api/v1/reports", headers=admin, params={
         "since": "2026-11-28T00:00:00Z", "until": "2026-11-26T00:00:00Z"})
     assert backwards.status_code == 422 and backwards.json()["errors"][0]["field"] == "until"
+
+
+def test_a_long_table_shows_its_first_rows_and_says_the_csv_has_them_all(portal, page):
+    from datetime import UTC, datetime, timedelta
+
+    from tongdai.store.uow import UnitOfWork
+
+    tenant = portal.keys["tenant_id"]
+    with UnitOfWork(portal.engine) as uow:
+        queue = uow.queues.all(tenant)[0].id
+        start = datetime(2026, 10, 1, 17, 0, tzinfo=UTC)  # 00:00 on 2 October in Hà Nội
+        uow.calls.insert([{
+            "id": f"ca_many{n:09d}", "tenant_id": tenant, "direction": "inbound", "caller_id_reasons": [],
+            "recorded": False, "agents_offered": [], "ivr_path": [], "ivr_keys": [], "queue_id": queue,
+            "started_at": start + timedelta(hours=n), "queue_seconds": 3.0, "end_reason": "abandoned"}
+            for n in range(520)])  # one call in each of 520 hours
+    sign_in(page, portal, email=SUPERVISOR)
+    page.wait_for_url(portal.url + "/")
+    page.goto(portal.url + "/reports?by=queue&bucket=hour&first=2026-10-02&last=2026-10-31")
+    assert page.locator("[data-rows] tbody tr").count() == 500
+    assert page.locator("[data-capped]").inner_text() == "500 dòng đầu trong 520 dòng; tệp CSV có tất cả."
+    totals = page.locator(f'[data-totals] tr[data-key="{queue}"] td').all_inner_texts()
+    assert totals[:3] == ["520", "0", "520"]
+    with page.expect_download() as download:
+        page.click("text=Xuất CSV")
+    assert len(list(csv.DictReader(io.StringIO(download.value.path().read_text())))) == 520

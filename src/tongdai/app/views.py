@@ -70,24 +70,33 @@ REPORT_BUCKETS = ("hour", "day", "all")
 
 
 def report(uow: UnitOfWork, *, tenant_id: str, by: str, bucket: str, since: datetime, until: datetime,
-           time_zone: str) -> dict[str, Any]:
+           time_zone: str, outbound: bool = True) -> dict[str, Any]:
     """The inbound figures per `by` (hotline, queue or agent) and `bucket` (hour, day, or all the range),
-    with their rates, and outbound calls per hotline, between `since` and `until`; hours and days are the
-    tenant's (its UTC offset at `since`)."""
+    with their rates, and (unless `outbound` is false) outbound calls per hotline, between `since` and
+    `until`; hours and days are the tenant's (its UTC offset at `since`)."""
     offset = int((since.astimezone(ZoneInfo(time_zone)).utcoffset() or timedelta()).total_seconds() // 60)
-    rows = uow.reports.inbound(tenant_id, by=by, bucket=bucket, since=since, until=until, offset_minutes=offset)
-    for row in rows:
+    uow.reports.prepare(tenant_id, since=since, until=until, offset_minutes=offset)
+    rows = []
+    for row in uow.reports.figures(tenant_id, dimension=by, bucket=bucket, since=since, until=until,
+                                   offset_minutes=offset):
         offered = row["offered"] or 0
-        row["abandon_rate"] = round(row["abandoned"] / offered, 4) if offered else None
-        row["service_level"] = round(row["within"] / offered, 4) if offered else None
-        for k in ("avg_wait", "avg_handle", "p90_wait"):
-            row[k] = round(float(row[k]), 1) if row.get(k) is not None else None
-        row.setdefault("p90_wait", None)
-    outbound = uow.reports.outbound(tenant_id, bucket=bucket, since=since, until=until, offset_minutes=offset)
-    for row in outbound:
-        row["avg_talk"] = round(float(row["avg_talk"]), 1) if row["avg_talk"] is not None else None
+        rows.append({"key": row["key"], "bucket": row["bucket"], "offered": offered, "answered": row["answered"],
+                     "abandoned": row["abandoned"], "within": row["within"],
+                     "abandon_rate": round(row["abandoned"] / offered, 4) if offered else None,
+                     "service_level": round(row["within"] / offered, 4) if offered else None,
+                     "avg_wait": _average(row["wait_sum"], row["wait_n"]),
+                     "p90_wait": float(row["p90_wait"]) if row.get("p90_wait") is not None else None,
+                     "avg_handle": _average(row["time_sum"], row["time_n"])})
+    placed = [{"key": row["key"], "bucket": row["bucket"], "calls": row["offered"], "answered": row["answered"],
+                 "avg_talk": _average(row["time_sum"], row["time_n"])}
+                for row in uow.reports.figures(tenant_id, dimension="outbound", bucket=bucket, since=since,
+                                               until=until, offset_minutes=offset)] if outbound else []
     return {"by": by, "bucket": bucket, "since": since, "until": until, "time_zone": time_zone,
-            "inbound": rows, "outbound": outbound}
+            "inbound": rows, "outbound": placed}
+
+
+def _average(total: Any, count: Any) -> float | None:
+    return round(float(total) / count, 1) if count else None
 
 
 REPORT_CSV_COLUMNS = ("by", "key", "bucket", "offered", "answered", "abandoned", "abandon_rate", "within",

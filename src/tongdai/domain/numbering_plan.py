@@ -4,6 +4,9 @@ Kept as Python literals so the domain reads no files; a test checks it against t
 """
 
 CARRIERS = ("viettel", "vinaphone", "mobifone", "vietnamobile", "gmobile", "itelecom", "reddi")
+# as the carriers write their own names
+CARRIER_NAMES = {"viettel": "Viettel", "vinaphone": "Vinaphone", "mobifone": "MobiFone",
+                 "vietnamobile": "Vietnamobile", "gmobile": "Gmobile", "itelecom": "iTel", "reddi": "Reddi"}
 
 # Two digits after the trunk 0 (or after +84) -> carrier. A mobile number is code + 7 digits.
 MOBILE_NETWORK_CODES: dict[str, str] = {

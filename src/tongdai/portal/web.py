@@ -19,6 +19,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from ..app.context import Context
 from ..app.services import users
 from ..domain.errors import Forbidden, RuleViolation, Violation
+from ..domain.numbering_plan import CARRIER_NAMES
 from . import i18n
 from .errors import error_message
 
@@ -66,6 +67,7 @@ def environment(language: str) -> Environment:
     translations = i18n.translations(language)
     env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
     env.globals["LANGUAGES"] = i18n.LANGUAGES
+    env.filters["carrier"] = lambda code: CARRIER_NAMES.get(code or "", code or "")
     return env
 
 

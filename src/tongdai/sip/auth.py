@@ -14,6 +14,7 @@ from sippy.SipHeader import SipHeader
 from sippy.SipProxyAuthenticate import SipProxyAuthenticate
 from sippy.SipWWWAuthenticate import SipWWWAuthenticate
 
+from ..domain import browser_credentials
 from ..domain.directory import Directory
 from ..domain.model import Agent
 
@@ -156,13 +157,47 @@ class Throttle:
         self._strikes = {k: n for k, n in self._strikes.items() if k in self._blocked_until or k in self._failures}
 
 
+class BrowserAuth:
+    """Checks the widget's short-lived credentials (`domain.browser_credentials`): the secret they are
+    derived with, and the ids revoked before they expire (a sign-out). Owned by the SIP thread; `revoke`
+    is handed to it."""
+
+    def __init__(self, secret: bytes, clock: Callable[[], float] = time.time):
+        self.secret = secret
+        self.clock = clock
+        self._revoked: dict[str, float] = {}  # id -> its expiry (forgotten after it)
+
+    def revoke(self, credential_id: str, expires_at: float) -> None:
+        now = self.clock()
+        self._revoked = {k: t for k, t in self._revoked.items() if t > now}
+        self._revoked[credential_id] = expires_at
+
+    def verify(self, creds: Any, agent: Agent, method: str) -> bool:
+        """The digest was made with a live browser credential of this very agent."""
+        claim = browser_credentials.claim(creds.username or "")
+        if claim is None or claim.sip_username != agent.sip_username or claim.expires_at <= self.clock() \
+                or claim.id in self._revoked:
+            return False
+        password = browser_credentials.password(self.secret, agent.id, creds.username)
+        algorithm = (creds.algorithm or "MD5").upper()
+        if algorithm not in ("MD5", "SHA-256"):
+            return False
+        ha1 = browser_credentials.ha1(creds.username, creds.realm, password, algorithm)
+        try:
+            return bool(creds.verifyHA1(ha1.encode(), method, None))
+        except Exception:  # a malformed header must never take the engine down
+            return False
+
+
 def authenticate(req: Any, directory: Directory, *, domain: str | None, username: str, throttle: Throttle,
-                 replays: ReplayGuard, proxy: bool, asked_domain: str = "") -> Agent | Any | None:
+                 replays: ReplayGuard, proxy: bool, asked_domain: str = "",
+                 browser: BrowserAuth | None = None) -> Agent | Any | None:
     """The agent `username@domain` whose digest credentials this request carries, or the response
     that refuses it: 403 for an unknown domain or wrong credentials (each failure counts towards the
     throttle of this address and account), 401/407 with a fresh challenge when credentials are missing
     or for another realm; None (drop it unanswered) while this address is throttled for this account.
-    REGISTER (`proxy=False`) and INVITE (`proxy=True`) share every step."""
+    REGISTER (`proxy=False`) and INVITE (`proxy=True`) share every step. The digest is made with the
+    agent's own SIP password, or with a browser credential of that agent (`browser`)."""
     host, port = req.getSource()
     account = f"{username}@{domain or asked_domain.lower()}"
     if throttle.blocked(host, account):
@@ -176,8 +211,9 @@ def authenticate(req: Any, directory: Directory, *, domain: str | None, username
     if not nonce_fresh(creds):
         return _challenged(req, domain, proxy, stale=True)
     agent = directory.agent_at(domain, username)
-    if agent is None or creds.username != username or not verify(
-            creds, req.getMethod(), agent.sip_ha1_md5, agent.sip_ha1_sha256):
+    if agent is None or not (
+            (creds.username == username and verify(creds, req.getMethod(), agent.sip_ha1_md5, agent.sip_ha1_sha256))
+            or (browser is not None and browser.verify(creds, agent, req.getMethod()))):
         throttle.failure(host, account)
         log.info("%s %s@%s from %s:%d refused: bad credentials", req.getMethod(), username, domain, host, port)
         return req.genResponse(403, "Forbidden")

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select, update
 
 from . import tables as t
+from .reports import ReportRepository
 from .repositories import plausible_id, scoped
 
 CALL_COLUMNS = tuple(c.name for c in t.calls.columns)
@@ -34,13 +35,16 @@ class CallRepository:
         self.conn = conn
 
     def insert(self, rows: list[dict[str, Any]]) -> None:
+        """New call rows; their hours are listed for the reports to count again (in the same transaction)."""
         if rows:
             self.conn.execute(insert(t.calls), rows)
+            ReportRepository(self.conn).mark(rows)
 
     def update(self, rows: list[dict[str, Any]]) -> None:
-        """Rows keyed by `_id` (each row's new values)."""
+        """Rows keyed by `_id` (each row's new values, all of them)."""
         if rows:
             self.conn.execute(_UPDATE_CALL, rows)
+            ReportRepository(self.conn).mark(rows)
 
     def upsert(self, rows: list[dict[str, Any]]) -> None:
         """Rows keyed by `_id`: updated where the call has a row, inserted where it has none (its start
@@ -53,6 +57,9 @@ class CallRepository:
         self.insert([{k: v for k, v in r.items() if k != "_id"} for r in rows if r["_id"] not in present])
 
     def close_interrupted(self, now: datetime) -> int:
+        c = t.calls
+        ReportRepository(self.conn).mark([dict(r._mapping) for r in self.conn.execute(
+            select(c.c.tenant_id, c.c.started_at).where(c.c.ended_at.is_(None)).distinct())])
         return self.conn.execute(update(t.calls).where(t.calls.c.ended_at.is_(None)).values(
             ended_at=now, end_reason="interrupted", hung_up_by="system")).rowcount
 

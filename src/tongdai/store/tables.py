@@ -2,6 +2,7 @@
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -312,6 +313,43 @@ agent_state_history = Table(
     Column("new", String(12), nullable=False),
     Column("reason", String(100)),
     Column("at", UtcDateTime(), nullable=False),
+)
+
+# Report rollups, kept by store.reports: the call log's figures per UTC hour (and per local day, for each
+# UTC offset a report has asked for) and dimension ("hotline", "queue", "agent" for inbound calls,
+# "outbound" per hotline), with each bucket's waits counted per whole second (for the 90th percentile).
+# An hour whose calls were written is listed in report_dirty until it is counted again.
+
+
+def _report_figures() -> list[Column]:
+    return [Column("offered", Integer, nullable=False), Column("answered", Integer, nullable=False),
+            Column("abandoned", Integer, nullable=False), Column("within", Integer, nullable=False),
+            Column("wait_n", Integer, nullable=False), Column("wait_sum", Float, nullable=False),
+            Column("time_n", Integer, nullable=False), Column("time_sum", Float, nullable=False)]
+
+
+def _report_key(period: str, with_offset: bool) -> list[Column]:
+    offset = [Column("offset_minutes", Integer, primary_key=True)] if with_offset else []
+    return [Column("tenant_id", String(ID), ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True),
+            *offset, Column(period, BigInteger, primary_key=True),
+            Column("dimension", String(10), primary_key=True), Column("key", String(ID), primary_key=True)]
+
+
+report_hours = Table("report_hours", metadata, *_report_key("hour", False), *_report_figures())
+report_days = Table("report_days", metadata, *_report_key("day", True), *_report_figures())
+report_hour_waits = Table("report_hour_waits", metadata, *_report_key("hour", False),
+                          Column("wait", Integer, primary_key=True), Column("calls", Integer, nullable=False))
+report_day_waits = Table("report_day_waits", metadata, *_report_key("day", True),
+                         Column("wait", Integer, primary_key=True), Column("calls", Integer, nullable=False))
+report_dirty = Table(
+    "report_dirty", metadata,
+    Column("tenant_id", String(ID), ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True),
+    Column("hour", BigInteger, primary_key=True),
+)
+report_offsets = Table(
+    "report_offsets", metadata,
+    Column("tenant_id", String(ID), ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True),
+    Column("offset_minutes", Integer, primary_key=True),
 )
 
 # One row: raised with every committed configuration change (see store.records.ConfigVersion).

@@ -95,7 +95,8 @@ class Switchboard:
 
     def _from_agent(self, req: Any, sip_t: Any, d: Directory, route: FromAgent) -> tuple | None:
         agent = auth.authenticate(req, d, domain=route.domain, username=route.username,
-                                  throttle=self.registrar.throttle, replays=self.registrar.replays, proxy=True)
+                                  throttle=self.registrar.throttle, replays=self.registrar.replays, proxy=True,
+                                  browser=self.registrar.browser)
         if agent is None:  # throttled: dropped unanswered
             return None
         if not isinstance(agent, Agent):

@@ -19,6 +19,7 @@ router = APIRouter(include_in_schema=False)
 Signed = Annotated[Page, Depends(signed_in)]
 Text = Annotated[str, Query(max_length=20)]
 MAX_DAYS = 400
+SHOWN_ROWS = 500  # of the per-day or per-hour table; more is read from the CSV, not scrolled through
 
 
 def _range(page: Page, first: str, last: str) -> tuple[datetime, datetime, dict[str, str], str, str]:
@@ -43,10 +44,11 @@ def _range(page: Page, first: str, last: str) -> tuple[datetime, datetime, dict[
         end.isoformat()
 
 
-def _figures(page: Page, by: str, bucket: str, since: datetime, until: datetime) -> dict[str, Any]:
+def _figures(page: Page, by: str, bucket: str, since: datetime, until: datetime,
+             outbound: bool = True) -> dict[str, Any]:
     with page.ctx.uow() as uow:
         return views.report(uow, tenant_id=page.tenant, by=by, bucket=bucket, since=since, until=until,
-                            time_zone=page.time_zone)
+                            time_zone=page.time_zone, outbound=outbound)
 
 
 def _chart(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -68,13 +70,16 @@ def reports_page(page: Signed, by: Text = "queue", bucket: Text = "day", first: 
     by = by if by in views.REPORT_DIMENSIONS else "queue"
     bucket = bucket if bucket in ("hour", "day") else "day"
     since, until, errors, first, last = _range(page, first, last)
-    figures = _figures(page, by, bucket, since, until)
+    figures = _figures(page, by, bucket, since, until, outbound=False)  # outbound: over the range, below
     totals = _figures(page, by, "all", since, until)
     tenant = page.tenant
-    with page.ctx.uow() as uow:
-        names = {**{h.id: h.name for h in uow.hotlines.all(tenant)}, **{q.id: q.name for q in uow.queues.all(tenant)},
-                 **{a.id: a.name for a in uow.agents.all(tenant)}}
-    return render(page, "reports/page.html", figures=figures, totals=totals["inbound"], names=names, errors=errors,
+    # outbound calls per hotline over the whole range, the busiest first (per day or hour: the CSV and the API)
+    outbound = sorted(totals["outbound"], key=lambda r: (-r["calls"], r["key"]))
+    keys = {r["key"] for r in totals["inbound"]} | {r["key"] for r in outbound}
+    with page.ctx.uow() as uow:  # the names of what the report shows, not of every hotline of the tenant
+        names = {**uow.hotlines.names(keys, tenant), **uow.queues.names(keys, tenant), **uow.agents.names(keys, tenant)}
+    return render(page, "reports/page.html", figures=figures, totals=totals["inbound"], outbound=outbound,
+                  names=names, errors=errors, shown=SHOWN_ROWS,
                   chart=_chart(figures["inbound"]),
                   filters={"by": by, "bucket": bucket, "first": first, "last": last})
 
