@@ -33,6 +33,7 @@ from .app.report_rollup import ReportRollup
 from .app.security import VerifiedKeyCache
 from .app.services.caller_id import CallerIdUsage
 from .app.webhooks import WebhookDispatcher, WebhookTargets
+from .app.widget import WidgetCredentials
 from .domain.acd import StatusChanged
 from .domain.directory import Directory
 from .domain.errors import RuleViolation, Violation
@@ -49,6 +50,7 @@ from .sip.compat import PortLock
 from .sip.engine import Bridge, SipEngine
 from .sip.probe import SipProbe
 from .sip.registrar import Binding
+from .sip.websocket import SipWebSocket
 from .store.db import make_engine, upgrade
 from .switch.answered import CallAudio
 from .switch.switch import Switch
@@ -59,7 +61,8 @@ log = logging.getLogger("tongdai")
 class SwitchRuntime:
     """The switch and the workers around it, wired once; `start()` starts every thread, in order."""
 
-    def __init__(self, engine: Any, settings: Settings, bus: EventBus, usage: CallerIdUsage, directory: Directory):
+    def __init__(self, engine: Any, settings: Settings, bus: EventBus, usage: CallerIdUsage, directory: Directory,
+                 browser_secret: bytes):
         self.engine = engine
         self.settings = settings
         self.bus = bus
@@ -98,10 +101,11 @@ class SwitchRuntime:
                                  per_minute={"agent": settings.max_call_rate_per_agent,
                                              "tenant": settings.max_call_rate_per_tenant,
                                              "trunk": settings.max_call_rate_per_trunk}),
-                             trunk_check_seconds=settings.trunk_check_seconds)
+                             trunk_check_seconds=settings.trunk_check_seconds, browser_secret=browser_secret)
         self.sip = SipEngine(host, port, global_config=global_config, on_request=self.switch.on_request,
                              trace=settings.sip_trace, rate_per_source=settings.sip_rate_per_source)
         self.sip.exempt(directory.carrier_hosts())
+        self.websocket = SipWebSocket(global_config, on_closed=self.switch.websocket_closed)
         self.probe = SipProbe(host, port, on_dead=restart_process)
         self.live = LiveSwitch(self.switch, ask=Bridge.ask_sip)
         self.health = Health(engine, sip=self.probe.view, wire=wire.stats.view, media=self._rtpengine_answers,
@@ -212,6 +216,7 @@ class SwitchRuntime:
         self.media.start()
         self.rtpengine_watch.start()
         await loop.run_in_executor(None, self.sip.start)
+        Bridge.to_sip(self.websocket.attach, loop)
         Bridge.to_sip(self.switch.start)
         self.probe.start()
         # sippy makes many small objects per call; with the default thresholds the cyclic collector
@@ -240,6 +245,7 @@ class SwitchRuntime:
         await loop.run_in_executor(None, self.dtmf.stop)
         await loop.run_in_executor(None, self.rtpengine_watch.stop)
         if self.sip.running:
+            await loop.run_in_executor(None, Bridge.ask_sip, self.websocket.detach)
             await self._drain(loop)
             Bridge.to_sip(self.switch.stop)
             await loop.run_in_executor(None, self.sip.stop)
@@ -273,7 +279,9 @@ def build(settings: Settings) -> FastAPI:
     targets = WebhookTargets(allowed=settings.webhook_networks)
     webhooks = WebhookDispatcher(engine, bus, targets)
     version, directory = load_snapshot(engine)
-    runtime = SwitchRuntime(engine, settings, bus, usage, directory) if settings.sip == "on" else None
+    browser_secret = secret_file(settings.data_dir / "widget-sip.key")
+    runtime = SwitchRuntime(engine, settings, bus, usage, directory, browser_secret) if settings.sip == "on" \
+        else None
     watcher = ConfigurationWatcher(engine, version=version, reload_webhooks=webhooks.reload, forget_keys=keys.clear,
                                    apply=runtime.apply_configuration if runtime is not None else None,
                                    poll_seconds=settings.config_poll_seconds)
@@ -289,7 +297,8 @@ def build(settings: Settings) -> FastAPI:
     ctx = Context(engine=engine, keys=keys, bus=bus, usage=usage, webhooks=webhooks, webhook_targets=targets,
                   prompt_audio=prompt_audio,
                   on_commit=watcher.committed,
-                  health=runtime.health if runtime is not None else None)
+                  health=runtime.health if runtime is not None else None,
+                  widget=WidgetCredentials(browser_secret) if runtime is not None else None)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -314,4 +323,23 @@ def build(settings: Settings) -> FastAPI:
             await webhooks.stop()
             await asyncio.get_running_loop().run_in_executor(None, rollup.stop)
 
-    return create_app(ctx, lifespan=lifespan)
+    app = create_app(ctx, lifespan=lifespan)
+    if runtime is not None:  # SIP over WebSocket for the call widget, on the API's own port
+        app.add_api_websocket_route("/sip", runtime.websocket.endpoint)
+    return app
+
+
+def secret_file(path: Any) -> bytes:
+    """A random secret kept in the data directory (created once, readable by tongdai's user only)."""
+    try:
+        secret = path.read_bytes()
+        if len(secret) >= 32:
+            return secret
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    secret = os.urandom(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(secret)
+    return secret

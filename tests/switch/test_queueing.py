@@ -35,7 +35,7 @@ class FakeLeg:
         self.forwarded: list[Destination] = []
         self.hung_up: list[tuple[int, str]] = []
 
-    def offer_to(self, agent_id, phones):
+    def offer_to(self, agent_id, phones, headers=()):
         self.rung[agent_id] = phones
 
     def cancel(self, agent_id):

@@ -18,6 +18,7 @@ from .live import LiveSwitch
 from .security import KeyFailures, VerifiedKeyCache
 from .services.caller_id import CallerIdUsage
 from .webhooks import WebhookTargets
+from .widget import WidgetCredentials
 
 
 def _utcnow() -> datetime:
@@ -42,6 +43,7 @@ class Context:
     prompt_audio: Callable[[Prompt, bytes | None], bytes] | None = None  # a prompt as callers hear it (WAV)
     on_commit: OnCommit | None = None  # configuration changed in this process
     health: Health | None = None  # what /health reports (the database alone when not set)
+    widget: WidgetCredentials | None = None  # the call widget's SIP credentials (when the switch takes them)
 
     def __post_init__(self) -> None:
         if self.health is None:

@@ -18,6 +18,7 @@ class SwitchPort(Protocol):
     def agent_ready(self, agent_id: str) -> dict[str, Any]: ...
     def queue_live(self, queue_id: str) -> dict[str, Any]: ...
     def trunk_health(self) -> dict[str, dict[str, Any]]: ...
+    def revoke_browser_credential(self, credential_id: str, expires_at: float) -> None: ...
 
 
 Ask = Callable[..., Any]  # ask(fn, *args): run fn(*args) in the SIP thread and wait for its result
@@ -47,6 +48,10 @@ class LiveSwitch:
     def trunk_health(self) -> dict[str, dict[str, Any]]:
         """Each trunk's health from the switch's OPTIONS checks (state up, down or unknown)."""
         return self._ask(self._switch.trunk_health)
+
+    def revoke_browser_credential(self, credential_id: str, expires_at: float) -> None:
+        """A widget's SIP credential stops working now."""
+        self._ask(self._switch.revoke_browser_credential, credential_id, expires_at)
 
 
 def not_running() -> RuleViolation:

@@ -89,6 +89,36 @@ class NgClient:
 SDP_FLAGS = {"flags": ["trust-address", "port-latching"], "replace": ["origin", "session-connection"],
              "ICE": "remove"}
 
+
+def is_webrtc(sdp: str) -> bool:
+    """A browser's SDP: DTLS-SRTP over ICE (`UDP/TLS/RTP/SAVPF`)."""
+    return "UDP/TLS/RTP/SAVP" in sdp
+
+
+def offer_flags(from_browser: bool, toward_browser: bool) -> dict:
+    """rtpengine's flags for an offer, by who offers and who it goes to: a browser speaks ICE and
+    DTLS-SRTP, a phone or carrier plain RTP (measured: shared/reference/feasibility…, section 1)."""
+    base = {"flags": ["trust-address", "port-latching"], "replace": ["origin", "session-connection"]}
+    if toward_browser and not from_browser:
+        return {**base, "ICE": "force", "transport-protocol": "UDP/TLS/RTP/SAVPF", "rtcp-mux": ["offer"],
+                "SDES": ["off"], "flags": [*base["flags"], "generate-mid"]}
+    if from_browser and not toward_browser:
+        return {**base, "ICE": "remove", "DTLS": "off", "transport-protocol": "RTP/AVP", "rtcp-mux": ["demux"]}
+    if from_browser and toward_browser:
+        return base
+    return SDP_FLAGS
+
+
+def answer_flags(from_browser: bool, toward_browser: bool) -> dict:
+    """rtpengine's flags for an answer; `toward_browser`: the offer came from a browser (removing ICE
+    from that answer would strip every candidate the browser needs)."""
+    base = {"flags": ["trust-address", "port-latching"], "replace": ["origin", "session-connection"]}
+    if from_browser and not toward_browser:
+        return {**base, "ICE": "remove", "DTLS": "off", "rtcp-mux": ["demux"]}
+    if toward_browser:
+        return base
+    return SDP_FLAGS
+
 Deliver = Callable[..., None]
 
 
@@ -102,6 +132,7 @@ class MediaWorker:
         self.deliver = deliver
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
+        self._browser_offers: dict[str, set[str]] = {}  # call -> tags whose last offer was a browser's
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="rtpengine-ng", daemon=True)
@@ -110,16 +141,23 @@ class MediaWorker:
     # -- the commands -------------------------------------------------------------------------------
 
     def offer(self, call_id: str, from_tag: str, sdp: str, on_sdp: Callable[[str], None],
-              on_error: Callable[[Exception], None]) -> None:
-        """rtpengine's SDP for the caller's offer (`on_sdp`), or `on_error` if it fails."""
-        self._submit("offer", {"call-id": call_id, "from-tag": from_tag, "sdp": sdp, **SDP_FLAGS},
+              on_error: Callable[[Exception], None], toward_browser: bool = False) -> None:
+        """rtpengine's SDP for the offer of the leg `from_tag` (`on_sdp`), or `on_error` if it fails;
+        `toward_browser`: the offer goes to a browser's WebSocket (the offerer's kind is read off its SDP)."""
+        from_browser = is_webrtc(sdp)
+        offers = self._browser_offers.setdefault(call_id, set())
+        (offers.add if from_browser else offers.discard)(from_tag)
+        self._submit("offer", {"call-id": call_id, "from-tag": from_tag, "sdp": sdp,
+                               **offer_flags(from_browser, toward_browser)},
                      lambda reply: on_sdp(anonymised(reply["sdp"], call_id, from_tag)), on_error)
 
     def answer(self, call_id: str, from_tag: str, to_tag: str, sdp: str, on_sdp: Callable[[str], None],
                on_error: Callable[[Exception], None]) -> None:
-        """rtpengine's SDP for the answer of the leg `to_tag`."""
+        """rtpengine's SDP for the answer of the leg `to_tag` to the offer of `from_tag`."""
+        toward_browser = from_tag in self._browser_offers.get(call_id, ())
         self._submit("answer", {"call-id": call_id, "from-tag": from_tag, "to-tag": to_tag, "sdp": sdp,
-                                **SDP_FLAGS}, lambda reply: on_sdp(anonymised(reply["sdp"], call_id, to_tag)), on_error)
+                                **answer_flags(is_webrtc(sdp), toward_browser)},
+                     lambda reply: on_sdp(anonymised(reply["sdp"], call_id, to_tag)), on_error)
 
     def record(self, call_id: str, on_started: Callable[[], None]) -> None:
         """Write the call's RTP (both directions) to a pcap in rtpengine's recording directory."""
@@ -138,6 +176,7 @@ class MediaWorker:
 
     def delete(self, call_id: str) -> None:
         """The call is over: rtpengine frees its ports (and closes its recording)."""
+        self._browser_offers.pop(call_id, None)
         self._submit("delete", {"call-id": call_id}, None, None)
 
     # -- the worker ---------------------------------------------------------------------------------

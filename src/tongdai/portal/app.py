@@ -12,7 +12,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from .pages import account, agents, calls, hotlines, ivr, numbers, operator, queues, reports, users, wallboard
+from .pages import account, agents, calls, hotlines, ivr, numbers, operator, queues, reports, users, wallboard, widget
 from .web import SignInRequired, current, render, sign_in_redirect
 
 log = logging.getLogger("tongdai.portal")
@@ -45,5 +45,6 @@ def install(app: FastAPI) -> None:
     async def _sign_in(_request: Request, exc: SignInRequired) -> Response:
         return sign_in_redirect(exc)
 
-    for module in (account, hotlines, numbers, agents, queues, ivr, users, calls, wallboard, reports, operator):
+    for module in (account, hotlines, numbers, agents, queues, ivr, users, calls, wallboard, reports, operator,
+                   widget):
         app.include_router(module.router)

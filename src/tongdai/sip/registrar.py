@@ -36,20 +36,36 @@ class Binding:
     user_agent: str = ""
     registered_at: float = 0.0  # when its last REGISTER came (0 for a binding restored at start)
 
+    @property
+    def transport(self) -> str:
+        """`ws` for a browser's WebSocket connection (its host is the connection's `<id>.invalid`)."""
+        return "ws" if self.host.endswith(WS_HOST_SUFFIX) else "udp"
+
+    @property
+    def next_hop(self) -> tuple[tuple[str, int], str]:
+        """Where and how requests for it are sent (sippy's next hop and transport)."""
+        return (self.host, self.port or 5060), self.transport
+
+
+WS_HOST_SUFFIX = ".invalid"  # RFC 7118: a WebSocket client's Contact host, unresolvable on purpose
+
 
 class Registrar:
     def __init__(self, on_change: Callable[[str, list[Binding]], None],
-                 throttle: auth.Throttle | None = None, clock: Callable[[], float] = time.time):
+                 throttle: auth.Throttle | None = None, clock: Callable[[], float] = time.time,
+                 browser: auth.BrowserAuth | None = None):
         self.on_change = on_change
         self.throttle = throttle or auth.Throttle()
+        self.browser = browser  # the widget's short-lived credentials, when the switch takes them
         self.replays = auth.ReplayGuard()  # shared with INVITE authentication: one nonce, one use
         self.clock = clock
         self._bindings: dict[str, dict[str, Binding]] = {}
 
     def restore(self, bindings: list[Binding]) -> None:
+        """The bindings of the last run, but a browser's: its WebSocket connection ended with that run."""
         now = self.clock()
         for b in bindings:
-            if b.expires_at > now:
+            if b.expires_at > now and b.transport == "udp":
                 self._bindings.setdefault(b.agent_id, {})[b.contact] = b
 
     def contacts(self, agent_id: str) -> list[Binding]:
@@ -68,10 +84,28 @@ class Registrar:
         username = to_url.username or ""
         domain = directory.realm_for(to_url.host or "")  # only under the tenant's own domain
         agent = auth.authenticate(req, directory, domain=domain, username=username, throttle=self.throttle,
-                                  replays=self.replays, proxy=False, asked_domain=to_url.host or "")
+                                  replays=self.replays, proxy=False, asked_domain=to_url.host or "",
+                                  browser=self.browser)
         if not isinstance(agent, Agent):
             return agent  # a refusal, or None: dropped unanswered
-        return self._update(req, agent, *req.getSource())
+        host, port = req.getSource()
+        if req.getSource(2)[1] == "wss":  # the connection is the binding: sippy put its id in the Contact
+            contacts = [c for c in req.getHFBodys("contact") if not c.asterisk]
+            connection = contacts[0].getUrl().host if contacts else ""
+            if not connection.endswith(WS_HOST_SUFFIX):
+                return refusal(req, 400, "Bad Request", "invalid_contact", "a WebSocket client registers one "
+                               "Contact and no proxy in between")
+            host, port = connection, 0
+        return self._update(req, agent, host, port)
+
+    def connection_closed(self, connection: str) -> None:
+        """A browser's WebSocket closed: its bindings go at once, not when they expire."""
+        for agent_id, bindings in list(self._bindings.items()):
+            kept = {uri: b for uri, b in bindings.items() if b.host != connection}
+            if len(kept) != len(bindings):
+                self._bindings[agent_id] = kept
+                log.info("agent %s: its browser's WebSocket closed; %d binding(s) left", agent_id, len(kept))
+                self.on_change(agent_id, self.contacts(agent_id))
 
     def _update(self, req: Any, agent: Agent, host: str, port: int) -> Any:
         default = DEFAULT_EXPIRES

@@ -55,8 +55,9 @@ class AgentCalls:
             return refuse_call(self.publish, req, record, 480, "Temporarily Unavailable", "callee_offline",
                                "the called agent has no live registration")
         b = bindings[0]  # the newest phone (an internal call rings one; queue offers ring them all)
-        leg = Destination(host=b.host, port=b.port, called=contact_user(b.contact, d.agents[callee_id].sip_username),
-                          calling=agent.extension, calling_name=agent.name)
+        (host, port), transport = b.next_hop
+        leg = Destination(host=host, port=port, called=contact_user(b.contact, d.agents[callee_id].sip_username),
+                          calling=agent.extension, calling_name=agent.name, transport=transport)
         return self._bridge(req, sip_t, record, leg)
 
     def outbound(self, req: Any, sip_t: Any, d: Directory, agent: Agent, target: str, requested: str | None,

@@ -51,7 +51,8 @@ class BridgedCall(CallObject):
     # -- media --------------------------------------------------------------------------------
 
     def _offer(self, body, done) -> None:
-        through_rtpengine(self.media, body, done, call_id=self.media_call_id, from_tag=self.a_tag)
+        through_rtpengine(self.media, body, done, call_id=self.media_call_id, from_tag=self.a_tag,
+                          toward_browser=self.destination.transport == "ws")
 
     def _answer(self, body, done) -> None:
         through_rtpengine(self.media, body, done, call_id=self.media_call_id, from_tag=self.a_tag,
@@ -90,7 +91,7 @@ class BridgedCall(CallObject):
         _cid, _cli, _cld, body, _auth, _name = event.getData()
         d = self.destination
         self.ua_b = UA(self.global_config, self.from_b, username=d.username, password=d.password,
-                       nh_address=(d.host, d.port))
+                       nh_address=(d.host, d.port), nh_transport=d.transport)
         self.ua_b.on_remote_sdp_change = self._answer
         self.ua_b.lContact = our_contact(self.global_config, d.calling)
         self.ua_b.godead_timeout = 5

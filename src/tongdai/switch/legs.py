@@ -29,6 +29,7 @@ class Destination:
     password: str | None = None
     extra_headers: tuple = ()
     session_expires: int | None = None  # a carrier's leg: RFC 4028 session timer (refreshed by tongdai)
+    transport: str = "udp"  # "ws": an agent's browser, reached down its WebSocket (host: the connection id)
 
 
 def utcnow() -> datetime:
@@ -109,7 +110,7 @@ class SessionRefresher:
 
 
 def through_rtpengine(media: MediaWorker, body: Any, done: Callable[[Any], None], *, call_id: str,
-                      from_tag: str, to_tag: str | None = None) -> None:
+                      from_tag: str, to_tag: str | None = None, toward_browser: bool = False) -> None:
     """Replace a leg's SDP with rtpengine's (an offer, or with `to_tag` the answer of that leg) off the
     SIP thread; sippy holds the event until `done(body)`. If rtpengine fails, the call goes on with
     the original SDP (media then bypasses it)."""
@@ -123,7 +124,7 @@ def through_rtpengine(media: MediaWorker, body: Any, done: Callable[[Any], None]
         done(body)
 
     if to_tag is None:
-        media.offer(call_id, from_tag, sdp, rewritten, failed)
+        media.offer(call_id, from_tag, sdp, rewritten, failed, toward_browser=toward_browser)
     else:
         media.answer(call_id, from_tag, to_tag, sdp, rewritten, failed)
 

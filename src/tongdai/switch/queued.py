@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from sippy.CCEvents import CCEventConnect, CCEventDisconnect, CCEventFail, CCEventRing, CCEventTry
+from sippy.MsgBody import MsgBody
 from sippy.UA import UA
 
 from ..domain.calls import CallRecord, LegState
@@ -47,6 +48,7 @@ class QueuedCall(CallObject):
         self.record_audio = record_audio  # the queue records its calls
         self.state = LegState.TRYING
         self.offer_body: Any = None
+        self.caller_sdp: str | None = None  # the caller's own SDP, before rtpengine's
         self.legs: dict[str, list[UA]] = {}  # agent -> a leg to each of its registered phones
         self.offered_at: dict[str, datetime] = {}  # agent -> when its phone started ringing
         self.connected_agent: str | None = None
@@ -56,6 +58,7 @@ class QueuedCall(CallObject):
         self.ua_caller.lContact = our_contact(global_config, "tongdai")
 
     def _caller_offer(self, body, done) -> None:
+        self.caller_sdp = str(body.content) if body.parsed else body.content  # offered again to a browser
         through_rtpengine(self.media, body, done, call_id=self.media_call_id, from_tag=self.caller_tag)
 
     def _leg_answer(self, to_tag: str) -> Callable[[Any, Callable], None]:
@@ -95,21 +98,43 @@ class QueuedCall(CallObject):
 
     # -- the agents' legs -------------------------------------------------------------------------
 
-    def offer_to(self, agent_id: str, phones: list[tuple[str, int, str]]) -> None:
-        """Ring every registered phone of the agent (host, port, Contact user); the first to answer
-        takes the call and the agent's other phones stop ringing."""
+    def offer_to(self, agent_id: str, phones: list[tuple[tuple[str, int], str, str]],
+                 headers: tuple = ()) -> None:
+        """Ring every registered phone of the agent ((host, port), transport, Contact user); the first to
+        answer takes the call and the agent's other phones stop ringing. A browser (transport `ws`) is
+        offered rtpengine's SDP made for browsers (ICE, DTLS-SRTP) once rtpengine has made it."""
         legs = self.legs.setdefault(agent_id, [])
-        for n, (host, port, contact_user) in enumerate(phones):
-            leg = UA(self.global_config, lambda event, ua: self.from_leg(agent_id, ua, event), nh_address=(host, port))
+        for n, (address, transport, contact_user) in enumerate(phones):
+            leg = UA(self.global_config, lambda event, ua: self.from_leg(agent_id, ua, event), nh_address=address,
+                     nh_transport=transport)
             leg.lContact = our_contact(self.global_config, self.caller or "caller")
             leg.on_remote_sdp_change = self._leg_answer(f"a{agent_id}-{n}")
             legs.append(leg)
+            if transport == "ws" and self.caller_sdp is not None:
+                self._offer_to_browser(agent_id, leg, contact_user, headers)
+                continue
             body = self.offer_body.getCopy() if self.offer_body is not None else None
-            leg.recvEvent(CCEventTry((None, self.caller or "anonymous", contact_user, body, None, None)))
+            ring = CCEventTry((None, self.caller or "anonymous", contact_user, body, None, None))
+            ring.extra_headers = headers or None
+            leg.recvEvent(ring)
         self.offered_at[agent_id] = utcnow()
         self.record.offered(agent_id)
         if self.record.ringing_at is None and self.record.ring(utcnow()):
             self.on_update(self.record, "call.ringing")
+
+    def _offer_to_browser(self, agent_id: str, leg: UA, contact_user: str, headers: tuple) -> None:
+        def ring(sdp: str) -> None:
+            if leg not in self.legs.get(agent_id, ()) or self.state is not LegState.RINGING:
+                return  # the offer was withdrawn, or the caller left, while rtpengine made the SDP
+            event = CCEventTry((None, self.caller or "anonymous", contact_user, MsgBody(sdp), None, None))
+            event.extra_headers = headers or None
+            leg.recvEvent(event)
+
+        def failed(exc: Exception) -> None:
+            log.error("call %s: no SDP for the agent's browser: %s", self.record.id, exc)
+
+        assert self.caller_sdp is not None
+        self.media.offer(self.media_call_id, self.caller_tag, self.caller_sdp, ring, failed, toward_browser=True)
 
     def cancel(self, agent_id: str, keep: UA | None = None) -> None:
         """Stop ringing the agent's phones (all but `keep`)."""

@@ -9,6 +9,9 @@ import logging
 import time
 from collections.abc import Callable
 from typing import Any, Protocol
+from urllib.parse import quote
+
+from sippy.SipHeader import SipHeader
 
 from ..app import notifier
 from ..app.notifier import Notification
@@ -45,7 +48,8 @@ class QueuedLeg(Protocol):
     connected_agent: str | None
     ua_caller: Any  # the caller's sippy UA, which answers the INVITE
 
-    def offer_to(self, agent_id: str, phones: list[tuple[str, int, str]]) -> None: ...
+    def offer_to(self, agent_id: str, phones: list[tuple[tuple[str, int], str, str]],
+                 headers: tuple = ()) -> None: ...
     def cancel(self, agent_id: str) -> None: ...
     def forward(self, destination: Destination) -> None: ...
     def hang_up_caller(self, status: int, reason: str) -> None: ...
@@ -236,8 +240,20 @@ class Queueing:
         if not bindings:
             self.presence.declines(call.record.id, effect.agent_id)
             return
-        call.offer_to(effect.agent_id, [(b.host, b.port, contact_user(b.contact, "agent")) for b in bindings])
+        call.offer_to(effect.agent_id, [(*b.next_hop, contact_user(b.contact, "agent")) for b in bindings],
+                      self._offer_headers(call))
         self.notify(notifier.call_offered(call.record, call.queue_id, effect.agent_id))
+
+    def _offer_headers(self, call: QueuedLeg) -> tuple:
+        """What the agent's phone (the widget shows it) is told about the call: its id, the hotline the
+        customer called and the queue it waited in (names percent-encoded: they may be Vietnamese)."""
+        record = call.record
+        hotline = self.directory.hotline_by_number.get(record.hotline_number or "")
+        queue = self.directory.queues.get(call.queue_id)
+        values = {"x-tongdai-call-id": record.id, "x-tongdai-hotline": record.hotline_number or "",
+                  "x-tongdai-hotline-name": quote(hotline.name) if hotline is not None else "",
+                  "x-tongdai-queue": quote(queue.name) if queue is not None else ""}
+        return tuple(SipHeader(name=name, bodys=value) for name, value in values.items() if value)
 
     def _cancel(self, effect: CancelOffer, call: QueuedLeg) -> None:
         call.cancel(effect.agent_id)

@@ -25,6 +25,7 @@ from ..domain.calls import CallRecord
 from ..domain.directory import Directory
 from ..domain.limits import CallLimits, Caps
 from ..media.rtpengine import MediaWorker
+from ..sip.auth import BrowserAuth
 from ..sip.options import send_options
 from ..sip.registrar import Binding, Registrar
 from .agent_calls import AgentCalls
@@ -48,13 +49,15 @@ class Switch:
                  on_state_change: Callable[[str, str, StatusChanged, datetime], None],
                  rng: random.Random | None = None, clock: Callable[[], float] | None = None,
                  queued_call: Callable[..., Any] | None = None, caps: Caps | None = None,
-                 trunk_check_seconds: float = 30.0):
-        """`clock` and `queued_call` (the factory of a queued call's legs) are for tests."""
+                 trunk_check_seconds: float = 30.0, browser_secret: bytes | None = None):
+        """`clock` and `queued_call` (the factory of a queued call's legs) are for tests; `browser_secret`:
+        the widget's short-lived SIP credentials are taken (derived with it)."""
         self.directory = directory
         self.global_config = global_config
         self.media = media
         self.persist_bindings = persist_bindings
-        self.registrar = Registrar(on_change=self._bindings_changed)
+        self.registrar = Registrar(on_change=self._bindings_changed,
+                                   browser=BrowserAuth(browser_secret) if browser_secret else None)
         self.trunks = TrunkMonitor(lambda host, port, on_answer: send_options(global_config, host, port, on_answer),
                                    interval=trunk_check_seconds)
         limits = CallLimits(caps or Caps())  # one count of the calls up, for agents' calls and overflow calls
@@ -83,6 +86,17 @@ class Switch:
         if audio is not None:
             self.audio = audio
         self.queueing.reconfigure(directory)
+
+    # -- browsers -------------------------------------------------------------------------------------
+
+    def revoke_browser_credential(self, credential_id: str, expires_at: float) -> None:
+        """SIP thread: a widget's credential stops working now (its user signed out)."""
+        if self.registrar.browser is not None:
+            self.registrar.browser.revoke(credential_id, expires_at)
+
+    def websocket_closed(self, connection: str) -> None:
+        """SIP thread: a browser's WebSocket closed; its registrations go."""
+        self.registrar.connection_closed(connection)
 
     # -- start, stop, tick ---------------------------------------------------------------------------
 

@@ -34,6 +34,11 @@ def _session_id(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def session_key(token: str) -> str:
+    """What other parts of tongdai may remember a session by (never the cookie's token itself)."""
+    return _session_id(token)
+
+
 def _check(uow: UnitOfWork, user: User, password: str | None) -> None:
     agents = frozenset(uow.agents.existing([user.agent_id], user.tenant_id)) \
         if user.agent_id and user.tenant_id else frozenset()

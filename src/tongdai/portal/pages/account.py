@@ -93,8 +93,14 @@ def sign_in(request: Request, email: Annotated[str, Form(max_length=320)] = "",
 @router.post("/sign-out")
 async def sign_out(page: Signed) -> Response:
     await form(page)
+    token = page.request.cookies.get(SESSION_COOKIE, "")
     with page.ctx.uow() as uow:
-        users.sign_out(uow, token=page.request.cookies.get(SESSION_COOKIE, ""))
+        users.sign_out(uow, token=token)
+    widget, live = page.ctx.widget, page.ctx.live
+    if widget is not None:  # the call widget's SIP credentials of this session stop working now
+        for credential_id, expires_at in widget.ended(users.session_key(token)):
+            if live is not None:
+                live.revoke_browser_credential(credential_id, expires_at)
     response = redirect("/sign-in")
     response.delete_cookie(SESSION_COOKIE)
     return response
