@@ -3,10 +3,11 @@ takes a queue call showing the hotline and queue, and its state follows."""
 
 from __future__ import annotations
 
+import threading
 import time
 
 from tests.sip import flows
-from tests.sip.harness import Server, agent_id, carrier, ok
+from tests.sip.harness import Server, Sipp, agent_id, carrier, ok, rtp_packets_per_leg, wait_state
 
 # the carrier answers with PCMA too and plays SIPp's 7 s of PCMA speech (its dtmf pcaps hold only events)
 CARRIER_ANSWERS_PCMA = flows.CARRIER_RING_ANSWER.replace("RTP/AVP 0 101", "RTP/AVP 8 0 101").replace(
@@ -72,3 +73,51 @@ def test_the_agent_calls_out_with_the_hotline_it_picks(server, browser, work):
     ok(side, "carrier")
     call = server.wait_call(lambda c: c["customer_number"] == "+84981000123" and c["ended_at"])
     assert call["hotline_number"] == "+84912000001" and call["talk_seconds"] > 0, call
+
+
+def test_a_queue_call_rings_the_widget_with_its_hotline_and_queue_and_the_agent_wraps_up(server, browser, work):
+    binh = agent_id(server, "binh")
+    context, page = open_widget(browser, server, "binh@demo.tongdai.local")
+    try:
+        wait_state(server, binh, "available")
+        talk = '\n  <pause milliseconds="1500"/>\n' + flows.MEDIA + '\n  <pause milliseconds="500"/>\n'
+        customer = Sipp("customer_call", port=server.carrier_port, target=server.sip_port, workdir=work,
+                        keys={"hotline": "0912000001", "customer": "0987300001"},
+                        after_ring=flows.customer_answered(talk))
+        seen: dict[str, int] = {}
+        counting = threading.Thread(target=lambda: seen.update(rtp_packets_per_leg(server.ng_port, customer.proc)))
+        counting.start()
+        page.wait_for_selector("[data-incoming]:not([hidden])")
+        assert page.inner_text("[data-incoming-number]") == "+84987300001"
+        assert page.inner_text("[data-incoming-hotline]") == "+84912000001 · Vinaphone line"
+        assert page.inner_text("[data-incoming-queue]") == "Support"
+        page.click("[data-answer]")
+        page.wait_for_function("document.querySelector('[data-call-state]').textContent === 'Đang đàm thoại'")
+        page.wait_for_timeout(1800)
+        inbound = page.evaluate("""async () => {
+            const stats = await window.tongdaiSession.connection.getStats();
+            let packets = 0;
+            stats.forEach((s) => { if (s.type === 'inbound-rtp' && s.kind === 'audio') packets += s.packetsReceived; });
+            return packets;
+        }""")
+        assert inbound >= 8, inbound  # the customer's pcap: 10 RTP packets (RFC 4733 events)
+        ok(customer, "customer")  # it hangs up
+        counting.join()
+        # rtpengine received the customer's packets and the browser's (its fake microphone never stops)
+        legs = {tag: n for tag, n in seen.items() if not tag.startswith("<untagged")}
+        assert len(legs) == 2 and min(legs.values()) >= 8, seen
+        page.wait_for_selector("[data-dial]:not([hidden])")
+        # the hotline's 30 s wrap-up, counted down in the widget; Ready ends it
+        page.wait_for_selector("[data-wrapup]:not([hidden])")
+        left = int(page.inner_text("[data-wrapup-left]"))
+        assert 20 <= left <= 30, left
+        assert wait_state(server, binh, "wrap_up")["wrap_up_until"]
+        page.click("[data-ready]")
+        wait_state(server, binh, "available")
+        page.wait_for_selector('[data-state="available"]')
+        recent = page.locator("[data-recent] li").first.inner_text()
+        assert "+84987300001" in recent and "Vinaphone line" in recent, recent
+    finally:
+        context.close()
+    call = server.wait_call(lambda c: c["customer_number"] == "+84987300001" and c["ended_at"])
+    assert (call["agent_id"], call["end_reason"], call["hung_up_by"]) == (binh, "completed", "customer")
