@@ -245,8 +245,8 @@ class SwitchRuntime:
         await loop.run_in_executor(None, self.dtmf.stop)
         await loop.run_in_executor(None, self.rtpengine_watch.stop)
         if self.sip.running:
-            await loop.run_in_executor(None, Bridge.ask_sip, self.websocket.detach)
             await self._drain(loop)
+            await loop.run_in_executor(None, Bridge.ask_sip, self.websocket.detach)
             Bridge.to_sip(self.switch.stop)
             await loop.run_in_executor(None, self.sip.stop)
         self.media.stop()

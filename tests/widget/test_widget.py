@@ -15,6 +15,46 @@ CARRIER_ANSWERS_PCMA = flows.CARRIER_RING_ANSWER.replace("RTP/AVP 0 101", "RTP/A
 CARRIER_PLAYS_AUDIO = '''
   <nop><action><exec play_pcap_audio="/usr/share/sip-tester/g711a.pcap"/></action></nop>
 '''
+
+
+def carrier_reinvite(direction: str) -> str:
+    """The carrier takes a re-INVITE whose SDP is rtpengine's (its port in the harness's range) and says
+    `direction` (hold: sendonly; resume: sendrecv), and answers it."""
+    return f'''
+  <recv request="INVITE">
+    <action>
+      <ereg regexp="m=audio [23][0-9]{{4}} " search_in="body" check_it="true" assign_to="port"/>
+      <ereg regexp="a={direction}" search_in="body" check_it="true" assign_to="dir"/>
+    </action>
+  </recv>
+  <Reference variables="port,dir"/>
+  <send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:carrier@[local_ip]:[local_port]>
+Content-Type: application/sdp
+Content-Length: [len]
+
+v=0
+o=- 53655765 2353687638 IN IP[local_ip_type] [local_ip]
+s=-
+c=IN IP[media_ip_type] [media_ip]
+t=0 0
+m=audio [media_port] RTP/AVP 8 0 101
+a=rtpmap:8 PCMA/8000
+a=rtpmap:0 PCMU/8000
+a=rtpmap:101 telephone-event/8000
+a={"recvonly" if direction == "sendonly" else "sendrecv"}
+
+]]></send>
+  <recv request="ACK"/>
+'''
+
+
 AGENT_USER = "an@demo.tongdai.local"
 PASSWORD = "demo-portal-1"
 
@@ -80,7 +120,10 @@ def test_a_queue_call_rings_the_widget_with_its_hotline_and_queue_and_the_agent_
     context, page = open_widget(browser, server, "binh@demo.tongdai.local")
     try:
         wait_state(server, binh, "available")
-        talk = '\n  <pause milliseconds="1500"/>\n' + flows.MEDIA + '\n  <pause milliseconds="500"/>\n'
+        # the customer plays its pcap once the browser's DTLS is up, takes the agent's hold and resume, hangs up
+        talk = ('\n  <pause milliseconds="1500"/>\n  <nop><action><exec play_pcap_audio='
+                '"/usr/share/sip-tester/dtmf_2833_1.pcap"/></action></nop>\n'
+                + carrier_reinvite("sendonly") + carrier_reinvite("sendrecv") + '\n  <pause milliseconds="300"/>\n')
         customer = Sipp("customer_call", port=server.carrier_port, target=server.sip_port, workdir=work,
                         keys={"hotline": "0912000001", "customer": "0987300001"},
                         after_ring=flows.customer_answered(talk))
@@ -93,7 +136,7 @@ def test_a_queue_call_rings_the_widget_with_its_hotline_and_queue_and_the_agent_
         assert page.inner_text("[data-incoming-queue]") == "Support"
         page.click("[data-answer]")
         page.wait_for_function("document.querySelector('[data-call-state]').textContent === 'Đang đàm thoại'")
-        page.wait_for_timeout(1800)
+        page.wait_for_timeout(2500)
         inbound = page.evaluate("""async () => {
             const stats = await window.tongdaiSession.connection.getStats();
             let packets = 0;
@@ -101,6 +144,10 @@ def test_a_queue_call_rings_the_widget_with_its_hotline_and_queue_and_the_agent_
             return packets;
         }""")
         assert inbound >= 8, inbound  # the customer's pcap: 10 RTP packets (RFC 4733 events)
+        page.click("[data-hold]")  # the agent holds and resumes: re-INVITEs through rtpengine to the customer
+        page.wait_for_function("document.querySelector('[data-call-state]').textContent === 'Đang giữ máy'")
+        page.click("[data-hold]")
+        page.wait_for_function("document.querySelector('[data-call-state]').textContent === 'Đang đàm thoại'")
         ok(customer, "customer")  # it hangs up
         counting.join()
         # rtpengine received the customer's packets and the browser's (its fake microphone never stops)
@@ -121,3 +168,24 @@ def test_a_queue_call_rings_the_widget_with_its_hotline_and_queue_and_the_agent_
         context.close()
     call = server.wait_call(lambda c: c["customer_number"] == "+84987300001" and c["ended_at"])
     assert (call["agent_id"], call["end_reason"], call["hung_up_by"]) == (binh, "completed", "customer")
+
+
+def test_hold_and_resume_go_through_rtpengine_to_the_carrier(server, browser, work):
+    side = carrier(server, work, flows.carrier_invite("+84981000001") + CARRIER_ANSWERS_PCMA
+                   + carrier_reinvite("sendonly") + carrier_reinvite("sendrecv") + flows.CARRIER_WAIT_BYE)
+    time.sleep(0.3)
+    context, page = open_widget(browser, server)
+    try:
+        page.fill("input[name=number]", "0981000124")  # the default caller ID: the Viettel line for Viettel
+        page.click("[data-call-button]")
+        page.wait_for_function("document.querySelector('[data-call-state]').textContent === 'Đang đàm thoại'")
+        page.click("[data-hold]")
+        page.wait_for_function("document.querySelector('[data-call-state]').textContent === 'Đang giữ máy'")
+        assert page.inner_text("[data-hold]") == "Tiếp tục"
+        page.click("[data-hold]")  # waits until the button is enabled again: the carrier answered the hold
+        page.wait_for_function("document.querySelector('[data-call-state]').textContent === 'Đang đàm thoại'")
+        page.click("[data-hangup]")
+        page.wait_for_selector("[data-dial]:not([hidden])")
+    finally:
+        context.close()
+    ok(side, "carrier")

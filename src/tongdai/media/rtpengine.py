@@ -132,7 +132,7 @@ class MediaWorker:
         self.deliver = deliver
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
-        self._browser_offers: dict[str, set[str]] = {}  # call -> tags whose last offer was a browser's
+        self._browsers: dict[str, set[str]] = {}  # call -> the tags of its legs that speak WebRTC
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="rtpengine-ng", daemon=True)
@@ -141,20 +141,27 @@ class MediaWorker:
     # -- the commands -------------------------------------------------------------------------------
 
     def offer(self, call_id: str, from_tag: str, sdp: str, on_sdp: Callable[[str], None],
-              on_error: Callable[[Exception], None], toward_browser: bool = False) -> None:
+              on_error: Callable[[Exception], None], toward_browser: bool = False, to_tag: str | None = None
+              ) -> None:
         """rtpengine's SDP for the offer of the leg `from_tag` (`on_sdp`), or `on_error` if it fails;
-        `toward_browser`: the offer goes to a browser's WebSocket (the offerer's kind is read off its SDP)."""
+        `toward_browser`: the offer goes to a browser's WebSocket (the offerer's kind is read off its SDP).
+        A re-INVITE inside a call names the leg it goes to (`to_tag`): whether that is a browser is known."""
         from_browser = is_webrtc(sdp)
-        offers = self._browser_offers.setdefault(call_id, set())
-        (offers.add if from_browser else offers.discard)(from_tag)
-        self._submit("offer", {"call-id": call_id, "from-tag": from_tag, "sdp": sdp,
-                               **offer_flags(from_browser, toward_browser)},
+        browsers = self._browsers.setdefault(call_id, set())
+        (browsers.add if from_browser else browsers.discard)(from_tag)
+        params = {"call-id": call_id, "from-tag": from_tag, "sdp": sdp}
+        if to_tag is not None:
+            params["to-tag"] = to_tag
+            toward_browser = to_tag in browsers
+        self._submit("offer", {**params, **offer_flags(from_browser, toward_browser)},
                      lambda reply: on_sdp(anonymised(reply["sdp"], call_id, from_tag)), on_error)
 
     def answer(self, call_id: str, from_tag: str, to_tag: str, sdp: str, on_sdp: Callable[[str], None],
                on_error: Callable[[Exception], None]) -> None:
         """rtpengine's SDP for the answer of the leg `to_tag` to the offer of `from_tag`."""
-        toward_browser = from_tag in self._browser_offers.get(call_id, ())
+        browsers = self._browsers.setdefault(call_id, set())
+        toward_browser = from_tag in browsers
+        (browsers.add if is_webrtc(sdp) else browsers.discard)(to_tag)
         self._submit("answer", {"call-id": call_id, "from-tag": from_tag, "to-tag": to_tag, "sdp": sdp,
                                 **answer_flags(is_webrtc(sdp), toward_browser)},
                      lambda reply: on_sdp(anonymised(reply["sdp"], call_id, to_tag)), on_error)
@@ -176,7 +183,7 @@ class MediaWorker:
 
     def delete(self, call_id: str) -> None:
         """The call is over: rtpengine frees its ports (and closes its recording)."""
-        self._browser_offers.pop(call_id, None)
+        self._browsers.pop(call_id, None)
         self._submit("delete", {"call-id": call_id}, None, None)
 
     # -- the worker ---------------------------------------------------------------------------------

@@ -132,7 +132,9 @@ class AnsweredCall(QueuedCall):
 
     # -- bridging an agent without a re-INVITE to the caller -----------------------------------------
 
-    def _leg_answer(self, to_tag: str) -> Callable[[Any, Callable], None]:
+    relays_reinvites = False  # rtpengine answered the caller itself: a re-INVITE is not relayed (not built)
+
+    def _leg_sdp(self, to_tag: str, ua_of: Callable[[], Any]) -> Callable[[Any, Callable], None]:
         def answer(body, done) -> None:
             if self._bridged_leg is not None:  # another phone answered first: its SDP is not used
                 done(body)

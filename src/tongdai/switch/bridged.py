@@ -18,7 +18,7 @@ from ..domain.calls import CallRecord, LegState, end_reason_for
 from ..media.rtpengine import MediaWorker
 from ..sip.compat import NO_RESPONSE
 from ..sip.headers import our_contact
-from .legs import CallObject, Destination, through_rtpengine, utcnow
+from .legs import CallObject, Destination, Sdp, utcnow
 
 log = logging.getLogger("tongdai.switch")
 
@@ -41,22 +41,15 @@ class BridgedCall(CallObject):
         self.state = LegState.TRYING
         self.b_tag = "b" + record.id
         self.ua_a = UA(global_config, self.from_a)
-        self.ua_a.on_remote_sdp_change = self._offer
+        self.sdp = Sdp(media, media_call_id)
+        self.ua_a.on_remote_sdp_change = self.sdp.handler(
+            a_tag, lambda: self.ua_a, peer=lambda: self.b_tag if self.state is LegState.CONNECTED else None,
+            toward_browser=lambda: destination.transport == "ws")
         self.ua_a.lContact = our_contact(global_config, "tongdai")
         self.ua_b: UA | None = None
         self._b_handlers: dict[type, Callable[[Any], None]] = {
             CCEventRing: self._b_rings, CCEventConnect: self._b_answers, CCEventFail: self._b_fails,
             CCEventDisconnect: self._b_hangs_up}
-
-    # -- media --------------------------------------------------------------------------------
-
-    def _offer(self, body, done) -> None:
-        through_rtpengine(self.media, body, done, call_id=self.media_call_id, from_tag=self.a_tag,
-                          toward_browser=self.destination.transport == "ws")
-
-    def _answer(self, body, done) -> None:
-        through_rtpengine(self.media, body, done, call_id=self.media_call_id, from_tag=self.a_tag,
-                          to_tag=self.b_tag)
 
     # -- the agent's leg ----------------------------------------------------------------------
 
@@ -92,7 +85,7 @@ class BridgedCall(CallObject):
         d = self.destination
         self.ua_b = UA(self.global_config, self.from_b, username=d.username, password=d.password,
                        nh_address=(d.host, d.port), nh_transport=d.transport)
-        self.ua_b.on_remote_sdp_change = self._answer
+        self.ua_b.on_remote_sdp_change = self.sdp.handler(self.b_tag, lambda: self.ua_b, peer=lambda: self.a_tag)
         self.ua_b.lContact = our_contact(self.global_config, d.calling)
         self.ua_b.godead_timeout = 5
         try_b = CCEventTry((None, d.calling, d.called, body, None, d.calling_name))

@@ -109,8 +109,43 @@ class SessionRefresher:
             self.on_lost()
 
 
+class Sdp:
+    """The SDP of one call through rtpengine, as its legs send it: each one's is an offer (its INVITE, or
+    a re-INVITE to hold or resume) or the answer to the other leg's last offer. `handler(tag, peer)` is a
+    leg's `on_remote_sdp_change`; `peer()` names the other leg once the call is up (a re-INVITE then
+    goes to it)."""
+
+    def __init__(self, media: MediaWorker, call_id: str):
+        self.media = media
+        self.call_id = call_id
+        self.offered_by: str | None = None  # the tag of the last offer
+
+    def handler(self, tag: str, ua_of: Callable[[], Any], peer: Callable[[], str | None],
+                toward_browser: Callable[[], bool] = lambda: False) -> Callable[[Any, Callable], None]:
+        def changed(body: Any, done: Callable[[Any], None]) -> None:
+            ua = ua_of()
+            if is_offer(ua) or self.offered_by is None or self.offered_by == tag:
+                self.offered_by = tag
+                through_rtpengine(self.media, body, done, call_id=self.call_id, from_tag=tag,
+                                  toward_browser=toward_browser(), peer=peer())
+            else:
+                through_rtpengine(self.media, body, done, call_id=self.call_id, from_tag=self.offered_by,
+                                  to_tag=tag)
+        return changed
+
+
+def fixed(value: Any) -> Callable[[], Any]:
+    return lambda: value
+
+
+def is_offer(ua: Any) -> bool:
+    """The SDP sippy hands over now came in an INVITE (the first or a re-INVITE), not in a response."""
+    return ua is not None and type(ua.state).__name__ in ("UasStateIdle", "UaStateConnected")
+
+
 def through_rtpengine(media: MediaWorker, body: Any, done: Callable[[Any], None], *, call_id: str,
-                      from_tag: str, to_tag: str | None = None, toward_browser: bool = False) -> None:
+                      from_tag: str, to_tag: str | None = None, toward_browser: bool = False,
+                      peer: str | None = None) -> None:
     """Replace a leg's SDP with rtpengine's (an offer, or with `to_tag` the answer of that leg) off the
     SIP thread; sippy holds the event until `done(body)`. If rtpengine fails, the call goes on with
     the original SDP (media then bypasses it)."""
@@ -124,7 +159,7 @@ def through_rtpengine(media: MediaWorker, body: Any, done: Callable[[Any], None]
         done(body)
 
     if to_tag is None:
-        media.offer(call_id, from_tag, sdp, rewritten, failed, toward_browser=toward_browser)
+        media.offer(call_id, from_tag, sdp, rewritten, failed, toward_browser=toward_browser, to_tag=peer)
     else:
         media.answer(call_id, from_tag, to_tag, sdp, rewritten, failed)
 

@@ -9,14 +9,14 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Protocol
 
-from sippy.CCEvents import CCEventConnect, CCEventDisconnect, CCEventFail, CCEventRing, CCEventTry
+from sippy.CCEvents import CCEventConnect, CCEventDisconnect, CCEventFail, CCEventRing, CCEventTry, CCEventUpdate
 from sippy.MsgBody import MsgBody
 from sippy.UA import UA
 
 from ..domain.calls import CallRecord, LegState
 from ..media.rtpengine import MediaWorker
 from ..sip.headers import our_contact, reason_headers
-from .legs import CallObject, Destination, through_rtpengine, utcnow
+from .legs import CallObject, Destination, Sdp, fixed, utcnow
 
 log = logging.getLogger("tongdai.switch")
 
@@ -54,18 +54,23 @@ class QueuedCall(CallObject):
         self.connected_agent: str | None = None
         self.connected_leg: UA | None = None  # the agent's phone that answered, or the external number
         self.ua_caller = UA(global_config, self.from_caller)
+        self.sdp = Sdp(media, media_call_id)
+        self.leg_tags: dict[Any, str] = {}  # each leg placed -> its tag in rtpengine
+        self._caller_sdp = self.sdp.handler(caller_tag, lambda: self.ua_caller, peer=self._connected_tag)
         self.ua_caller.on_remote_sdp_change = self._caller_offer
         self.ua_caller.lContact = our_contact(global_config, "tongdai")
 
     def _caller_offer(self, body, done) -> None:
-        self.caller_sdp = str(body.content) if body.parsed else body.content  # offered again to a browser
-        through_rtpengine(self.media, body, done, call_id=self.media_call_id, from_tag=self.caller_tag)
+        if self.caller_sdp is None:  # its first offer, offered again to a browser
+            self.caller_sdp = str(body.content) if body.parsed else body.content
+        self._caller_sdp(body, done)
 
-    def _leg_answer(self, to_tag: str) -> Callable[[Any, Callable], None]:
-        def answer(body, done) -> None:
-            through_rtpengine(self.media, body, done, call_id=self.media_call_id, from_tag=self.caller_tag,
-                              to_tag=to_tag)
-        return answer
+    def _connected_tag(self) -> str | None:
+        return self.leg_tags.get(self.connected_leg) if self.state is LegState.CONNECTED else None
+
+    def _leg_sdp(self, tag: str, ua_of: Callable[[], Any]) -> Callable[[Any, Callable], None]:
+        """A leg's SDP: its answer to the caller's offer, or its own re-INVITE (hold, resume)."""
+        return self.sdp.handler(tag, ua_of, peer=lambda: self.caller_tag)
 
     # -- the caller's leg -------------------------------------------------------------------------
 
@@ -78,6 +83,11 @@ class QueuedCall(CallObject):
             self.events.queue(self)
         elif isinstance(event, CCEventDisconnect):
             self._caller_hangs_up()
+        elif isinstance(event, CCEventUpdate | CCEventConnect) and self.relays_reinvites \
+                and self.state is LegState.CONNECTED and self.connected_leg is not None:
+            self.connected_leg.recvEvent(event)  # a re-INVITE of the caller's, or its answer to the agent's
+
+    relays_reinvites = True  # hold and resume, either way, once the agent answered
 
     def _caller_hangs_up(self) -> None:
         state = self.state
@@ -108,7 +118,9 @@ class QueuedCall(CallObject):
             leg = UA(self.global_config, lambda event, ua: self.from_leg(agent_id, ua, event), nh_address=address,
                      nh_transport=transport)
             leg.lContact = our_contact(self.global_config, self.caller or "caller")
-            leg.on_remote_sdp_change = self._leg_answer(f"a{agent_id}-{n}")
+            tag = f"a{agent_id}-{n}"
+            self.leg_tags[leg] = tag
+            leg.on_remote_sdp_change = self._leg_sdp(tag, fixed(leg))
             legs.append(leg)
             if transport == "ws" and self.caller_sdp is not None:
                 self._offer_to_browser(agent_id, leg, contact_user, headers)
@@ -143,6 +155,11 @@ class QueuedCall(CallObject):
                 leg.recvEvent(CCEventDisconnect())
 
     def from_leg(self, agent_id: str, ua: UA, event) -> None:
+        if isinstance(event, CCEventUpdate | CCEventConnect) and ua is self.connected_leg \
+                and self.state is LegState.CONNECTED:
+            if self.relays_reinvites:  # the agent's re-INVITE (hold, resume), or its answer to the caller's
+                self.ua_caller.recvEvent(event)
+            return
         if isinstance(event, CCEventConnect):
             if self.state is LegState.RINGING and self.events.answered(self, agent_id):
                 self.state, self.connected_agent, self.connected_leg = LegState.CONNECTED, agent_id, ua
@@ -197,7 +214,8 @@ class QueuedCall(CallObject):
                 nh_address=(d.host, d.port))
         ua.lContact = our_contact(self.global_config, d.calling)
         ua.godead_timeout = 5
-        ua.on_remote_sdp_change = self._leg_answer("x" + self.record.id)
+        self.leg_tags[ua] = "x" + self.record.id
+        ua.on_remote_sdp_change = self._leg_sdp("x" + self.record.id, fixed(ua))
         self.state, self.connected_leg = LegState.FORWARDING, ua
         body = self.offer_body.getCopy() if self.offer_body is not None else None
         try_ = CCEventTry((None, d.calling, d.called, body, None, None))

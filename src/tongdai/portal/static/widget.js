@@ -259,8 +259,14 @@
     if (session.isMuted().audio) session.unmute({audio: true}); else session.mute({audio: true});
   });
   $("[data-hold]").addEventListener("click", () => {
+    // JsSIP says "hold" at once and re-INVITEs after: the button waits for the other side's answer
     if (!session) return;
-    if (session.isOnHold().local) session.unhold(); else session.hold();
+    const button = $("[data-hold]");
+    const release = () => { clearTimeout(stuck); button.disabled = false; };
+    const stuck = setTimeout(release, 10000);
+    button.disabled = true;
+    const started = session.isOnHold().local ? session.unhold({}, release) : session.hold({}, release);
+    if (started === false) release();  // another re-INVITE is under way
   });
   window.addEventListener("beforeunload", () => { if (ua) ua.stop(); });
 
