@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.portal.conftest import CHROMIUM
+from tests.sip.conftest import stop_leftover_sipp  # noqa: F401 - every SIPp a test started is stopped after it
 from tests.sip.harness import Server
 
 MEDIA_ARGS = ["--no-sandbox", "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",

@@ -189,3 +189,121 @@ def test_hold_and_resume_go_through_rtpengine_to_the_carrier(server, browser, wo
     finally:
         context.close()
     ok(side, "carrier")
+
+
+def sip_register(server: Server, username: str, password: str, n: int) -> int:
+    """A REGISTER for an over UDP with this digest username and password: its final status."""
+    import hashlib
+    import re
+
+    from tests.sip.harness import DOMAIN, free_port, sip_exchange
+
+    port = free_port()
+
+    def message(authorization: str = "") -> str:
+        return (f"REGISTER sip:{DOMAIN} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{port};branch=z9hG4bKr{n}{len(authorization)}\r\n"
+                f"From: <sip:an@{DOMAIN}>;tag=r{n}\r\nTo: <sip:an@{DOMAIN}>\r\nCall-ID: reg{n}@test\r\n"
+                f"CSeq: {1 + bool(authorization)} REGISTER\r\nContact: <sip:an@127.0.0.1:{port}>\r\nExpires: 60\r\n"
+                f"Max-Forwards: 70\r\n{authorization}Content-Length: 0\r\n\r\n")
+
+    challenge = sip_exchange(server.sip_port, message(), source_port=port)
+    nonce = re.search(r'nonce="([^"]+)"', challenge).group(1)
+    uri = f"sip:{DOMAIN}"
+    ha1 = hashlib.md5(f"{username}:{DOMAIN}:{password}".encode()).hexdigest()
+    ha2 = hashlib.md5(f"REGISTER:{uri}".encode()).hexdigest()
+    response = hashlib.md5(f"{ha1}:{nonce}:{ha2}".encode()).hexdigest()
+    header = (f'Authorization: Digest username="{username}",realm="{DOMAIN}",nonce="{nonce}",uri="{uri}",'
+              f'response="{response}",algorithm=MD5\r\n')
+    return int(sip_exchange(server.sip_port, message(header), source_port=port).split()[1])
+
+
+def test_signing_out_revokes_the_widgets_sip_credential(server, browser):
+    context, page = open_widget(browser, server)
+    try:
+        credential = page.evaluate("""async () => {
+            const csrf = JSON.parse(document.getElementById('widget-config').textContent).csrf;
+            const r = await fetch('/widget/credential', {method: 'POST', headers: {'X-CSRF-Token': csrf}});
+            return await r.json();
+        }""")
+        assert credential["uri"] == "sip:an@demo.tongdai.local" and "password" in credential
+        assert sip_register(server, credential["authorization_user"], credential["password"], 1) == 200
+        # without the session's CSRF token, no credential
+        assert page.evaluate("async () => (await fetch('/widget/credential', {method: 'POST'})).status") == 403
+        page.goto(f"http://127.0.0.1:{server.http_port}/")
+        page.click("form[action='/sign-out'] button")
+        page.wait_for_url("**/sign-in")
+        assert sip_register(server, credential["authorization_user"], credential["password"], 2) == 403
+    finally:
+        context.close()
+
+
+def test_a_udp_phone_and_the_widget_call_each_other(server, browser, work):
+    from tests.sip.harness import agent, register_phone
+
+    context, page = open_widget(browser, server)  # an, extension 101
+    try:
+        # binh's UDP phone (SIPp) calls an's extension: the widget rings and answers; binh hangs up
+        caller = agent("agent_call", server, work, user="binh", keys={"dest": "101"},
+                       after_auth=flows.ANSWERED + '\n  <pause milliseconds="1500"/>\n' + flows.HANG_UP)
+        page.wait_for_selector("[data-incoming]:not([hidden])")
+        assert page.inner_text("[data-incoming-number]") == "102"
+        page.click("[data-answer]")
+        page.wait_for_function("document.querySelector('[data-call-state]').textContent === 'Đang đàm thoại'")
+        ok(caller, "binh's phone")
+        page.wait_for_selector("[data-dial]:not([hidden])")
+        first = server.wait_call(lambda c: c["direction"] == "internal" and c["ended_at"] and c["talk_seconds"])
+        assert first["hung_up_by"] in ("caller", "agent") and first["callee_agent_id"] == agent_id(server, "an")
+        # the widget calls binh's UDP phone by extension; the phone answers, the widget hangs up
+        phone = Sipp("carrier", port=register_phone(server, work, "binh"), workdir=work,
+                     flow=flows.carrier_invite() + flows.reply_answer() + flows.CARRIER_WAIT_BYE)
+        time.sleep(0.3)
+        page.fill("input[name=number]", "102")
+        page.click("[data-call-button]")
+        page.wait_for_function("document.querySelector('[data-call-state]').textContent === 'Đang đàm thoại'")
+        page.wait_for_timeout(500)
+        page.click("[data-hangup]")
+        ok(phone, "binh's phone")
+    finally:
+        context.close()
+    second = server.wait_call(lambda c: c["direction"] == "internal" and c["ended_at"]
+                              and c["callee_agent_id"] == agent_id(server, "binh"))
+    assert second["agent_id"] == agent_id(server, "an") and second["answered_at"], second
+
+
+def test_click_to_call_rings_the_widget_first_then_calls_the_customer(server, browser, work):
+    import httpx
+
+    an = agent_id(server, "an")
+    new = httpx.post(f"{server.api}/agents", headers=server.admin, json={
+        "name": "Chi", "sip_username": "chi", "extension": "109", "sip_password": "a-good-pass-9"})
+    assert new.status_code == 201, new.text
+    time.sleep(0.4)  # the switch reloads its configuration
+    offline = httpx.post(f"{server.api}/calls", headers=server.admin,
+                         json={"agent_id": new.json()["id"], "destination": "0981000126"})
+    assert offline.status_code == 422 and offline.json()["errors"][0]["code"] == "callee_offline", offline.text
+    side = carrier(server, work, flows.carrier_invite("+84912000001") + flows.CARRIER_RING_ANSWER
+                   + flows.CARRIER_WAIT_BYE)
+    time.sleep(0.3)
+    context, page = open_widget(browser, server)
+    try:
+        abroad = httpx.post(f"{server.api}/calls", headers=server.admin,
+                            json={"agent_id": an, "destination": "+88213000000"})
+        assert abroad.status_code == 422 and abroad.json()["errors"][0]["code"] == "destination_not_allowed"
+        r = httpx.post(f"{server.api}/calls", headers=server.admin,
+                       json={"agent_id": an, "destination": "0981000125", "caller": "+84912000001"})
+        assert r.status_code == 202, r.text
+        call_id = r.json()["call_id"]
+        page.wait_for_selector("[data-incoming]:not([hidden])")  # the agent's widget rings first
+        assert page.inner_text("[data-incoming-number]") == "+84981000125"
+        page.click("[data-answer]")  # then the carrier gets the INVITE, from the chosen hotline
+        page.wait_for_function("document.querySelector('[data-call-state]').textContent === 'Đang đàm thoại'")
+        page.wait_for_timeout(800)
+        page.click("[data-hangup]")
+        page.wait_for_selector("[data-dial]:not([hidden])")
+    finally:
+        context.close()
+    ok(side, "carrier")
+    call = server.wait_call(lambda c: c["id"] == call_id and c["ended_at"])
+    assert (call["agent_id"], call["hotline_number"], call["customer_number"]) == (an, "+84912000001",
+                                                                                  "+84981000125")
+    assert call["answered_at"] and call["end_reason"] == "completed" and call["hung_up_by"] == "agent", call

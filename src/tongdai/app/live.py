@@ -19,6 +19,7 @@ class SwitchPort(Protocol):
     def queue_live(self, queue_id: str) -> dict[str, Any]: ...
     def trunk_health(self) -> dict[str, dict[str, Any]]: ...
     def revoke_browser_credential(self, credential_id: str, expires_at: float) -> None: ...
+    def click_to_call(self, agent_id: str, destination: str, caller: str | None) -> dict[str, Any]: ...
 
 
 Ask = Callable[..., Any]  # ask(fn, *args): run fn(*args) in the SIP thread and wait for its result
@@ -48,6 +49,10 @@ class LiveSwitch:
     def trunk_health(self) -> dict[str, dict[str, Any]]:
         """Each trunk's health from the switch's OPTIONS checks (state up, down or unknown)."""
         return self._ask(self._switch.trunk_health)
+
+    def click_to_call(self, agent_id: str, destination: str, caller: str | None) -> dict[str, Any]:
+        """Ring the agent's phone, then call the customer (raises RuleViolation with the SIP refusal's code)."""
+        return self._ask(self._switch.click_to_call, agent_id, destination, caller)
 
     def revoke_browser_credential(self, credential_id: str, expires_at: float) -> None:
         """A widget's SIP credential stops working now."""

@@ -32,6 +32,16 @@ class Destination:
     transport: str = "udp"  # "ws": an agent's browser, reached down its WebSocket (host: the connection id)
 
 
+@dataclass(frozen=True)
+class Refused:
+    """Why a call is not placed: the SIP status and reason phrase, and tongdai's code and explanation."""
+
+    status: int
+    reason: str
+    code: str
+    why: str
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

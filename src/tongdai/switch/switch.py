@@ -87,6 +87,10 @@ class Switch:
             self.audio = audio
         self.queueing.reconfigure(directory)
 
+    def click_to_call(self, agent_id: str, destination: str, caller: str | None) -> dict:
+        """SIP thread: ring the agent, then call `destination` (raises RuleViolation as a SIP call is refused)."""
+        return {"call_id": self.agent_calls.click_to_call(self.directory, agent_id, destination, caller)}
+
     # -- browsers -------------------------------------------------------------------------------------
 
     def revoke_browser_credential(self, credential_id: str, expires_at: float) -> None:

@@ -10,8 +10,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 
 from ...app import views
+from ...app.live import not_running
 from ...app.security import Principal
-from ..deps import Context, Paging, admin, ctx, tenant_member
+from ...app.services.common import get_or_404
+from ..deps import Context, Paging, admin, ctx, own_agent_or_admin, tenant_member
 from ..responses import csv_response
 from ..schemas import calls as s
 
@@ -39,6 +41,21 @@ def list_calls(request: Request, p: Annotated[Principal, Depends(admin)], c: Ctx
     with c.uow() as uow:
         return views.calls(uow, tenant_id=p.tenant, equals=equals, since=since, until=until, limit=page.limit,
                            offset=page.offset)
+
+
+@router.post("/calls", response_model=s.ClickToCallOut, status_code=202)
+def click_to_call(body: s.ClickToCallIn, p: Annotated[Principal, Depends(tenant_member)], c: Ctx):
+    """Click-to-call: the agent's phone or widget rings first; when the agent answers, the customer is
+    called through the hotline the caller-ID decision picks (or `caller`, if the agent may use it), and
+    the two are bridged. Refused with the codes a SIP call gets (e.g. `callee_offline`,
+    `destination_not_allowed`, `caller_not_permitted`, `carrier_unreachable`). An agent key calls for
+    its own agent only."""
+    own_agent_or_admin(p, body.agent_id)
+    with c.uow() as uow:
+        get_or_404(uow.agents, "agent", body.agent_id, p.tenant)
+    if c.live is None:
+        raise not_running()
+    return c.live.click_to_call(body.agent_id, body.destination.strip(), (body.caller or "").strip() or None)
 
 
 @router.get("/calls/{call_id}", response_model=s.CallOut)

@@ -43,3 +43,18 @@ class CallOut(BaseModel):
 
 class CallList(Page):
     items: list[CallOut]
+
+
+class ClickToCallIn(BaseModel):
+    model_config = {"extra": "forbid"}
+    agent_id: str = Field(max_length=40, description="the agent whose phone (or call widget) rings first",
+                          examples=["ag_2w5kq3m8x1zv7n"])
+    destination: str = Field(min_length=1, max_length=40, description="the customer's number, as an agent "
+                             "would dial it", examples=["0981234567"])
+    caller: str | None = Field(None, max_length=40, description="the hotline or adaptive number to call from (its "
+                               "id or number); empty: the caller-ID decision picks, as for the agent's own calls",
+                               examples=["+84912000001"])
+
+
+class ClickToCallOut(BaseModel):
+    call_id: str = Field(description="the call's id in the call log and the event stream", examples=["ca_x"])
