@@ -18,7 +18,6 @@ import argparse
 import asyncio
 import hashlib
 import re
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -45,7 +44,8 @@ def seed_agents(env: dict, count: int) -> None:
     engine = make_engine(f"sqlite:///{env['TONGDAI_DATA_DIR']}/tongdai.db")
     with UnitOfWork(engine) as uow:
         tenant = uow.tenants.where(None, sip_domain=DOMAIN)[0]
-        sales = [g for g in uow.groups.all(tenant.id) if g.name.lower().startswith("sales")] or uow.groups.all(tenant.id)
+        groups = uow.groups.all(tenant.id)
+        sales = [g for g in groups if g.name.lower().startswith("sales")] or groups
         for i in range(count):
             agents.create_agent(uow, tenant_id=tenant.id, data={
                 "name": f"Bench {i}", "sip_username": f"bench{i}", "sip_password": PASSWORD,

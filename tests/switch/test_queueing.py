@@ -93,7 +93,7 @@ def test_an_offer_rings_every_registered_phone_of_the_agent():
     h = Harness()
     h.register(AN, 5071, 5072)
     call = h.inbound()
-    assert sorted(p for _, p, _ in call.rung[AN.id]) == [5071, 5072]
+    assert sorted(address[1] for address, _, _ in call.rung[AN.id]) == [5071, 5072]
     assert h.types() == ["call.queued", "call.offered"]
     assert call.record.queue_id == SALES.id
 

@@ -307,3 +307,51 @@ def test_click_to_call_rings_the_widget_first_then_calls_the_customer(server, br
     assert (call["agent_id"], call["hotline_number"], call["customer_number"]) == (an, "+84912000001",
                                                                                   "+84981000125")
     assert call["answered_at"] and call["end_reason"] == "completed" and call["hung_up_by"] == "agent", call
+
+
+def test_dtmf_keys_from_the_widget_reach_the_carrier_as_rfc_4733(server, browser, work):
+    """The carrier's answer points the media at this test's socket and mirrors Chrome's telephone-event
+    payload type (126), as RFC 3264 asks an answerer to: the keys pressed arrive as RFC 4733 events."""
+    import socket
+
+    media = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    media.bind(("127.0.0.1", 0))
+    media.settimeout(0.2)
+    port = media.getsockname()[1]
+    answer = flows.CARRIER_RING_ANSWER.replace("c=IN IP[media_ip_type] [media_ip]", "c=IN IP4 127.0.0.1").replace(
+        "m=audio [media_port] RTP/AVP 0 101", f"m=audio {port} RTP/AVP 0 126").replace(
+        "a=rtpmap:101 telephone-event/8000", "a=rtpmap:126 telephone-event/8000")
+    side = carrier(server, work, flows.carrier_invite("+84912000001") + answer + flows.CARRIER_WAIT_BYE)
+    time.sleep(0.3)
+    context, page = open_widget(browser, server)
+    audio, events = 0, []
+    try:
+        page.select_option("select[name=caller]", label=next(
+            lb for lb in page.locator("select[name=caller] option").all_inner_texts() if "+84912000001" in lb))
+        page.fill("input[name=number]", "0981000127")
+        page.click("[data-call-button]")
+        page.wait_for_function("document.querySelector('[data-call-state]').textContent === 'Đang đàm thoại'")
+        page.wait_for_timeout(1000)  # DTLS up; then three keys, as an agent types them in an IVR
+        for key in "15#":
+            page.click(f'[data-dtmf] [data-key="{key}"]')
+            page.wait_for_timeout(400)
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline:
+            try:
+                packet = media.recv(2048)
+            except TimeoutError:
+                continue
+            payload_type = packet[1] & 0x7F
+            if payload_type == 126:
+                event = packet[12]
+                if not events or events[-1] != event:
+                    events.append(event)
+            elif payload_type == 0:
+                audio += 1
+        page.click("[data-hangup]")
+    finally:
+        context.close()
+        media.close()
+    ok(side, "carrier")
+    assert audio > 50, audio  # the browser's microphone, through rtpengine as PCMU
+    assert events == [1, 5, 11], events  # RFC 4733: '#' is event 11
