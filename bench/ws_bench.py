@@ -1,12 +1,12 @@
 """Benchmark: the call widget's transport, SIP over WebSocket at `/sip`, beside plain UDP in the same run.
 
 `tongdai serve` runs the demo tenant plus N agents. The script is every agent (asyncio; one WebSocket,
-or one UDP socket, per agent): first each registers (REGISTER, 401, REGISTER with its digest, 200), over
-WebSocket and then over UDP; then the agents place calls at a fixed rate for a few seconds (INVITE with
-a plain SDP, 407, INVITE with credentials, 200 from the SIPp carrier behind the trunk, ACK, 200 ms,
-BYE), over WebSocket and then over UDP. Media is anchored by rtpengine on every call (no RTP is sent:
-signalling is what differs between the transports). Browsers speak DTLS-SRTP; this client offers
-plain RTP, which rtpengine passes through.
+or one UDP socket, per agent, which resends a request over UDP as a phone would): first each registers
+(REGISTER, 401, REGISTER with its digest, 200), over WebSocket and then over UDP; then the agents place
+calls at a fixed rate for a few seconds (INVITE with a plain SDP, 407, INVITE with credentials, 200 from
+the SIPp carrier behind the trunk, ACK, 200 ms, BYE), over WebSocket and then over UDP. Media is anchored
+by rtpengine on every call (no RTP is sent: signalling is what differs between the transports).
+Browsers speak DTLS-SRTP; this client offers plain RTP, which rtpengine passes through.
 
 Run: .venv/bin/python bench/ws_bench.py [--agents 500] [--rate 100] [--seconds 10]
 Target (issue #13): >= 500 agents registered over WebSocket and >= 100 calls/s through it.
@@ -127,20 +127,31 @@ class Agent:
         where = f"{self.host};transport=ws" if self.transport == "ws" else f"127.0.0.1:{self.port}"
         return f"Contact: <sip:{self.user}@{where}>\r\n"
 
-    async def final(self, call_id: str, cseq: int, timeout: float = 10.0) -> str:
-        queue = self.waiting.setdefault((call_id, str(cseq)), asyncio.Queue())
+    async def request(self, call_id: str, cseq: int, text: str, timeout: float = 10.0) -> str:
+        """Send a request and wait for its final response; over UDP it is sent again after 0.5, 1, 2, 4 s
+        while nothing has come back (SIP's timer A: a phone does the same), over WebSocket once."""
+        key = (call_id, str(cseq))
+        queue = self.waiting.setdefault(key, asyncio.Queue())
+        self.send(text)
+        deadline = time.perf_counter() + timeout
+        interval, heard = 0.5, False
         try:
             while True:
-                message = await asyncio.wait_for(queue.get(), timeout)
+                left = deadline - time.perf_counter()
+                if left <= 0:
+                    raise TimeoutError(text.split(" ", 1)[0])
+                try:
+                    message = await asyncio.wait_for(queue.get(), min(interval, left))
+                except TimeoutError:
+                    if self.transport == "udp" and not heard and interval <= 4:
+                        self.send(text)
+                    interval *= 2
+                    continue
+                heard = True
                 if int(message.split()[1]) >= 200:
                     return message
         finally:
-            self.waiting.pop((call_id, str(cseq)), None)
-
-    async def request(self, call_id: str, cseq: int, text: str) -> str:
-        self.waiting.setdefault((call_id, str(cseq)), asyncio.Queue())
-        self.send(text)
-        return await self.final(call_id, cseq)
+            self.waiting.pop(key, None)
 
     async def register(self) -> float:
         start = time.perf_counter()
