@@ -53,6 +53,18 @@ def sample_calls(engine, tenant: str) -> None:
         uow.calls.insert(rows)
 
 
+def sign_in(page, url: str, email: str, language: str) -> None:
+    """Sign in on the portal at `url` and make `language` the user's language."""
+    page.goto(f"{url}/sign-in?lang={language}")
+    page.fill('input[name="email"]', email)
+    page.fill('input[name="password"]', PORTAL_PASSWORD)
+    page.click("form[action='/sign-in'] button")
+    page.wait_for_url(url + "/")
+    if page.locator('select[name="language"]').input_value() != language:
+        with page.expect_navigation():
+            page.select_option('select[name="language"]', language)
+
+
 def take(out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     data = Path(tempfile.mkdtemp())
@@ -72,13 +84,7 @@ def take(out: Path) -> list[Path]:
                 page.goto(f"{url}/sign-in?lang={language}")
                 page.screenshot(path=str(out / f"sign-in-{language}.png"))
                 taken.append(out / f"sign-in-{language}.png")
-                page.fill('input[name="email"]', "admin@demo.tongdai.local")
-                page.fill('input[name="password"]', PORTAL_PASSWORD)
-                page.click("form[action='/sign-in'] button")
-                page.wait_for_url(url + "/")
-                if page.locator('select[name="language"]').input_value() != language:
-                    with page.expect_navigation():
-                        page.select_option('select[name="language"]', language)
+                sign_in(page, url, "admin@demo.tongdai.local", language)
                 for name, path in PAGES.items():
                     if name == "sign-in":
                         continue

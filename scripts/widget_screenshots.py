@@ -16,9 +16,10 @@ from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+from screenshots import sign_in  # noqa: E402
 from tests.sip.harness import Server  # noqa: E402
 from tests.widget.conftest import MEDIA_ARGS  # noqa: E402
-from tongdai.demo import PORTAL_PASSWORD  # noqa: E402
 
 
 def take(out: Path) -> list[Path]:
@@ -34,14 +35,7 @@ def take(out: Path) -> list[Path]:
             for language in ("vi", "en"):
                 context = browser.new_context(viewport={"width": 420, "height": 900})
                 page = context.new_page()
-                page.goto(f"{base}/sign-in?lang={language}")
-                page.fill('input[name="email"]', "an@demo.tongdai.local")
-                page.fill('input[name="password"]', PORTAL_PASSWORD)
-                page.click("form[action='/sign-in'] button")
-                page.wait_for_url(base + "/")
-                if page.locator('select[name="language"]').input_value() != language:
-                    with page.expect_navigation():
-                        page.select_option('select[name="language"]', language)
+                sign_in(page, base, "an@demo.tongdai.local", language)
                 page.goto(base + "/widget")
                 page.wait_for_selector('[data-registration="registered"]')
                 page.wait_for_selector('[data-state="available"]')

@@ -196,26 +196,34 @@ def carrier_invite(hotline: str | None = None, auth: bool = False, caller_user: 
         else '<recv request="INVITE" rrs="true"/>'
 
 
-def _reply(status: str, sdp: bool = False, extra: str = "") -> str:
-    body = '''Content-Type: application/sdp
+RTPMAPS = {"0": "PCMU/8000", "8": "PCMA/8000", "101": "telephone-event/8000", "126": "telephone-event/8000"}
+
+
+def _reply(status: str, sdp: bool = False, extra: str = "", *, in_dialog: bool = False, codecs: str = "0 101",
+           direction: str | None = None, media: tuple[str, int] | None = None) -> str:
+    """A response the SIPp UAS sends; with `sdp`, an answer offering `codecs` (payload types), saying
+    `direction` if given, its media at SIPp's own port or at `media` (host, port); `in_dialog`: to a
+    request inside the call (its To tag is already there)."""
+    address, port = (f"IP4 {media[0]}", str(media[1])) if media else ("IP[media_ip_type] [media_ip]", "[media_port]")
+    maps = "".join(f"a=rtpmap:{pt} {RTPMAPS[pt]}\n" for pt in codecs.split())
+    body = f'''Content-Type: application/sdp
 Content-Length: [len]
 
 v=0
 o=- 53655765 2353687637 IN IP[local_ip_type] [local_ip]
 s=-
-c=IN IP[media_ip_type] [media_ip]
+c=IN {address}
 t=0 0
-m=audio [media_port] RTP/AVP 0 101
-a=rtpmap:0 PCMU/8000
-a=rtpmap:101 telephone-event/8000
-''' if sdp else "Content-Length: 0\n"
+m=audio {port} RTP/AVP {codecs}
+{maps}{f"a={direction}" + chr(10) if direction else ""}''' if sdp else "Content-Length: 0\n"
     retrans = ' retrans="500"' if status.startswith("200") else ""
+    to = "[last_To:]" if in_dialog else "[last_To:];tag=[pid]SIPpTag01[call_number]"
     return f'''
   <send{retrans}><![CDATA[
 SIP/2.0 {status}
 [last_Via:]
 [last_From:]
-[last_To:];tag=[pid]SIPpTag01[call_number]
+{to}
 [last_Call-ID:]
 [last_CSeq:]
 Contact: <sip:carrier@[local_ip]:[local_port]>
@@ -224,7 +232,29 @@ Contact: <sip:carrier@[local_ip]:[local_port]>
 '''
 
 
-CARRIER_RING_ANSWER = _reply("180 Ringing") + _reply("200 OK", sdp=True) + '\n  <recv request="ACK"/>\n'
+def ring_answer(codecs: str = "0 101", media: tuple[str, int] | None = None) -> str:
+    """The callee rings, answers with an SDP offering `codecs` (its media at `media`, if given), and takes
+    the ACK."""
+    return (_reply("180 Ringing") + _reply("200 OK", sdp=True, codecs=codecs, media=media)
+            + '\n  <recv request="ACK"/>\n')
+
+
+def reinvite_answered(direction: str, codecs: str = "8 0 101") -> str:
+    """A re-INVITE inside the call whose SDP is rtpengine's (its port in the harness's range) and says
+    `direction` (hold: sendonly; resume: sendrecv), answered (recvonly to a hold), then its ACK."""
+    return f'''
+  <recv request="INVITE">
+    <action>
+      <ereg regexp="m=audio [23][0-9]{{4}} " search_in="body" check_it="true" assign_to="port"/>
+      <ereg regexp="a={direction}" search_in="body" check_it="true" assign_to="dir"/>
+    </action>
+  </recv>
+  <Reference variables="port,dir"/>''' + _reply("200 OK", sdp=True, in_dialog=True, codecs=codecs,
+                                                 direction="recvonly" if direction == "sendonly" else "sendrecv") \
+        + '\n  <recv request="ACK"/>\n'
+
+
+CARRIER_RING_ANSWER = ring_answer()
 
 CARRIER_WAIT_BYE = answer("BYE")
 

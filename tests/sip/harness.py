@@ -131,6 +131,15 @@ class Server:
         return code
 
 
+def stop_cleanly(server: Server) -> None:
+    """Stop the server and check that tongdai's own code logged no error meanwhile (sippy prints a
+    traceback for each malformed datagram it drops; tongdai's errors go through its loggers)."""
+    assert server.stop() == 0
+    log = server.read_log()
+    for marker in ("ERROR tongdai", "error handling", "Exception in ASGI"):
+        assert marker not in log, log[-3000:]
+
+
 def sip_exchange(port: int, message: str, timeout: float = 2.0, source_port: int = 0) -> str:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.settimeout(timeout)

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from . import flows
-from .harness import DOMAIN, Server, agent, agent_id, carrier, ok, rtp_packets_per_leg, sip_exchange
+from .harness import DOMAIN, Server, agent, agent_id, carrier, ok, rtp_packets_per_leg, sip_exchange, stop_cleanly
 
 VIETTEL, VINA, MOBI, VIRTUAL = "+84981000001", "+84912000001", "+84901000001", "+842838259999"
 
@@ -23,12 +23,7 @@ def server(tmp_path_factory):
     s.env["TONGDAI_WEBHOOK_ALLOWED_NETWORKS"] = "127.0.0.1/32"  # the test's receivers are on loopback
     s.start()
     yield s
-    assert s.stop() == 0
-    log = s.read_log()
-    # sippy prints a traceback for each malformed datagram it drops (the garbage test sends some);
-    # errors of tongdai's own code are logged by its loggers and must not appear
-    for marker in ("ERROR tongdai", "error handling", "Exception in ASGI"):
-        assert marker not in log, log[-3000:]
+    stop_cleanly(s)  # the garbage test sends malformed datagrams: sippy's tracebacks are allowed
 
 
 @pytest.fixture

@@ -10,53 +10,23 @@ from tests.sip import flows
 from tests.sip.harness import Server, Sipp, agent_id, carrier, ok, rtp_packets_per_leg, wait_state
 
 # the carrier answers with PCMA too and plays SIPp's 7 s of PCMA speech (its dtmf pcaps hold only events)
-CARRIER_ANSWERS_PCMA = flows.CARRIER_RING_ANSWER.replace("RTP/AVP 0 101", "RTP/AVP 8 0 101").replace(
-    "a=rtpmap:0 PCMU/8000", "a=rtpmap:8 PCMA/8000\na=rtpmap:0 PCMU/8000")
+CARRIER_ANSWERS_PCMA = flows.ring_answer(codecs="8 0 101")
 CARRIER_PLAYS_AUDIO = '''
   <nop><action><exec play_pcap_audio="/usr/share/sip-tester/g711a.pcap"/></action></nop>
 '''
-
-
-def carrier_reinvite(direction: str) -> str:
-    """The carrier takes a re-INVITE whose SDP is rtpengine's (its port in the harness's range) and says
-    `direction` (hold: sendonly; resume: sendrecv), and answers it."""
-    return f'''
-  <recv request="INVITE">
-    <action>
-      <ereg regexp="m=audio [23][0-9]{{4}} " search_in="body" check_it="true" assign_to="port"/>
-      <ereg regexp="a={direction}" search_in="body" check_it="true" assign_to="dir"/>
-    </action>
-  </recv>
-  <Reference variables="port,dir"/>
-  <send><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Contact: <sip:carrier@[local_ip]:[local_port]>
-Content-Type: application/sdp
-Content-Length: [len]
-
-v=0
-o=- 53655765 2353687638 IN IP[local_ip_type] [local_ip]
-s=-
-c=IN IP[media_ip_type] [media_ip]
-t=0 0
-m=audio [media_port] RTP/AVP 8 0 101
-a=rtpmap:8 PCMA/8000
-a=rtpmap:0 PCMU/8000
-a=rtpmap:101 telephone-event/8000
-a={"recvonly" if direction == "sendonly" else "sendrecv"}
-
-]]></send>
-  <recv request="ACK"/>
-'''
-
-
+carrier_reinvite = flows.reinvite_answered
 AGENT_USER = "an@demo.tongdai.local"
 PASSWORD = "demo-portal-1"
+
+
+def inbound_packets(page) -> int:
+    """RTP packets the browser has received on the call's audio (its own statistics)."""
+    return page.evaluate("""async () => {
+        const stats = await window.tongdaiSession.connection.getStats();
+        let packets = 0;
+        stats.forEach((s) => { if (s.type === 'inbound-rtp' && s.kind === 'audio') packets += s.packetsReceived; });
+        return packets;
+    }""")
 
 
 def open_widget(browser, server: Server, email: str = AGENT_USER):
@@ -99,12 +69,7 @@ def test_the_agent_calls_out_with_the_hotline_it_picks(server, browser, work):
         page.click("[data-call-button]")
         page.wait_for_function("document.querySelector('[data-call-state]').textContent === 'Đang đàm thoại'")
         page.wait_for_timeout(2500)
-        inbound = page.evaluate("""async () => {
-            const stats = await window.tongdaiSession.connection.getStats();
-            let packets = 0;
-            stats.forEach((s) => { if (s.type === 'inbound-rtp' && s.kind === 'audio') packets += s.packetsReceived; });
-            return packets;
-        }""")
+        inbound = inbound_packets(page)
         assert inbound >= 8, inbound  # the carrier's pcap: 10 RTP packets
         page.click("[data-hangup]")
         page.wait_for_selector("[data-dial]:not([hidden])")
@@ -137,12 +102,7 @@ def test_a_queue_call_rings_the_widget_with_its_hotline_and_queue_and_the_agent_
         page.click("[data-answer]")
         page.wait_for_function("document.querySelector('[data-call-state]').textContent === 'Đang đàm thoại'")
         page.wait_for_timeout(2500)
-        inbound = page.evaluate("""async () => {
-            const stats = await window.tongdaiSession.connection.getStats();
-            let packets = 0;
-            stats.forEach((s) => { if (s.type === 'inbound-rtp' && s.kind === 'audio') packets += s.packetsReceived; });
-            return packets;
-        }""")
+        inbound = inbound_packets(page)
         assert inbound >= 8, inbound  # the customer's pcap: 10 RTP packets (RFC 4733 events)
         page.click("[data-hold]")  # the agent holds and resumes: re-INVITEs through rtpengine to the customer
         page.wait_for_function("document.querySelector('[data-call-state]').textContent === 'Đang giữ máy'")
@@ -318,9 +278,7 @@ def test_dtmf_keys_from_the_widget_reach_the_carrier_as_rfc_4733(server, browser
     media.bind(("127.0.0.1", 0))
     media.settimeout(0.2)
     port = media.getsockname()[1]
-    answer = flows.CARRIER_RING_ANSWER.replace("c=IN IP[media_ip_type] [media_ip]", "c=IN IP4 127.0.0.1").replace(
-        "m=audio [media_port] RTP/AVP 0 101", f"m=audio {port} RTP/AVP 0 126").replace(
-        "a=rtpmap:101 telephone-event/8000", "a=rtpmap:126 telephone-event/8000")
+    answer = flows.ring_answer(codecs="0 126", media=("127.0.0.1", port))
     side = carrier(server, work, flows.carrier_invite("+84912000001") + answer + flows.CARRIER_WAIT_BYE)
     time.sleep(0.3)
     context, page = open_widget(browser, server)
