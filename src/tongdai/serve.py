@@ -298,7 +298,8 @@ def build(settings: Settings) -> FastAPI:
                   prompt_audio=prompt_audio,
                   on_commit=watcher.committed,
                   health=runtime.health if runtime is not None else None,
-                  widget=WidgetCredentials(browser_secret) if runtime is not None else None)
+                  widget=WidgetCredentials(browser_secret) if runtime is not None else None,
+                  embed_origins=settings.embed_origins)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     webhook_allowed_networks: str = Field("", description="comma-separated networks (CIDR) webhooks may reach "
                                           "although they are loopback, private or link-local (on-premises receivers); "
                                           "none by default")
+    widget_embed_origins: str = Field("", description="comma-separated origins (`https://crm.example.com`) whose pages "
+                                      "may frame the call widget and hear its call events; the portal's own only "
+                                      "by default")
     sip_rate_per_source: int = Field(200, ge=0, description="SIP datagrams one source address may send per second, "
                                      "in bursts of twice that, before the rest are dropped unread (trunks' "
                                      "addresses are exempt; 0: no limit)")
@@ -103,6 +106,15 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r} is not a range low-high within 1024-65535")
         return value
 
+    @field_validator("widget_embed_origins")
+    @classmethod
+    def _origins(cls, value: str) -> str:
+        for part in filter(None, (p.strip() for p in value.split(","))):
+            scheme, sep, rest = part.partition("://")
+            if scheme not in ("http", "https") or not sep or not rest or "/" in rest or " " in rest:
+                raise ValueError(f"{part!r} is not an origin such as https://crm.example.com")
+        return value
+
     @field_validator("webhook_allowed_networks")
     @classmethod
     def _networks(cls, value: str) -> str:
@@ -123,6 +135,10 @@ class Settings(BaseSettings):
     def webhook_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
         return tuple(ipaddress.ip_network(p.strip(), strict=False)
                      for p in self.webhook_allowed_networks.split(",") if p.strip())
+
+    @property
+    def embed_origins(self) -> tuple[str, ...]:
+        return tuple(p.strip().rstrip("/") for p in self.widget_embed_origins.split(",") if p.strip())
 
     @property
     def dtmf_address(self) -> tuple[str, int] | None:

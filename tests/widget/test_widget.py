@@ -47,7 +47,21 @@ def test_the_widget_registers_over_websocket_and_closing_it_removes_the_binding(
     context, page = open_widget(browser, server)
     an = agent_id(server, "an")
     regs = server.get(f"/agents/{an}/registrations")["items"]
-    assert any(r["contact"].endswith(".invalid;transport=ws") or ".invalid" in r["contact"] for r in regs), regs
+    assert [r["contact"].split("@")[1] for r in regs][0].endswith(".invalid;transport=ws"), regs
+    page.wait_for_selector('[data-state="available"]')
+    # away for lunch, from the widget: the switch says so, and the badge follows
+    page.select_option("select[name=status]", "away")
+    page.fill("input[name=reason]", "Ăn trưa")
+    page.click("[data-apply-status]")
+    page.wait_for_selector('[data-state="away"]')
+    assert page.inner_text("[data-state]") == "Vắng mặt (Ăn trưa)"
+    assert (lambda s: (s["state"], s["reason"]))(wait_state(server, an, "away")) == ("away", "Ăn trưa")
+    page.select_option("select[name=status]", "available")
+    page.click("[data-apply-status]")
+    wait_state(server, an, "available")
+    # the caller picker lists the agent's widget numbers, its default (the adaptive number) marked
+    picked = page.locator("select[name=caller] option:checked").inner_text()
+    assert picked.endswith("— mặc định") and "số thích ứng" in picked, picked
     context.close()
     deadline = time.monotonic() + 5
     while server.get(f"/agents/{an}/registrations")["items"] and time.monotonic() < deadline:
@@ -313,3 +327,61 @@ def test_dtmf_keys_from_the_widget_reach_the_carrier_as_rfc_4733(server, browser
     ok(side, "carrier")
     assert audio > 50, audio  # the browser's microphone, through rtpengine as PCMU
     assert events == [1, 5, 11], events  # RFC 4733: '#' is event 11
+
+
+def test_a_page_that_frames_the_widget_hears_its_call_events(server, browser, work):
+    """What a CRM does (docs/widget.md), on the example page tongdai serves: the widget in an iframe posts
+    call.started, call.answered and call.ended to its parent; other portal pages refuse to be framed."""
+    side = carrier(server, work, flows.carrier_invite() + flows.CARRIER_RING_ANSWER + flows.CARRIER_WAIT_BYE)
+    time.sleep(0.3)
+    context, page = open_widget(browser, server)
+    try:
+        base = f"http://127.0.0.1:{server.http_port}"
+        response = page.goto(f"{base}/widget/embed-example")
+        assert response.headers["x-frame-options"] == "SAMEORIGIN"  # the example page itself: not frameable
+        assert page.request.get(f"{base}/widget").headers["content-security-policy"] == "frame-ancestors 'self'"
+        frame = page.frame_locator("[data-widget-frame]")
+        frame.locator('[data-registration="registered"]').wait_for()
+        frame.locator("input[name=number]").fill("0981000128")
+        frame.locator("[data-call-button]").click()
+        frame.locator("[data-call-state]", has_text="Đang đàm thoại").wait_for()
+        frame.locator("[data-hangup]").click()
+        page.locator('[data-events] li[data-type="call.ended"]').wait_for()
+        events = page.locator("[data-events] li").all_inner_texts()
+    finally:
+        context.close()
+    ok(side, "carrier")
+    assert [e.split()[0] for e in events] == ["call.started", "call.answered", "call.ended"], events
+    assert all(" outbound 0981000128" in e for e in events), events
+
+
+def test_a_call_tongdai_answered_itself_is_not_offered_to_the_widget_yet(server, browser, work):
+    """A queue whose callers wait with music (tongdai answers them with rtpengine's SDP): bridging a browser
+    into that answered side fails its DTLS handshake, so the widget is not offered such a call (not built
+    yet: docs/widget.md); the caller keeps waiting rather than being connected to silence."""
+    import httpx
+
+    from tests.sip.test_ivr import Caller, ivr_call, media_address
+
+    queue = server.get("/queues", name="Support")["items"][0]["id"]
+    r = httpx.patch(f"{server.api}/queues/{queue}", headers=server.admin, json={"waiting_audio": "music"})
+    assert r.status_code == 200, r.text
+    time.sleep(1.0)  # the switch takes the new snapshot
+    binh = agent_id(server, "binh")
+    caller = Caller()
+    context, page = open_widget(browser, server, "binh@demo.tongdai.local")
+    try:
+        wait_state(server, binh, "available")
+        customer = ivr_call(server, work, caller, "0987300031", flows.ivr_caller_hangs_up(3000))
+        media_address(customer)  # answered at once, by tongdai, and hears music
+        music = caller.hear(2.0)
+        assert page.locator("[data-incoming]").is_hidden()
+        ok(customer, "customer")
+    finally:
+        caller.close()
+        context.close()
+        httpx.patch(f"{server.api}/queues/{queue}", headers=server.admin, json={"waiting_audio": "ringback"})
+        time.sleep(0.5)
+    assert len(music) > 50
+    call = server.wait_call(lambda c: c["customer_number"] == "+84987300031" and c["ended_at"])
+    assert (call["agent_id"], call["queue_id"], call["end_reason"]) == (None, queue, "abandoned"), call

@@ -41,7 +41,7 @@ def create_app(ctx: Context, lifespan: Callable[[FastAPI], Any] | None = None) -
     app.state.ctx = ctx
     errors.install(app, html=error_page)
     app.add_middleware(BodyLimit)
-    install_portal(app)
+    install_portal(app, embed_origins=ctx.embed_origins)
     for module in (hotlines, adaptive_numbers, groups, agents, queues, ivr, operator, keys, numbers, calls,
                    reports, webhooks):
         app.include_router(module.router, prefix="/api/v1")

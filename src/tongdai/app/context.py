@@ -44,6 +44,7 @@ class Context:
     on_commit: OnCommit | None = None  # configuration changed in this process
     health: Health | None = None  # what /health reports (the database alone when not set)
     widget: WidgetCredentials | None = None  # the call widget's SIP credentials (when the switch takes them)
+    embed_origins: tuple[str, ...] = ()  # other sites' pages that may frame the call widget
 
     def __post_init__(self) -> None:
         if self.health is None:

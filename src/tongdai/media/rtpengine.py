@@ -100,6 +100,8 @@ def offer_flags(from_browser: bool, toward_browser: bool) -> dict:
     DTLS-SRTP, a phone or carrier plain RTP (measured: shared/reference/feasibility…, section 1)."""
     base = {"flags": ["trust-address", "port-latching"], "replace": ["origin", "session-connection"]}
     if toward_browser and not from_browser:
+        # DTLS passive: the browser connects. Left to rtpengine, a side it answered before as plain RTP (a
+        # call tongdai answered itself, then offered to a browser) kept the client role: both then spoke first
         return {**base, "ICE": "force", "transport-protocol": "UDP/TLS/RTP/SAVPF", "rtcp-mux": ["offer"],
                 "SDES": ["off"], "flags": [*base["flags"], "generate-mid"]}
     if from_browser and not toward_browser:
@@ -152,7 +154,7 @@ class MediaWorker:
         params = {"call-id": call_id, "from-tag": from_tag, "sdp": sdp}
         if to_tag is not None:
             params["to-tag"] = to_tag
-            toward_browser = to_tag in browsers
+            toward_browser = toward_browser or to_tag in browsers
         self._submit("offer", {**params, **offer_flags(from_browser, toward_browser)},
                      lambda reply: on_sdp(anonymised(reply["sdp"], call_id, from_tag)), on_error)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 import fastapi_offline
 from fastapi import FastAPI, Request
@@ -30,7 +31,35 @@ def error_page(request: Request, status: int, message: str) -> Response:
     return render(page, "error.html", status=status, status_code=status, message=message)
 
 
-def install(app: FastAPI) -> None:
+FRAMEABLE = ("/widget", "/sign-in")  # the call widget, and the sign-in it starts from inside a frame
+
+
+class FramingPolicy:
+    """ASGI middleware: the portal's pages may be framed by its own pages only (no clickjacking of an
+    admin's clicks); the call widget and its sign-in also by the origins the operator lists
+    (`TONGDAI_WIDGET_EMBED_ORIGINS`)."""
+
+    def __init__(self, app: Any, embed_origins: tuple[str, ...]):
+        self.app = app
+        ancestors = " ".join(("'self'", *embed_origins))
+        self.widget = [(b"content-security-policy", f"frame-ancestors {ancestors}".encode())]
+        self.portal = [(b"content-security-policy", b"frame-ancestors 'self'"), (b"x-frame-options", b"SAMEORIGIN")]
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(("/api/", "/static/")):
+            await self.app(scope, receive, send)
+            return
+        extra = self.widget if scope["path"] in FRAMEABLE else self.portal
+
+        async def framed(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *extra]
+            await send(message)
+        await self.app(scope, receive, framed)
+
+
+def install(app: FastAPI, embed_origins: tuple[str, ...] = ()) -> None:
+    app.add_middleware(FramingPolicy, embed_origins=embed_origins)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.mount("/api/v1/docs-assets", StaticFiles(directory=SWAGGER_ASSETS), name="swagger-assets")
 

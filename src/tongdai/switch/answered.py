@@ -134,6 +134,19 @@ class AnsweredCall(QueuedCall):
 
     relays_reinvites = False  # rtpengine answered the caller itself: a re-INVITE is not relayed (not built)
 
+    def offer_to(self, agent_id: str, phones: list[tuple[tuple[str, int], str, str]], headers: tuple = ()) -> None:
+        """Phones only, not browsers: bridging a browser (DTLS-SRTP) into the side rtpengine already answered
+        as plain RTP fails its DTLS handshake (measured: rtpengine keeps the client role there), so the call
+        would connect without audio. An agent with only the widget is taken as declining the offer."""
+        usable = [p for p in phones if p[1] != "ws"]
+        if len(usable) < len(phones):
+            log.warning("call %s: agent %s's browser is not offered a call tongdai answered itself (IVR or music "
+                        "on hold): not supported yet", self.record.id, agent_id)
+        if not usable:
+            self.events.declined(self, agent_id)
+            return
+        super().offer_to(agent_id, usable, headers)
+
     def _leg_sdp(self, to_tag: str, ua_of: Callable[[], Any]) -> Callable[[Any, Callable], None]:
         def answer(body, done) -> None:
             if self._bridged_leg is not None:  # another phone answered first: its SDP is not used

@@ -52,7 +52,15 @@ def _json(value: Any) -> Any:
 @router.get("/widget")
 def widget(page: Signed):
     _agent(page)
-    return render(page, "widget/page.html")
+    own = f"{page.request.url.scheme}://{page.request.url.netloc}"
+    return render(page, "widget/page.html", embed_origins=[own, *page.ctx.embed_origins])
+
+
+@router.get("/widget/embed-example")
+def embed_example(page: Signed):
+    """The widget framed in a page that lists its postMessage events: what an integrator copies."""
+    _agent(page)
+    return render(page, "widget/embed.html")
 
 
 @router.post("/widget/credential")

@@ -24,9 +24,10 @@
     return data;
   }
 
-  function tell(type, extra) {  // the embedding page (a CRM) hears about every call
+  function tell(type, extra) {  // the embedding page (a CRM) hears about every call, if tongdai lets it frame us
     if (window.parent === window || !call) return;
-    window.parent.postMessage({source: "tongdai-widget", type, call: {...call, ...(extra || {})}}, "*");
+    const message = {source: "tongdai-widget", type, call: {...call, ...(extra || {})}};
+    for (const origin of config.origins) window.parent.postMessage(message, origin);  // delivered to a match only
   }
 
   function error(message) {
