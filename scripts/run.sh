@@ -11,6 +11,7 @@ echo "== demo tenant (keys also in $TONGDAI_DATA_DIR/demo-keys.json) =="
 .venv/bin/python - "$TONGDAI_DATA_DIR/demo-keys.json" "${TONGDAI_HTTP_ADDR:-127.0.0.1:8080}" <<'PY'
 import json, sys
 keys = json.load(open(sys.argv[1]))
+print(f"== call widget (agents' softphone in the browser): http://{sys.argv[2]}/widget ==")
 print(f"== portal: http://{sys.argv[2]}/ — sign in as ==")
 for email, password in keys.get("portal_sign_ins", {}).items():
     print(f"   {email:32} {password}")

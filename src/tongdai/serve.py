@@ -332,12 +332,10 @@ def build(settings: Settings) -> FastAPI:
 
 def secret_file(path: Any) -> bytes:
     """A random secret kept in the data directory (created once, readable by tongdai's user only)."""
-    try:
+    if path.exists():
         secret = path.read_bytes()
         if len(secret) >= 32:
             return secret
-    except FileNotFoundError:
-        pass
     path.parent.mkdir(parents=True, exist_ok=True)
     secret = os.urandom(32)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -107,8 +107,8 @@ class SipWebSocket:
                     wire.stats.count("rate_limited", f"ws:{peer[0]}", "over the source's rate")
                     continue  # dropped, as a datagram would be
                 Bridge.to_sip(transport.handle_read, data, address, MonoTime())
-        except (WebSocketDisconnect, RuntimeError):
-            pass
+        except (WebSocketDisconnect, RuntimeError):  # the browser left without a close frame
+            log.debug("SIP WebSocket %s dropped", connection)
         finally:
             transport.connections.pop(connection, None)
             writer.cancel()
