@@ -53,8 +53,10 @@
       password: credential.password, realm: credential.realm, register: true, register_expires: 300,
       session_timers: false, user_agent: "tongdai-widget", display_name: credential.name,
     });
-    ua.on("registered", () => registration("registered"));
-    ua.on("unregistered", () => registration("unregistered"));
+    // the switch makes the agent available (or offline) as it registers: the badge follows at once, not
+    // only when the event stream (which may have connected after that change) says something
+    ua.on("registered", () => { registration("registered"); scheduleRefresh(); });
+    ua.on("unregistered", () => { registration("unregistered"); scheduleRefresh(); });
     ua.on("disconnected", () => registration("unregistered"));
     ua.on("registrationFailed", (e) => registration("failed", e.cause));
     ua.on("newRTCSession", (e) => { if (e.originator === "remote") incoming(e.session, e.request); });
@@ -188,6 +190,10 @@
     badge.className = `state ${status.state}`;
     badge.dataset.state = status.state;
     badge.textContent = T[status.state] + (status.reason ? ` (${status.reason})` : "");
+    if (status.state === "away" || status.state === "available") {  // the picker shows what is in force
+      $("select[name=status]").value = status.state;
+      show($("input[name=reason]"), status.state === "away");
+    }
     clearInterval(wrapTimer);
     const wrap = $("[data-wrapup]");
     if (status.state === "wrap_up" && status.wrap_up_until) {
