@@ -254,6 +254,72 @@ def reinvite_answered(direction: str, codecs: str = "8 0 101") -> str:
         + '\n  <recv request="ACK"/>\n'
 
 
+ANSWERED_WITH = {"sendonly": "recvonly", "sendrecv": "sendrecv", "inactive": "inactive"}
+
+
+def _reinvite(direction: str, *, cseq: int, from_: str, to: str, contact: str, media: str, codecs: str) -> str:
+    maps = "".join(f"a=rtpmap:{pt} {RTPMAPS[pt]}\n" for pt in codecs.split())
+    return f'''
+  <pause milliseconds="300"/>
+  <send retrans="500"><![CDATA[
+INVITE [next_url] SIP/2.0
+Via: SIP/2.0/UDP [local_ip]:[local_port];branch=[branch]
+From: {from_}
+To: {to}
+Call-ID: [call_id]
+CSeq: {cseq} INVITE
+Contact: <sip:{contact}@[local_ip]:[local_port]>
+Max-Forwards: 70
+Content-Type: application/sdp
+Content-Length: [len]
+
+v=0
+o=- 53655765 {2353687637 + cseq} IN IP4 127.0.0.1
+s=-
+c=IN IP4 127.0.0.1
+t=0 0
+m=audio {media} RTP/AVP {codecs}
+{maps}a={direction}
+
+]]></send>
+  <recv response="100" optional="true"/>
+  <recv response="200">
+    <action><ereg regexp="a={ANSWERED_WITH[direction]}" search_in="body" check_it="true" assign_to="answered"/></action>
+  </recv>
+  <Reference variables="answered"/>
+  <send><![CDATA[
+ACK [next_url] SIP/2.0
+Via: SIP/2.0/UDP [local_ip]:[local_port];branch=[branch]
+From: {from_}
+To: {to}
+Call-ID: [call_id]
+CSeq: {cseq} ACK
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+'''
+
+
+def callee_reinvites(direction: str, *, first: bool, cseq: int) -> str:
+    """The callee (a phone that answered) re-INVITEs saying `direction` (hold: sendonly; resume: sendrecv)
+    and expects the answer RFC 3264 pairs with it; `first`: its first request in the dialog (the last
+    message it received is the ACK, else the 200 to its previous re-INVITE)."""
+    from_, to = ("[last_To:]", "[last_From:]") if first else ("[last_From:]", "[last_To:]")
+    return _reinvite(direction, cseq=cseq, from_=from_, to=to, contact="phone", media="[media_port]", codecs="0 101")
+
+
+def customer_reinvites(direction: str, *, cseq: int, rtp_port: int) -> str:
+    """The customer of scenarios/ivr_call.xml re-INVITEs (its media on the test's socket, `rtp_port`)."""
+    return _reinvite(direction, cseq=cseq, from_="<sip:[customer]@carrier.example>;tag=[pid]SIPpTag00[call_number]",
+                     to="<sip:[hotline]@[remote_ip]>[peer_tag_param]", contact="[customer]", media=str(rtp_port),
+                     codecs="0 101")
+
+
+def customer_bye(cseq: int) -> str:
+    return CUSTOMER_BYE.replace("CSeq: 2 BYE", f"CSeq: {cseq} BYE")
+
+
 CARRIER_RING_ANSWER = ring_answer()
 
 CARRIER_WAIT_BYE = answer("BYE")

@@ -157,6 +157,47 @@ def test_the_ivr_answers_speaks_its_menu_and_a_key_takes_the_caller_to_an_agent_
         (f"queue:{queue_id}", "1")]
 
 
+def test_hold_and_resume_inside_a_call_tongdai_answered_are_answered_by_tongdai(server, tmp_path):
+    """The agent's phone holds and resumes, later the customer does: tongdai answers each re-INVITE itself
+    (the other side gets none: an unexpected INVITE fails its SIPp), in the direction that answers it, and
+    the customer hears the queue's music while the agent holds, and nothing once it resumes."""
+    ivr_hotline(server, {"1": "support"})
+    caller = Caller()
+    port = register_phone(server, tmp_path, "binh")
+    phone = Sipp("carrier", port=port, workdir=tmp_path, flow=(
+        flows.carrier_invite() + flows.reply_answer() + '\n  <pause milliseconds="800"/>\n'
+        + flows.callee_reinvites("sendonly", first=True, cseq=1) + '\n  <pause milliseconds="2500"/>\n'
+        + flows.callee_reinvites("sendrecv", first=False, cseq=2) + flows.CARRIER_WAIT_BYE))
+    try:
+        customer = ivr_call(server, tmp_path, caller, "0987300009", '\n  <pause milliseconds="8000"/>\n'
+                            + flows.customer_reinvites("sendonly", cseq=2, rtp_port=caller.port)
+                            + flows.customer_reinvites("sendrecv", cseq=3, rtp_port=caller.port)
+                            + flows.customer_bye(4))
+        rtpengine = media_address(customer)
+        caller.hear(1.0)
+        caller.press("1", rtpengine)
+        wait_for(lambda: "a=recvonly" in phone.messages())  # tongdai answered the phone's hold
+        held = caller.hear(1.5)
+        wait_for(lambda: phone.messages().count("a=sendrecv") >= 2)  # its resume, answered
+        caller.hear(0.5)
+        resumed = caller.hear(1.0)
+        ok(customer, "customer")
+        ok(phone, "binh's phone")
+    finally:
+        caller.close()
+    assert len(held) > 40 and speech(held) > 20, (len(held), speech(held))  # music on hold
+    assert len(resumed) < 5, len(resumed)  # the phone sends nothing: the music stopped
+    call = server.wait_call(lambda c: c["customer_number"] == "+84987300009" and c["ended_at"])
+    assert (call["agent_id"], call["end_reason"]) == (agent_id(server, "binh"), "completed"), call
+
+
+def wait_for(condition, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
 def test_no_key_repeats_the_menu_then_says_goodbye_and_hangs_up(server, tmp_path):
     ivr_hotline(server, {"1": "support"}, timeout=1)
     caller = Caller()

@@ -6,6 +6,8 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
+
 from tests.sip import flows
 from tests.sip.harness import Server, Sipp, agent_id, carrier, ok, rtp_packets_per_leg, wait_state
 
@@ -355,33 +357,90 @@ def test_a_page_that_frames_the_widget_hears_its_call_events(server, browser, wo
     assert all(" outbound 0981000128" in e for e in events), events
 
 
-def test_a_call_tongdai_answered_itself_is_not_offered_to_the_widget_yet(server, browser, work):
-    """A queue whose callers wait with music (tongdai answers them with rtpengine's SDP): bridging a browser
-    into that answered side fails its DTLS handshake, so the widget is not offered such a call (not built
-    yet: docs/widget.md); the caller keeps waiting rather than being connected to silence."""
+def browser_audio_ssrcs(page) -> dict[str, list[int]]:
+    """The SSRCs of the browser's audio streams, by direction (`inbound-rtp`, `outbound-rtp`)."""
+    return page.evaluate("""async () => {
+        const stats = await window.tongdaiSession.connection.getStats();
+        const found = {'inbound-rtp': [], 'outbound-rtp': []};
+        stats.forEach((s) => { if (s.kind === 'audio' && s.type in found) found[s.type].push(s.ssrc); });
+        return found;
+    }""")
+
+
+def send_tone(sock, to: tuple[str, int], ssrc: int, packets: int) -> None:
+    """PCMU packets with a square-wave tone, 20 ms apart, from the caller's own socket."""
+    payload = bytes([0x20, 0xA0] * 80)
+    for n in range(packets):
+        header = bytes([0x80, 0]) + n.to_bytes(2, "big") + (n * 160).to_bytes(4, "big") + ssrc.to_bytes(4, "big")
+        sock.sendto(header + payload, to)
+        time.sleep(0.02)
+
+
+@pytest.mark.parametrize("answered_by", ["music", "ivr"])
+def test_a_call_tongdai_answered_itself_reaches_the_widget_with_audio_both_ways(server, browser, work, answered_by):
+    """A call tongdai answered itself (its queue waits with music, or its hotline's IVR sends it to the
+    queue by a key): the browser is bridged through a call of its own in rtpengine. The agent sees the
+    hotline and queue, answers, and each side receives the other's own stream (by SSRC: the caller's tone
+    in the browser, the browser's microphone at the caller)."""
     import httpx
 
-    from tests.sip.test_ivr import Caller, ivr_call, media_address
+    from tests.sip.test_ivr import HOTLINE, Caller, ivr_call, ivr_hotline, media_address
 
     queue = server.get("/queues", name="Support")["items"][0]["id"]
-    r = httpx.patch(f"{server.api}/queues/{queue}", headers=server.admin, json={"waiting_audio": "music"})
-    assert r.status_code == 200, r.text
-    time.sleep(1.0)  # the switch takes the new snapshot
+    hotline = server.get("/hotlines", number="+84" + HOTLINE[1:])["items"][0]
+    if answered_by == "music":
+        r = httpx.patch(f"{server.api}/queues/{queue}", headers=server.admin, json={"waiting_audio": "music"})
+        assert r.status_code == 200, r.text
+        time.sleep(1.0)  # the switch takes the new snapshot
+    else:
+        ivr_hotline(server, {"1": "support"}, timeout=5)
     binh = agent_id(server, "binh")
+    number = "098730003" + ("1" if answered_by == "music" else "2")
     caller = Caller()
     context, page = open_widget(browser, server, "binh@demo.tongdai.local")
     try:
         wait_state(server, binh, "available")
-        customer = ivr_call(server, work, caller, "0987300031", flows.ivr_caller_hangs_up(3000))
-        media_address(customer)  # answered at once, by tongdai, and hears music
-        music = caller.hear(2.0)
-        assert page.locator("[data-incoming]").is_hidden()
+        customer = ivr_call(server, work, caller, number, flows.ivr_caller_hangs_up(14000))
+        rtpengine = media_address(customer)  # answered at once, by tongdai: music, or the IVR's menu
+        before = caller.hear(1.0)
+        if answered_by == "ivr":
+            caller.press("1", rtpengine)
+        page.wait_for_selector("[data-incoming]:not([hidden])")
+        assert page.inner_text("[data-incoming-hotline]") == "+84912000001 · Vinaphone line"
+        assert page.inner_text("[data-incoming-queue]") == "Support"
+        page.click("[data-answer]")
+        page.wait_for_function("document.querySelector('[data-call-state]').textContent === 'Đang đàm thoại'")
+        send_tone(caller.sock, rtpengine, 0x7E57, 100)
+        heard = caller.hear(1.0)
+        ssrcs = browser_audio_ssrcs(page)
+        inbound = inbound_packets(page)
+        assert ssrcs["inbound-rtp"] == [0x7E57] and inbound >= 80, (ssrcs, inbound)
+        microphone = ssrcs["outbound-rtp"][0]
+        from_browser = [p for p in heard if int.from_bytes(p[8:12], "big") == microphone]
+        assert len(from_browser) >= 30, (len(heard), {int.from_bytes(p[8:12], "big") for p in heard})
+        # hold: tongdai answers the browser's re-INVITE itself and the caller hears the queue's music
+        page.click("[data-hold]")
+        page.wait_for_function("document.querySelector('[data-call-state]').textContent === 'Đang giữ máy'")
+        caller.hear(0.3)
+        held = caller.hear(1.0)
+        music = [p for p in held if int.from_bytes(p[8:12], "big") != microphone]
+        assert len(music) >= 30, (len(held), len(music))
+        page.click("[data-hold]")
+        page.wait_for_function("document.querySelector('[data-call-state]').textContent === 'Đang đàm thoại'")
+        caller.hear(0.3)
+        again = [p for p in caller.hear(1.0) if int.from_bytes(p[8:12], "big") == microphone]
+        assert len(again) >= 30, len(again)
         ok(customer, "customer")
+        wait_state(server, binh, "wrap_up")
+        page.click("[data-ready]")
+        wait_state(server, binh, "available")
     finally:
         caller.close()
         context.close()
         httpx.patch(f"{server.api}/queues/{queue}", headers=server.admin, json={"waiting_audio": "ringback"})
-        time.sleep(0.5)
-    assert len(music) > 50
-    call = server.wait_call(lambda c: c["customer_number"] == "+84987300031" and c["ended_at"])
-    assert (call["agent_id"], call["queue_id"], call["end_reason"]) == (None, queue, "abandoned"), call
+        httpx.patch(f"{server.api}/hotlines/{hotline['id']}", headers=server.admin, json={"ivr_enabled": False})
+        time.sleep(1.0)
+    assert len(before) > 30
+    call = server.wait_call(lambda c: c["customer_number"] == "+84" + number[1:] and c["ended_at"])
+    assert (call["agent_id"], call["queue_id"], call["end_reason"]) == (binh, queue, "completed"), call
+    assert bool(call["ivr_tree_id"]) is (answered_by == "ivr"), call

@@ -100,8 +100,8 @@ def offer_flags(from_browser: bool, toward_browser: bool) -> dict:
     DTLS-SRTP, a phone or carrier plain RTP (measured: shared/reference/feasibility…, section 1)."""
     base = {"flags": ["trust-address", "port-latching"], "replace": ["origin", "session-connection"]}
     if toward_browser and not from_browser:
-        # DTLS passive: the browser connects. Left to rtpengine, a side it answered before as plain RTP (a
-        # call tongdai answered itself, then offered to a browser) kept the client role: both then spoke first
+        # a side rtpengine answered before as plain RTP must not be offered to a browser (it keeps its DTLS
+        # role there: both ends then speak first); switch/answered.py bridges browsers through a call of their own
         return {**base, "ICE": "force", "transport-protocol": "UDP/TLS/RTP/SAVPF", "rtcp-mux": ["offer"],
                 "SDES": ["off"], "flags": [*base["flags"], "generate-mid"]}
     if from_browser and not toward_browser:

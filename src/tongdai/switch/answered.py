@@ -11,20 +11,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sippy.CCEvents import CCEventConnect, CCEventDisconnect, CCEventFail, CCEventTry
+from sippy.CCEvents import CCEventConnect, CCEventDisconnect, CCEventFail, CCEventTry, CCEventUpdate
 from sippy.MsgBody import MsgBody
 
 from ..domain.calls import LegState
+from ..media.sdp import ANSWERED_WITH, DISCARD_SDP, direction_of, with_direction
 from ..sip.headers import reason_headers
-from .legs import through_rtpengine
+from .legs import sdp_text, through_rtpengine
 from .queued import QueuedCall
 
 log = logging.getLogger("tongdai.switch")
 
 OWN_TAG = "ivr"  # rtpengine's tag for the side of the call the caller talks to: tongdai, then the agent
-DISCARD_SDP = ("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
-               "m=audio 9 RTP/AVP 0 8 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\n"
-               "a=rtpmap:101 telephone-event/8000\r\na=sendrecv\r\n")
+BRIDGE_TAG = "bridge"  # in a browser's own call in rtpengine: the side that faces this call
 
 
 @dataclass(frozen=True)
@@ -48,6 +47,8 @@ class AnsweredCall(QueuedCall):
         self.audio = audio  # the switch's current files
         self.clock = clock
         self._bridged_leg: Any = None  # the phone (or external leg) whose answer rtpengine took for the caller
+        self.browser_calls: dict[Any, str] = {}  # a browser's leg -> its own call in rtpengine (bridged to this one)
+        self.agent_side_sdp = DISCARD_SDP  # what rtpengine has for the side facing the agent: its phone's SDP
 
     # -- the caller's leg -------------------------------------------------------------------------
 
@@ -69,6 +70,8 @@ class AnsweredCall(QueuedCall):
                               self._could_not_answer)
         elif isinstance(event, CCEventDisconnect) and self.state is LegState.ANSWERING:
             self._left_unanswered()
+        elif isinstance(event, CCEventUpdate) and self.state not in (LegState.TRYING, LegState.ENDED):
+            self._caller_reinvites(event)
         else:
             super().from_caller(event, ua)
 
@@ -132,20 +135,27 @@ class AnsweredCall(QueuedCall):
 
     # -- bridging an agent without a re-INVITE to the caller -----------------------------------------
 
-    relays_reinvites = False  # rtpengine answered the caller itself: a re-INVITE is not relayed (not built)
+    relays_reinvites = False  # tongdai answered the caller: each side's re-INVITE is answered here (below)
 
-    def offer_to(self, agent_id: str, phones: list[tuple[tuple[str, int], str, str]], headers: tuple = ()) -> None:
-        """Phones only, not browsers: bridging a browser (DTLS-SRTP) into the side rtpengine already answered
-        as plain RTP fails its DTLS handshake (measured: rtpengine keeps the client role there), so the call
-        would connect without audio. An agent with only the widget is taken as declining the offer."""
-        usable = [p for p in phones if p[1] != "ws"]
-        if len(usable) < len(phones):
-            log.warning("call %s: agent %s's browser is not offered a call tongdai answered itself (IVR or music "
-                        "on hold): not supported yet", self.record.id, agent_id)
-        if not usable:
-            self.events.declined(self, agent_id)
-            return
-        super().offer_to(agent_id, usable, headers)
+    def _offer_to_browser(self, agent_id: str, leg: Any, contact_user: str, headers: tuple) -> None:
+        """A browser is bridged through a call of its own in rtpengine: the side of this call that faces
+        the agent (plain RTP, answered already) is offered to it as if it were a phone, and rtpengine
+        makes that offer a browser's (ICE, DTLS-SRTP). Offering the answered side itself to the browser
+        fails its DTLS handshake (measured: rtpengine keeps the role it took there first)."""
+        media_call_id = f"{self.media_call_id}~{self.leg_tags[leg]}"
+        self.browser_calls[leg] = media_call_id
+
+        def ring(sdp: str) -> None:
+            if leg not in self.legs.get(agent_id, ()) or self.state is not LegState.RINGING:
+                return  # the offer was withdrawn, or the caller left, while rtpengine made the SDP
+            event = CCEventTry((None, self.caller or "anonymous", contact_user, MsgBody(sdp), None, None))
+            event.extra_headers = headers or None
+            leg.recvEvent(event)
+
+        def failed(exc: Exception) -> None:
+            log.error("call %s: no SDP for the agent's browser: %s", self.record.id, exc)
+
+        self.media.offer(media_call_id, BRIDGE_TAG, sdp_text(self.offer_body), ring, failed, toward_browser=True)
 
     def _leg_sdp(self, to_tag: str, ua_of: Callable[[], Any]) -> Callable[[Any, Callable], None]:
         def answer(body, done) -> None:
@@ -154,9 +164,101 @@ class AnsweredCall(QueuedCall):
                 return
             self._bridged_leg = to_tag
             self.media.stop_playing(self.media_call_id, self.caller_tag)  # the music, if it plays
-            through_rtpengine(self.media, body, done, call_id=self.media_call_id, from_tag=self.caller_tag,
-                              to_tag=OWN_TAG)
+            browser_call = self.browser_calls.get(ua_of())
+            sdp = sdp_text(body)
+            if browser_call is None:
+                self.agent_side_sdp = sdp
+                through_rtpengine(self.media, body, done, call_id=self.media_call_id, from_tag=self.caller_tag,
+                                  to_tag=OWN_TAG)
+                return
+
+            def bridge(plain_sdp: str) -> None:  # the browser's call, plain side: what this call now sends to
+                self.agent_side_sdp = plain_sdp
+                self.media.answer(self.media_call_id, self.caller_tag, OWN_TAG, plain_sdp, lambda _sdp: done(body),
+                                  lambda _exc: done(body))
+            self.media.answer(browser_call, BRIDGE_TAG, to_tag, sdp, bridge, lambda _exc: done(body))
         return answer
+
+    def cancel(self, agent_id: str, keep: Any = None) -> None:
+        for leg in self.legs.get(agent_id, []):
+            if leg is not keep:
+                self._drop_browser_call(leg)
+        super().cancel(agent_id, keep)
+
+    def from_leg(self, agent_id: str, ua: Any, event) -> None:
+        if isinstance(event, CCEventFail):  # that browser will not answer: its call in rtpengine goes
+            self._drop_browser_call(ua)
+        elif isinstance(event, CCEventUpdate) and ua is self.connected_leg and self.state is LegState.CONNECTED:
+            self._agent_reinvites(ua, event)
+            return
+        super().from_leg(agent_id, ua, event)
+
+    # -- re-INVITEs: hold and resume, answered by tongdai ------------------------------------------
+
+    def _agent_reinvites(self, ua: Any, event: CCEventUpdate) -> None:
+        """The agent holds or resumes: rtpengine takes its offer and tongdai answers it with the caller's
+        side (a browser's: its own call's plain side); the carrier hears of nothing. While the agent holds,
+        the caller hears the queue's music."""
+        offer = sdp_text(event.getData())
+        browser_call = self.browser_calls.get(ua)
+        if browser_call is not None:
+            own_side = sdp_text(self.offer_body)
+            self._answer_locally(ua, browser_call, self.leg_tags[ua], BRIDGE_TAG, offer, own_side, self._hold_music)
+        else:
+            self.agent_side_sdp = offer
+            self._answer_locally(ua, self.media_call_id, OWN_TAG, self.caller_tag, offer, self.caller_sdp or offer,
+                                 self._hold_music)
+
+    def _hold_music(self, answered_with: str) -> None:
+        music = self.audio().music_of(self.queue_id)
+        if answered_with == "sendrecv" or music is None:
+            self.media.stop_playing(self.media_call_id, self.caller_tag)
+        else:
+            self.media.play(self.media_call_id, self.caller_tag, music, lambda _ms: None,
+                            lambda exc: log.warning("call %s: no music on hold: %s", self.record.id, exc),
+                            repeat=1000)
+
+    def _caller_offer(self, body, done) -> None:
+        if self.state in (LegState.TRYING, LegState.ANSWERING):  # its INVITE
+            super()._caller_offer(body, done)
+        else:  # a re-INVITE of the caller's, answered by tongdai (from_caller)
+            done(body)
+
+    def _caller_reinvites(self, event: CCEventUpdate) -> None:
+        """The caller holds or resumes (or its carrier moves its media): answered with the side facing the
+        agent (or the discard address while nobody answered), in the direction that answers it."""
+        self.caller_sdp = sdp_text(event.getData())
+        self._answer_locally(self.ua_caller, self.media_call_id, self.caller_tag, OWN_TAG, self.caller_sdp,
+                             self.agent_side_sdp, lambda _direction: None)
+
+    def _answer_locally(self, ua: Any, media_call_id: str, offerer: str, answerer: str, offer: str, answerer_sdp: str,
+                        then: Callable[[str], None]) -> None:
+        direction = ANSWERED_WITH[direction_of(offer)]
+
+        def reply(sdp: str) -> None:
+            if self.state is not LegState.ENDED:
+                ua.recvEvent(CCEventConnect((200, "OK", MsgBody(sdp))))
+                then(direction)
+
+        def refuse(exc: Exception) -> None:
+            log.warning("call %s: a re-INVITE could not be answered: %s", self.record.id, exc)
+            if self.state is not LegState.ENDED:
+                ua.recvEvent(CCEventFail((488, "Not Acceptable Here")))
+
+        def answer(_sdp: str) -> None:
+            self.media.answer(media_call_id, offerer, answerer, with_direction(answerer_sdp, direction), reply, refuse)
+        self.media.offer(media_call_id, offerer, offer, answer, refuse, to_tag=answerer)
+
+    def _drop_browser_call(self, leg: Any) -> None:
+        media_call_id = self.browser_calls.pop(leg, None)
+        if media_call_id is not None:
+            self.media.delete(media_call_id)
+
+    def finish(self, reason: str, by: str | None, status: int | None = None) -> None:
+        if self.state is not LegState.ENDED:
+            for leg in list(self.browser_calls):
+                self._drop_browser_call(leg)
+        super().finish(reason, by, status)
 
     def _caller_connects(self, event) -> None:
         """Nothing to tell the caller: tongdai answered it (its session timer runs since), and rtpengine

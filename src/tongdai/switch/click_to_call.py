@@ -19,16 +19,14 @@ from sippy.UA import UA
 
 from ..domain.calls import CallRecord, LegState, end_reason_for
 from ..media.rtpengine import MediaWorker
+from ..media.sdp import DISCARD_SDP
 from ..sip.compat import NO_RESPONSE
 from ..sip.headers import contact_user, our_contact
 from ..sip.registrar import Binding
-from .legs import CallObject, Destination, utcnow
+from .legs import CallObject, Destination, sdp_text, utcnow
 
 log = logging.getLogger("tongdai.switch")
 
-DISCARD_SDP = ("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
-               "m=audio 9 RTP/AVP 0 8 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\n"
-               "a=rtpmap:101 telephone-event/8000\r\na=sendrecv\r\n")
 
 
 class ClickToCall(CallObject):
@@ -70,7 +68,7 @@ class ClickToCall(CallObject):
                                             self.customer.calling)))
 
     def _agent_answers(self, body: Any, done: Callable[[Any], None]) -> None:
-        self.agent_sdp = str(body.content) if body.parsed else body.content
+        self.agent_sdp = sdp_text(body)
 
         def rewritten(new_sdp: str) -> None:
             body.content, body.parsed, body.needs_update = new_sdp, False, False

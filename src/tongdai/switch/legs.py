@@ -153,13 +153,18 @@ def is_offer(ua: Any) -> bool:
     return ua is not None and type(ua.state).__name__ in ("UasStateIdle", "UaStateConnected")
 
 
+def sdp_text(body: Any) -> str:
+    """The SDP a sippy message body carries, as text."""
+    return str(body.content) if body.parsed else body.content
+
+
 def through_rtpengine(media: MediaWorker, body: Any, done: Callable[[Any], None], *, call_id: str,
                       from_tag: str, to_tag: str | None = None, toward_browser: bool = False,
                       peer: str | None = None) -> None:
     """Replace a leg's SDP with rtpengine's (an offer, or with `to_tag` the answer of that leg) off the
     SIP thread; sippy holds the event until `done(body)`. If rtpengine fails, the call goes on with
     the original SDP (media then bypasses it)."""
-    sdp = str(body.content) if body.parsed else body.content
+    sdp = sdp_text(body)
 
     def rewritten(new_sdp: str) -> None:
         body.content, body.parsed, body.needs_update = new_sdp, False, False

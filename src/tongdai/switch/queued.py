@@ -16,7 +16,7 @@ from sippy.UA import UA
 from ..domain.calls import CallRecord, LegState
 from ..media.rtpengine import MediaWorker
 from ..sip.headers import our_contact, reason_headers
-from .legs import CallObject, Destination, Sdp, fixed, utcnow
+from .legs import CallObject, Destination, Sdp, fixed, sdp_text, utcnow
 
 log = logging.getLogger("tongdai.switch")
 
@@ -62,7 +62,7 @@ class QueuedCall(CallObject):
 
     def _caller_offer(self, body, done) -> None:
         if self.caller_sdp is None:  # its first offer, offered again to a browser
-            self.caller_sdp = str(body.content) if body.parsed else body.content
+            self.caller_sdp = sdp_text(body)
         self._caller_sdp(body, done)
 
     def _connected_tag(self) -> str | None:
