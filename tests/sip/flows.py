@@ -284,9 +284,12 @@ m=audio {media} RTP/AVP {codecs}
 ]]></send>
   <recv response="100" optional="true"/>
   <recv response="200">
-    <action><ereg regexp="a={ANSWERED_WITH[direction]}" search_in="body" check_it="true" assign_to="answered"/></action>
+    <action>
+      <ereg regexp="a={ANSWERED_WITH[direction]}" search_in="body" check_it="true" assign_to="answered"/>
+      <ereg regexp="m=audio [23][0-9]{{4}} " search_in="body" check_it="true" assign_to="rtpengine"/>
+    </action>
   </recv>
-  <Reference variables="answered"/>
+  <Reference variables="answered,rtpengine"/>
   <send><![CDATA[
 ACK [next_url] SIP/2.0
 Via: SIP/2.0/UDP [local_ip]:[local_port];branch=[branch]
@@ -307,6 +310,14 @@ def callee_reinvites(direction: str, *, first: bool, cseq: int) -> str:
     message it received is the ACK, else the 200 to its previous re-INVITE)."""
     from_, to = ("[last_To:]", "[last_From:]") if first else ("[last_From:]", "[last_To:]")
     return _reinvite(direction, cseq=cseq, from_=from_, to=to, contact="phone", media="[media_port]", codecs="0 101")
+
+
+def agent_reinvites(direction: str, *, cseq: int) -> str:
+    """The agent of scenarios/agent_call.xml holds (sendonly) or resumes (sendrecv) with a re-INVITE; the
+    answer comes from rtpengine (its port) in the paired direction."""
+    return _reinvite(direction, cseq=cseq, from_="<sip:[user]@[domain]>;tag=[pid]SIPpTag00[call_number]",
+                     to="<sip:[dest]@[domain]>[peer_tag_param]", contact="[user]", media="[media_port]",
+                     codecs="0 101")
 
 
 def customer_reinvites(direction: str, *, cseq: int, rtp_port: int) -> str:

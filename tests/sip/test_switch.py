@@ -171,6 +171,22 @@ def test_audio_flows_both_ways_through_rtpengine(server, work):
     assert len(seen) == 2 and all(n >= 8 for n in seen.values()), seen
 
 
+def test_a_phone_holds_and_resumes_through_rtpengine(server, work):
+    """The agent's phone holds and resumes an outbound call: each re-INVITE reaches the carrier with
+    rtpengine's address (not the phone's) and its direction, and the carrier's answer reaches the phone
+    the same way (both checked by the SIPp scenarios)."""
+    side = carrier(server, work, flows.carrier_invite(VIETTEL) + flows.CARRIER_RING_ANSWER
+                   + flows.reinvite_answered("sendonly", codecs="0 101")
+                   + flows.reinvite_answered("sendrecv", codecs="0 101") + flows.CARRIER_WAIT_BYE)
+    time.sleep(0.3)
+    ok(agent("agent_call", server, work, keys={"dest": "0981000997"},
+             after_auth=flows.ANSWERED + flows.agent_reinvites("sendonly", cseq=3)
+             + flows.agent_reinvites("sendrecv", cseq=4) + flows.hang_up(5)), "agent")
+    ok(side, "carrier")
+    call = server.wait_call(lambda c: c["customer_number"] == "+84981000997" and c["ended_at"])
+    assert (call["end_reason"], call["hung_up_by"]) == ("completed", "agent")
+
+
 def test_options_unknown_methods_and_garbage(server):
     assert server.options_ok()
     foo = (f"FOO sip:{DOMAIN} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKf{time.time_ns()}\r\n"

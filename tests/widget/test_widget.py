@@ -331,7 +331,84 @@ def test_dtmf_keys_from_the_widget_reach_the_carrier_as_rfc_4733(server, browser
     assert events == [1, 5, 11], events  # RFC 4733: '#' is event 11
 
 
-def test_a_page_that_frames_the_widget_hears_its_call_events(server, browser, work):
+def pcmu_heard(media, seconds: float) -> tuple[int, int]:
+    """PCMU packets received on `media` for `seconds`, and how many carry sound (not a silence pattern)."""
+    packets = sound = 0
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            packet = media.recv(2048)
+        except TimeoutError:
+            continue
+        if packet[1] & 0x7F == 0:
+            packets += 1
+            sound += len(set(packet[12:])) > 8
+    return packets, sound
+
+
+def test_mute_silences_the_microphone_and_unmute_brings_it_back(server, browser, work):
+    """The carrier's media is this test's socket: Chrome's fake microphone beeps; muted, the packets carry
+    silence; unmuted, the beeps are back."""
+    import socket
+
+    media = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    media.bind(("127.0.0.1", 0))
+    media.settimeout(0.2)
+    answer = flows.ring_answer(codecs="0 126", media=("127.0.0.1", media.getsockname()[1]))
+    side = carrier(server, work, flows.carrier_invite("+84912000001") + answer + flows.CARRIER_WAIT_BYE)
+    time.sleep(0.3)
+    context, page = open_widget(browser, server)
+    try:
+        page.select_option("select[name=caller]", label=next(
+            lb for lb in page.locator("select[name=caller] option").all_inner_texts() if "+84912000001" in lb))
+        page.fill("input[name=number]", "0981000126")
+        page.click("[data-call-button]")
+        page.wait_for_function("document.querySelector('[data-call-state]').textContent === 'Đang đàm thoại'")
+        page.wait_for_timeout(800)
+        before = pcmu_heard(media, 2.0)
+        unmuted_label = page.inner_text("[data-mute]")
+        page.click("[data-mute]")
+        page.wait_for_function(f"document.querySelector('[data-mute]').textContent !== {unmuted_label!r}")
+        page.wait_for_timeout(300)
+        muted = pcmu_heard(media, 2.0)
+        page.click("[data-mute]")
+        page.wait_for_function(f"document.querySelector('[data-mute]').textContent === {unmuted_label!r}")
+        page.wait_for_timeout(300)
+        after = pcmu_heard(media, 2.0)
+        page.click("[data-hangup]")
+    finally:
+        context.close()
+        media.close()
+    ok(side, "carrier")
+    # measured: about half the packets carry the beep (64 of 141 in 2 s); muted, a stray one or two at most
+    assert before[0] > 50 and before[1] >= 30, before
+    assert muted[0] > 50 and muted[1] <= 4, muted
+    assert after[1] >= 30, after
+
+
+def test_declining_a_queue_call_frees_the_agent_and_the_customer_keeps_waiting(server, browser, work):
+    """Decline answers the offer 603: the agent is available again (not offered that call again) and the
+    customer, still waiting in the queue, hangs up: abandoned, nobody answered."""
+    binh = agent_id(server, "binh")
+    context, page = open_widget(browser, server, "binh@demo.tongdai.local")
+    try:
+        wait_state(server, binh, "available")
+        customer = Sipp("customer_call", port=server.carrier_port, target=server.sip_port, workdir=work,
+                        keys={"hotline": "0912000001", "customer": "0987300041"},
+                        after_ring=flows.CUSTOMER_HANGS_UP_WHILE_RINGING.replace("${wait_ms}", "4000"))
+        page.wait_for_selector("[data-incoming]:not([hidden])")
+        assert page.inner_text("[data-incoming-number]") == "+84987300041"
+        page.click("[data-decline]")
+        page.wait_for_selector("[data-incoming]", state="hidden")
+        wait_state(server, binh, "available")
+        ok(customer, "customer")
+    finally:
+        context.close()
+    call = server.wait_call(lambda c: c["customer_number"] == "+84987300041" and c["ended_at"])
+    assert (call["agent_id"], call["answered_at"], call["end_reason"]) == (None, None, "abandoned"), call
+
+
+def test_a_page_that_frames_the_widget_hears_its_call_events(server, browser, work, crm_origin):
     """What a CRM does (docs/widget.md), on the example page tongdai serves: the widget in an iframe posts
     call.started, call.answered and call.ended to its parent; other portal pages refuse to be framed."""
     side = carrier(server, work, flows.carrier_invite() + flows.CARRIER_RING_ANSWER + flows.CARRIER_WAIT_BYE)
@@ -341,7 +418,9 @@ def test_a_page_that_frames_the_widget_hears_its_call_events(server, browser, wo
         base = f"http://127.0.0.1:{server.http_port}"
         response = page.goto(f"{base}/widget/embed-example")
         assert response.headers["x-frame-options"] == "SAMEORIGIN"  # the example page itself: not frameable
-        assert page.request.get(f"{base}/widget").headers["content-security-policy"] == "frame-ancestors 'self'"
+        framing = page.request.get(f"{base}/widget").headers["content-security-policy"]
+        assert framing == f"frame-ancestors 'self' {crm_origin}", framing  # TONGDAI_WIDGET_EMBED_ORIGINS
+        assert page.request.get(f"{base}/calls").headers["content-security-policy"] == "frame-ancestors 'self'"
         frame = page.frame_locator("[data-widget-frame]")
         frame.locator('[data-registration="registered"]').wait_for()
         frame.locator("input[name=number]").fill("0981000128")
@@ -355,6 +434,38 @@ def test_a_page_that_frames_the_widget_hears_its_call_events(server, browser, wo
     ok(side, "carrier")
     assert [e.split()[0] for e in events] == ["call.started", "call.answered", "call.ended"], events
     assert all(" outbound 0981000128" in e for e in events), events
+
+
+def test_a_crm_on_another_site_frames_the_widget_signs_in_there_and_hears_its_call_events(server, browser, work,
+                                                                                            crm):
+    """A CRM page on another site (localhost, tongdai on 127.0.0.1) listed in TONGDAI_WIDGET_EMBED_ORIGINS:
+    the agent signs in inside the frame (its cookies are partitioned for that site, as a Lax one would never
+    come back there), the widget registers, calls out, and the CRM hears call.started/answered/ended."""
+    side = carrier(server, work, flows.carrier_invite() + flows.CARRIER_RING_ANSWER + flows.CARRIER_WAIT_BYE)
+    time.sleep(0.3)
+    context = browser.new_context(locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    try:
+        page.goto(crm)
+        frame = page.frame_locator("[data-widget]")
+        frame.locator('input[name="email"]').fill(AGENT_USER)
+        frame.locator('input[name="password"]').fill(PASSWORD)
+        frame.locator("form[action='/sign-in'] button").click()
+        frame.locator('[data-registration="registered"]').wait_for()
+        frame.locator("input[name=number]").fill("0981000125")
+        frame.locator("[data-call-button]").click()
+        frame.locator("[data-call-state]", has_text="Đang đàm thoại").wait_for()
+        frame.locator("[data-hangup]").click()
+        page.locator('[data-events] li[data-type="call.ended"]').wait_for()
+        events = page.locator("[data-events] li").all_inner_texts()
+        session = [c for c in context.cookies() if c["name"] == "tongdai_session"]
+    finally:
+        context.close()
+    ok(side, "carrier")
+    assert [e.split()[0] for e in events] == ["call.started", "call.answered", "call.ended"], events
+    assert all(" outbound 0981000125" in e for e in events), events
+    assert len(session) == 1 and session[0]["sameSite"] == "None" and session[0]["secure"], session
 
 
 def browser_audio_ssrcs(page) -> dict[str, list[int]]:

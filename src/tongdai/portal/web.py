@@ -29,6 +29,25 @@ PRE_CSRF_COOKIE = "tongdai_csrf"  # the sign-in form's double-submit token (no s
 LANGUAGE_COOKIE = "tongdai_lang"
 
 
+def set_cookie(response: Response, request: Request, name: str, value: str, *, max_age: int | None = None,
+               same_site: str = "lax", httponly: bool = True) -> None:
+    """Set a portal cookie in answer to `request` (`max_age=0` deletes it). A page loaded inside a frame (the
+    call widget in a CRM, which may be another site: docs/widget.md) would never get a `Lax` or `Strict`
+    cookie back, so the cookies set there are `SameSite=None; Secure; Partitioned` (CHIPS: the browser keeps
+    them for that embedding site only); elsewhere `same_site`, and `Secure` over https."""
+    if request.headers.get("sec-fetch-dest") != "iframe":
+        response.set_cookie(name, value, max_age=max_age, httponly=httponly, samesite=same_site,  # type: ignore[arg-type]
+                            secure=request.url.scheme == "https")
+        return
+    # written out: Starlette's `partitioned` needs Python 3.14's http.cookies; values here are URL-safe tokens
+    parts = [f"{name}={value}", "Path=/", "SameSite=None", "Secure", "Partitioned"]
+    if max_age is not None:
+        parts.append(f"Max-Age={max_age}")
+    if httponly:
+        parts.append("HttpOnly")
+    response.headers.append("set-cookie", "; ".join(parts))
+
+
 class SignInRequired(Exception):
     """No live session: the browser goes to the sign-in page, then back to `next`."""
 

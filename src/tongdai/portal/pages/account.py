@@ -21,6 +21,7 @@ from ..web import (
     new_pre_csrf,
     redirect,
     render,
+    set_cookie,
     signed_in,
 )
 
@@ -42,9 +43,9 @@ def sign_in_page(request: Request, next: str = "/", lang: str = "") -> Response:
         return redirect(_safe_next(next))
     token = request.cookies.get(PRE_CSRF_COOKIE) or new_pre_csrf()
     response = render(page, "sign_in.html", next=_safe_next(next), sign_in_csrf=token, error="", email="")
-    response.set_cookie(PRE_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=request.url.scheme == "https")
+    set_cookie(response, request, PRE_CSRF_COOKIE, token, same_site="strict")
     if lang in i18n.LANGUAGES:
-        response.set_cookie(LANGUAGE_COOKIE, lang, max_age=365 * 86400, samesite="lax")
+        set_cookie(response, request, LANGUAGE_COOKIE, lang, max_age=365 * 86400, httponly=False)
     return response
 
 
@@ -62,8 +63,7 @@ def sign_in(request: Request, email: Annotated[str, Form(max_length=320)] = "",
         fresh = new_pre_csrf()
         response = render(page, "sign_in.html", status=status, next=_safe_next(next), sign_in_csrf=fresh,
                           error=message, email=email)
-        response.set_cookie(PRE_CSRF_COOKIE, fresh, httponly=True, samesite="strict",
-                            secure=request.url.scheme == "https")
+        set_cookie(response, request, PRE_CSRF_COOKIE, fresh, same_site="strict")
         return response
 
     if not token or not hmac.compare_digest(token, csrf):
@@ -83,10 +83,9 @@ def sign_in(request: Request, email: Annotated[str, Form(max_length=320)] = "",
             c.sign_in_failures.failed(k)
         return again(_("Wrong email or password."), 401)
     response = redirect(_safe_next(next))
-    response.set_cookie(SESSION_COOKIE, session_token, httponly=True, samesite="lax",
-                        secure=request.url.scheme == "https", max_age=users.SESSION_HOURS * 3600)
-    response.set_cookie(LANGUAGE_COOKIE, session.user.language, max_age=365 * 86400, samesite="lax")
-    response.delete_cookie(PRE_CSRF_COOKIE)
+    set_cookie(response, request, SESSION_COOKIE, session_token, max_age=users.SESSION_HOURS * 3600)
+    set_cookie(response, request, LANGUAGE_COOKIE, session.user.language, max_age=365 * 86400, httponly=False)
+    set_cookie(response, request, PRE_CSRF_COOKIE, "", max_age=0, same_site="strict")
     return response
 
 
@@ -102,7 +101,7 @@ async def sign_out(page: Signed) -> Response:
             if live is not None:
                 live.revoke_browser_credential(credential_id, expires_at)
     response = redirect("/sign-in")
-    response.delete_cookie(SESSION_COOKIE)
+    set_cookie(response, page.request, SESSION_COOKIE, "", max_age=0)
     return response
 
 
@@ -115,7 +114,7 @@ async def set_language(page: Signed) -> Response:
             users.set_language(uow, user_id=page.user.id, language=language)
     response = redirect(_safe_next(str(fields.get("back", "/"))))
     if language in i18n.LANGUAGES:
-        response.set_cookie(LANGUAGE_COOKIE, language, max_age=365 * 86400, samesite="lax")
+        set_cookie(response, page.request, LANGUAGE_COOKIE, language, max_age=365 * 86400, httponly=False)
     return response
 
 
