@@ -29,6 +29,7 @@ from .app.health import Health
 from .app.live import LiveSwitch
 from .app.live_records import AgentStateWriter, RegistrationWriter, restore
 from .app.notifier import Notification, agent_status_changed
+from .app.recordings import RecordingOptions, Recordings
 from .app.report_rollup import ReportRollup
 from .app.security import VerifiedKeyCache
 from .app.services.caller_id import CallerIdUsage
@@ -52,6 +53,7 @@ from .sip.probe import SipProbe
 from .sip.registrar import Binding
 from .sip.websocket import SipWebSocket
 from .store.db import make_engine, upgrade
+from .store.files import LocalFiles
 from .switch.answered import CallAudio
 from .switch.switch import Switch
 
@@ -68,8 +70,15 @@ class SwitchRuntime:
         self.bus = bus
         self.bridge: Bridge | None = None  # to the asyncio loop, once it runs
         limit = settings.spool_max_mb * 1024 * 1024
+        self.recording_files = LocalFiles(settings.recordings_dir or settings.data_dir / "recordings")
+        self.recordings = Recordings(engine, self.recording_files, RecordingOptions(
+            pcaps=settings.recording_pcap_dir or settings.data_dir / "rtpengine" / "recordings",
+            work=(settings.recordings_dir or settings.data_dir / "recordings") / ".work",
+            keep_pcaps=settings.keep_pcaps, default_retention_days=settings.recording_retention_days),
+            notify=self._notify)
         self.call_log = CallLog(engine, bus, to_async=self._to_async,
-                                spool=Spool(settings.spool / "call-log.jsonl", limit))
+                                spool=Spool(settings.spool / "call-log.jsonl", limit),
+                                recordings_written=self.recordings.wake)
         self.states = AgentStateWriter(engine, spool=Spool(settings.spool / "agent-states.jsonl", limit))
         self.registrations = RegistrationWriter(engine, spool=Spool(settings.spool / "registrations.jsonl", limit))
         host, port = settings.sip_address
@@ -203,6 +212,7 @@ class SwitchRuntime:
         closed = await loop.run_in_executor(None, self.call_log.close_interrupted, datetime.now(UTC))
         if closed:
             log.warning("closed %d call(s) left open by a previous run as interrupted", closed)
+        self.recordings.start()  # recordings of those calls too are converted from what rtpengine wrote
         bindings, away = await loop.run_in_executor(None, restore, self.engine)
         audio = await loop.run_in_executor(None, self._audio_for, self.switch.directory)
         self.switch.apply_configuration(self.switch.directory, audio)  # before the engine runs
@@ -255,6 +265,7 @@ class SwitchRuntime:
             await loop.run_in_executor(None, self.rtpengine.stop)
             self.ng_lock.release()
         await loop.run_in_executor(None, self.call_log.close)
+        await loop.run_in_executor(None, self.recordings.stop)  # what is left is converted at the next start
         for writer in (self.states, self.registrations):
             await loop.run_in_executor(None, writer.stop)
 
@@ -299,7 +310,9 @@ def build(settings: Settings) -> FastAPI:
                   on_commit=watcher.committed,
                   health=runtime.health if runtime is not None else None,
                   widget=WidgetCredentials(browser_secret) if runtime is not None else None,
-                  embed_origins=settings.embed_origins)
+                  embed_origins=settings.embed_origins,
+                  recording_files=runtime.recording_files if runtime is not None else
+                  LocalFiles(settings.recordings_dir or settings.data_dir / "recordings"))
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -69,8 +69,16 @@ class Settings(BaseSettings):
     session_expires_seconds: int = Field(1800, ge=0, description="RFC 4028 session timer on carriers' legs: tongdai "
                                          "sends an UPDATE every half of it, and ends a call whose carrier answers "
                                          "481 or nothing (0: off)")
-    recording_retention_days: float = Field(90, ge=0, description="recordings older than this are deleted (checked "
-                                            "hourly; 0: kept forever); rtpengine's log is rotated past 50 MiB")
+    recording_retention_days: float = Field(90, ge=0, description="how long a recording is kept, for tenants that "
+                                            "set no retention of their own (checked hourly; 0: kept forever); raw "
+                                            "pcaps left in rtpengine's directory are deleted after as long; "
+                                            "rtpengine's log is rotated past 50 MiB")
+    recordings_dir: Path | None = Field(None, description="where recording files are stored (default: "
+                                        "`recordings/` in the data directory)")
+    recording_pcap_dir: Path | None = Field(None, description="where rtpengine writes its pcaps (`pcaps/`, "
+                                            "`metadata/` under it; default: the spawned rtpengine's); point it at "
+                                            "a shared directory when rtpengine runs on another host")
+    keep_pcaps: bool = Field(False, description="keep rtpengine's raw pcap once its MP3 is made and verified")
     dtmf_addr: str = Field("", description="where rtpengine reports the keys callers press (`host:port`, loopback); "
                                 "empty: a free port on the ng host, given to the spawned rtpengine; set it (and "
                                 "rtpengine's `--dtmf-log-dest`) when rtpengine runs as its own service")

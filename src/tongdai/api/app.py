@@ -24,6 +24,7 @@ from .routes import (
     numbers,
     operator,
     queues,
+    recordings,
     reports,
     webhooks,
 )
@@ -43,7 +44,7 @@ def create_app(ctx: Context, lifespan: Callable[[FastAPI], Any] | None = None) -
     app.add_middleware(BodyLimit)
     install_portal(app, embed_origins=ctx.embed_origins)
     for module in (hotlines, adaptive_numbers, groups, agents, queues, ivr, operator, keys, numbers, calls,
-                   reports, webhooks):
+                   recordings, reports, webhooks):
         app.include_router(module.router, prefix="/api/v1")
 
     @app.get("/api/v1/health", tags=["operations"],

@@ -16,15 +16,16 @@ from .events import EventBus
 
 log = logging.getLogger("tongdai.calls")
 
-PERSISTED = ("call.started", "call.ended", "call.wrap_up_ended")
+PERSISTED = ("call.started", "call.recording", "call.ended", "call.wrap_up_ended")
 
 
 class CallLog:
     """Rows are written by one thread, in event order, several calls per transaction under load."""
 
     def __init__(self, engine: Any, bus: EventBus, to_async: Callable[..., None] | None = None,
-                 spool: Spool | None = None):
+                 spool: Spool | None = None, recordings_written: Callable[[], None] = lambda: None):
         self.engine = engine
+        self.recordings_written = recordings_written  # the recordings worker looks at once
         self.bus = bus
         self.to_async = to_async  # the bridge's hop to the asyncio loop, where the bus lives
         self.writer = BatchWriter("call-log", self._write, limit=500, spool=spool,
@@ -47,6 +48,8 @@ class CallLog:
                 self.bus.publish(message.tenant_id, message.type, message.data)
             else:
                 self.to_async(self.bus.publish, message.tenant_id, message.type, message.data)
+        if record.recording is not None:  # its recording's row is written with the call's
+            row = {**row, "_recording": recording_row(record)}
         if event == "call.started":
             self.writer.put({**row, "_new": True})
         elif event in PERSISTED:
@@ -59,13 +62,29 @@ class CallLog:
         latest: dict[str, dict] = {}
         for row in rows:  # within a batch the later event of a call wins
             latest[row["id"]] = {k: v for k, v in row.items() if k != "_new"}
+        recordings = [row.pop("_recording") for row in latest.values() if "_recording" in row]
         with UnitOfWork(self.engine) as uow:
             uow.calls.upsert([{**v, "_id": k} for k, v in latest.items()])
+            uow.recordings.started(recordings)
+        if recordings:
+            self.recordings_written()
 
     def close_interrupted(self, now: datetime) -> int:
+        """Calls a crash left open are closed; their recordings are converted from what rtpengine wrote."""
         with UnitOfWork(self.engine) as uow:
+            uow.recordings.close_interrupted()
             return uow.calls.close_interrupted(now)
 
     def close(self) -> None:
         """Write what is pending, then stop the writer."""
         self.writer.stop()
+
+
+def recording_row(record: CallRecord) -> dict[str, Any]:
+    """The recording of a recorded call, as the recordings table keeps it."""
+    start = record.recording
+    assert start is not None
+    return {"id": start.id, "tenant_id": record.tenant_id, "call_id": record.id, "agent_id": record.agent_id,
+            "hotline_id": record.hotline_id, "recorded_by": start.recorded_by, "media_call_id": start.media_call_id,
+            "customer_ports": list(start.customer_ports), "started_at": start.started_at,
+            "ended_at": record.ended_at}

@@ -45,6 +45,7 @@ class Context:
     health: Health | None = None  # what /health reports (the database alone when not set)
     widget: WidgetCredentials | None = None  # the call widget's SIP credentials (when the switch takes them)
     embed_origins: tuple[str, ...] = ()  # other sites' pages that may frame the call widget
+    recording_files: Any = None  # where recordings are stored (store.files.RecordingFiles)
 
     def __post_init__(self) -> None:
         if self.health is None:

@@ -7,7 +7,7 @@ PREFIX = {
     "tenant": "tn", "trunk": "tk", "group": "gr", "hotline": "hl", "adaptive_number": "an",
     "agent": "ag", "queue": "qu", "ivr_tree": "iv", "audio": "au", "api_key": "ak", "call": "ca",
     "webhook": "wh", "delivery": "dl", "state_change": "sc",
-    "user": "us",
+    "user": "us", "recording": "re",
 }
 
 

@@ -15,7 +15,7 @@ CALL_COLUMNS = ("id", "tenant_id", "direction", "agent_id", "hotline_id", "hotli
                 "callee_agent_id", "caller_id_reasons", "started_at", "ringing_at", "answered_at", "ended_at",
                 "talk_seconds", "sip_status", "end_reason", "hung_up_by", "recorded", "queue_id", "queued_at",
                 "queue_seconds", "ring_seconds", "agents_offered", "overflow", "wrap_up_seconds",
-                "ivr_tree_id", "ivr_path", "ivr_keys", "ivr_seconds")
+                "ivr_tree_id", "ivr_path", "ivr_keys", "ivr_seconds", "recorded_by", "recording_id")
 
 
 @dataclass(frozen=True)
@@ -118,6 +118,25 @@ def call_refused(record: CallRecord, code: str, why: str) -> Notification:
 @_event("call.wrap_up_ended")
 def call_wrap_up_ended(record: CallRecord) -> Notification:
     return call_progress(record, "call.wrap_up_ended")
+
+
+RECORDING_FIELDS = ("id", "call_id", "agent_id", "hotline_id", "recorded_by", "status", "reason", "duration_ms",
+                    "size", "format", "channels", "legal_hold")
+
+
+def recording_view(row: dict[str, Any]) -> dict[str, Any]:
+    """The public form of a recording (the API's, the event's): where its audio is, when it expires."""
+    view = {name: row.get(name) for name in RECORDING_FIELDS}
+    for name in ("started_at", "ended_at", "created_at", "expires_at", "deleted_at"):
+        view[name] = iso(row[name]) if row.get(name) is not None else None
+    view["audio_url"] = f"/api/v1/recordings/{row['id']}/audio" if row.get("status") == "ready" else None
+    return view
+
+
+@_event("recording.ready")
+def recording_ready(row: dict[str, Any]) -> Notification:
+    """A recorded call's file can be played and downloaded (`audio_url`)."""
+    return Notification(row["tenant_id"], "recording.ready", recording_view(row))
 
 
 EVENTS: tuple[str, ...] = (*CALL_PROGRESS, *_builders)

@@ -21,6 +21,18 @@ class LegState(StrEnum):
     ENDED = "ended"
 
 
+@dataclass(frozen=True)
+class RecordingStart:
+    """rtpengine records a call: the recording's id, the setting that asked for it, rtpengine's call (its
+    pcap is named after it) and the ports rtpengine received the customer's audio on (its channel)."""
+
+    id: str
+    recorded_by: str
+    media_call_id: str
+    customer_ports: tuple[int, ...]
+    started_at: datetime
+
+
 @dataclass
 class CallRecord:
     id: str
@@ -54,6 +66,11 @@ class CallRecord:
     ivr_path: tuple[str, ...] = ()
     ivr_keys: tuple[str, ...] = ()
     ivr_seconds: float | None = None
+    # a recorded call: which setting recorded it (hotline | adaptive_number for outbound calls, queue for
+    # inbound ones), its recording, and what its conversion needs (rtpengine's call, the customer's ports)
+    recorded_by: str | None = None
+    recording_id: str | None = None
+    recording: RecordingStart | None = None
 
     # Transitions. The call object that owns a record (BridgedCall, QueuedCall) is its only writer,
     # through these methods; once it ended, the queue that keeps it for wrap-up adds its wrap-up.
@@ -98,8 +115,9 @@ class CallRecord:
     def overflowed_to_hangup(self) -> None:
         self.overflow = "hangup"
 
-    def recording_started(self) -> None:
+    def recording_started(self, start: RecordingStart) -> None:
         self.recorded = True
+        self.recorded_by, self.recording_id, self.recording = start.recorded_by, start.id, start
 
     def wrap_up_taken(self, seconds: float) -> None:
         self.wrap_up_seconds = seconds

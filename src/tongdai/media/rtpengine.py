@@ -168,9 +168,18 @@ class MediaWorker:
                                 **answer_flags(is_webrtc(sdp), toward_browser)},
                      lambda reply: on_sdp(anonymised(reply["sdp"], call_id, to_tag)), on_error)
 
-    def record(self, call_id: str, on_started: Callable[[], None]) -> None:
-        """Write the call's RTP (both directions) to a pcap in rtpengine's recording directory."""
-        self._submit("start recording", {"call-id": call_id}, lambda _reply: on_started(), None)
+    def record(self, call_id: str, customer_tag: str, on_started: Callable[[tuple[int, ...]], None]) -> None:
+        """Write the call's RTP (both directions) to a pcap in rtpengine's recording directory; then ask
+        which of rtpengine's ports the leg `customer_tag` sends to (`on_started`; empty if rtpengine
+        does not say): its packets are the customer's channel of the recording."""
+        def ports(reply: dict) -> None:
+            on_started(tuple(sorted({int(stream["local port"])
+                                     for media in reply.get("tags", {}).get(customer_tag, {}).get("medias", [])
+                                     for stream in media.get("streams", []) if stream.get("local port")})))
+
+        def query(_reply: dict) -> None:
+            self._submit("query", {"call-id": call_id}, ports, lambda _exc: on_started(()))
+        self._submit("start recording", {"call-id": call_id}, query, None)
 
     def play(self, call_id: str, from_tag: str, file: str, on_started: Callable[[int], None],
              on_error: Callable[[Exception], None], repeat: int = 1) -> None:

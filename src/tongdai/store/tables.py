@@ -63,6 +63,7 @@ tenants = Table(
     Column("allow_international", Boolean, nullable=False, server_default=false()),
     Column("time_zone", String(60), nullable=False, server_default="Asia/Ho_Chi_Minh"),
     Column("opening_hours", JSON),
+    Column("recording_retention_days", Integer),  # None: the server's TONGDAI_RECORDING_RETENTION_DAYS
 )
 
 trunks = Table(
@@ -253,10 +254,39 @@ calls = Table(
     Column("ivr_path", JSON, nullable=False, server_default="[]"),
     Column("ivr_keys", JSON, nullable=False, server_default="[]"),
     Column("ivr_seconds", Float),
+    Column("recorded_by", String(20)),  # hotline | adaptive_number (outbound) | queue (inbound)
+    Column("recording_id", String(ID)),
     Index("ix_calls_tenant_started", "tenant_id", "started_at"),
     # covers what the reports read, so a week of calls among millions is read from the index alone
     Index("ix_calls_report", "tenant_id", "started_at", "direction", "queue_id", "agent_id", "hotline_id",
           "end_reason", "queue_seconds", "talk_seconds", "wrap_up_seconds", "answered_at"),
+)
+
+recordings = Table(
+    "recordings", metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("tenant_id", String(ID), ForeignKey("tenants.id", ondelete="RESTRICT"), nullable=False),
+    Column("call_id", String(ID), nullable=False, unique=True),
+    Column("agent_id", String(ID)),
+    Column("hotline_id", String(ID)),
+    Column("recorded_by", String(20), nullable=False),
+    Column("status", String(12), nullable=False),  # recording | pending | ready | failed | deleted
+    Column("reason", String(300)),  # why it failed, or why it was deleted
+    Column("media_call_id", String(300), nullable=False),  # the call in rtpengine, which names its pcap
+    Column("customer_ports", JSON, nullable=False),  # rtpengine's ports the customer sent to
+    Column("started_at", UtcDateTime(), nullable=False),
+    Column("ended_at", UtcDateTime()),
+    Column("created_at", UtcDateTime()),  # when the file was made
+    Column("duration_ms", Integer),
+    Column("size", BigInteger),
+    Column("format", String(8)),
+    Column("channels", Integer),
+    Column("storage_key", String(300)),
+    Column("legal_hold", Boolean, nullable=False, server_default=false()),
+    Column("expires_at", UtcDateTime()),
+    Column("deleted_at", UtcDateTime()),
+    Index("ix_recordings_tenant_started", "tenant_id", "started_at"),
+    Index("ix_recordings_status", "status"),
 )
 
 registrations = Table(

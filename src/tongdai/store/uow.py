@@ -17,6 +17,7 @@ from sqlalchemy.sql.dml import UpdateBase
 
 from . import codecs
 from . import tables as t
+from .recordings import RecordingRepository
 from .records import (
     AgentStateRepository,
     CallRepository,
@@ -83,6 +84,7 @@ class UnitOfWork:
         self.sessions = SessionRepository(c)
         self.ported = PortedRepository(c)
         self.calls = CallRepository(c)
+        self.recordings = RecordingRepository(c)
         self.reports = ReportRepository(c)
         self.agent_states = AgentStateRepository(c)
         self.registrations = RegistrationRepository(c)

@@ -76,7 +76,7 @@ class AgentCalls:
                             on_silence=lambda: self.trunks.unanswered_invite(trunk_id))
 
     def _through_hotline(self, d: Directory, agent: Agent, target: str, requested: str | None,
-                         record: CallRecord) -> tuple[Destination, bool, str] | Refused:
+                         record: CallRecord) -> tuple[Destination, str | None, str] | Refused:
         """The caller-ID decision and the caps for an agent's call to `target`: the carrier leg to place
         (with whether to record it, and its trunk), or why not. A SIP call and an API's click-to-call
         share it, so both are refused with the same codes."""
@@ -121,7 +121,8 @@ class AgentCalls:
                           extra_headers=(asserted_identity(hotline.number, self.global_config["_sip_address"]),
                                          *session_timer_headers(self.global_config.get("_session_expires"))),
                           session_expires=self.global_config.get("_session_expires"))
-        return leg, decision.record, trunk.id
+        recorded_by = "hotline" if hotline.record_calls else ("adaptive_number" if decision.record else None)
+        return leg, recorded_by, trunk.id
 
     def click_to_call(self, d: Directory, agent_id: str, destination: str, requested: str | None) -> str:
         """An integrator's call (POST /api/v1/calls): the agent's newest phone rings first, then the
@@ -152,7 +153,7 @@ class AgentCalls:
         call.start()
         return record.id
 
-    def _bridge(self, req: Any, sip_t: Any, record: CallRecord, leg: Destination, record_audio: bool = False,
+    def _bridge(self, req: Any, sip_t: Any, record: CallRecord, leg: Destination, record_audio: str | None = None,
                 on_silence: Callable[[], None] | None = None) -> tuple:
         call = BridgedCall(global_config=self.global_config, record=record, destination=leg, media=self.media,
                            media_call_id=str(req.getHFBody("call-id")), a_tag=req.getHFBody("from").getTag(),

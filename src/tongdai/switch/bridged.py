@@ -26,7 +26,7 @@ log = logging.getLogger("tongdai.switch")
 class BridgedCall(CallObject):
     def __init__(self, *, global_config: dict, record: CallRecord, destination: Destination,
                  media: MediaWorker, media_call_id: str, a_tag: str,
-                 on_update: Callable[[CallRecord, str], None], record_audio: bool = False,
+                 on_update: Callable[[CallRecord, str], None], record_audio: str | None = None,
                  on_silence: Callable[[], None] | None = None):
         """`on_silence`: the other side never answered the INVITE (its trunk is then taken as down)."""
         self.global_config = global_config
@@ -113,10 +113,7 @@ class BridgedCall(CallObject):
         self.on_update(self.record, "call.answered")
         self.keep_alive(self.ua_b, self.destination.session_expires)
         if self.record_audio:
-            self.media.record(self.media_call_id, self._recording_started)
-
-    def _recording_started(self) -> None:
-        self.record.recording_started()
+            self.start_recording(self.b_tag, self.record_audio)
 
     def _b_fails(self, event) -> None:
         status, phrase = (event.getData()[0], event.getData()[1]) if event.getData() else (500, "")

@@ -31,7 +31,7 @@ log = logging.getLogger("tongdai.switch")
 
 class ClickToCall(CallObject):
     def __init__(self, *, global_config: dict, record: CallRecord, agent_phone: Binding, customer: Destination,
-                 media: MediaWorker, on_update: Callable[[CallRecord, str], None], record_audio: bool = False,
+                 media: MediaWorker, on_update: Callable[[CallRecord, str], None], record_audio: str | None = None,
                  on_silence: Callable[[], None] | None = None):
         self.global_config = global_config
         self.record = record
@@ -131,7 +131,7 @@ class ClickToCall(CallObject):
             self.on_update(self.record, "call.answered")
             self.keep_alive(self.ua_customer, self.customer.session_expires)
             if self.record_audio:
-                self.media.record(self.media_call_id, self.record.recording_started)
+                self.start_recording(self.customer_tag, self.record_audio)
         elif isinstance(event, CCEventFail):
             status, phrase = (event.getData()[0], event.getData()[1]) if event.getData() else (500, "")
             if self.ua_agent is not None:

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ..domain.calls import CallRecord, LegState
+from ..app.ids import new_id
+from ..domain.calls import CallRecord, LegState, RecordingStart
 from ..media.rtpengine import MediaWorker
 from ..sip.headers import refusal
 
@@ -71,6 +72,17 @@ class CallObject(ABC):
     def _session_lost(self) -> None:
         log.warning("call %s: the carrier no longer knows the call; ending it", self.record.id)
         self.shut_down("session_expired")
+
+    def start_recording(self, customer_tag: str, recorded_by: str) -> None:
+        """rtpengine records the call from now on (a pcap per call); once it has, the record learns which
+        setting asked (`recorded_by`) and the ports the customer's audio came in on (its channel)."""
+        started_at = utcnow()
+
+        def started(customer_ports: tuple[int, ...]) -> None:
+            self.record.recording_started(RecordingStart(new_id("recording"), recorded_by, self.media_call_id,
+                                                         customer_ports, started_at))
+            self.on_update(self.record, "call.recording")
+        self.media.record(self.media_call_id, customer_tag, started)
 
     def finish(self, reason: str, by: str | None, status: int | None = None) -> None:
         """End the call once: the record is closed, rtpengine frees the media, the call log hears of it."""

@@ -35,7 +35,7 @@ class QueueEvents(Protocol):
 class QueuedCall(CallObject):
     def __init__(self, *, global_config: dict, record: CallRecord, queue_id: str, caller: str,
                  media: MediaWorker, media_call_id: str, caller_tag: str, events: QueueEvents,
-                 on_update: Callable[[CallRecord, str], None], record_audio: bool):
+                 on_update: Callable[[CallRecord, str], None], record_audio: str | None):
         self.global_config = global_config
         self.record = record
         self.queue_id = queue_id
@@ -45,7 +45,7 @@ class QueuedCall(CallObject):
         self.caller_tag = caller_tag
         self.events = events
         self.on_update = on_update
-        self.record_audio = record_audio  # the queue records its calls
+        self.record_audio = record_audio  # "queue": the queue records its calls
         self.state = LegState.TRYING
         self.offer_body: Any = None
         self.caller_sdp: str | None = None  # the caller's own SDP, before rtpengine's
@@ -202,7 +202,7 @@ class QueuedCall(CallObject):
 
     def _start_recording(self) -> None:
         if self.record_audio:
-            self.media.record(self.media_call_id, self.record.recording_started)
+            self.start_recording(self.caller_tag, self.record_audio)
 
     # -- overflow to an external number, through the same hotline's trunk ------------------------
 

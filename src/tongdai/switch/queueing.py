@@ -96,7 +96,7 @@ class Queueing:
         queue, hotline = self.directory.queues[route.queue_id], route.hotline
         self._terms[record.id] = (float(hotline.wrap_up_seconds), float(hotline.notify_answer_seconds))
         call = self.new_call(record=record, queue_id=route.queue_id, caller=route.caller,
-                             record_audio=queue.record_calls, events=self, **leg)
+                             record_audio=recorded_by(queue), events=self, **leg)
         self.queued[record.id] = call
         return call
 
@@ -105,7 +105,7 @@ class Queueing:
         assert self.new_ivr_call is not None
         hotline = route.hotline
         self._terms[record.id] = (float(hotline.wrap_up_seconds), float(hotline.notify_answer_seconds))
-        call = self.new_ivr_call(record=record, queue_id="", caller=route.caller, record_audio=False, events=self,
+        call = self.new_ivr_call(record=record, queue_id="", caller=route.caller, record_audio=None, events=self,
                                  tree=self.directory.ivr_trees[route.tree_id], on_leave=self._ivr_leaves, req=req)
         self.queued[record.id] = call
         self.ivr_calls[call.media_call_id] = call
@@ -127,7 +127,7 @@ class Queueing:
         if target.type == "queue" and target.queue_id in self.directory.queues:
             queue = self.directory.queues[target.queue_id]
             log.info("call %s leaves the IVR for queue %s (%s)", record.id, queue.id, leave.reason)
-            call.record_audio = queue.record_calls
+            call.record_audio = recorded_by(queue)
             call.enter_queue(queue.id)
             return
         if target.type == "agent" and target.agent_id in self.directory.agents:
@@ -298,3 +298,8 @@ class Queueing:
         call.hang_up_caller(480, str(reason))
         self.queued.pop(record.id, None)
         self.ivr_calls.pop(getattr(call, "media_call_id", ""), None)
+
+
+def recorded_by(queue: Any) -> str | None:
+    """An inbound call is recorded by its queue's `record_calls` (a hotline's switch is for outbound calls)."""
+    return "queue" if queue.record_calls else None

@@ -24,7 +24,13 @@ class CallOut(BaseModel):
     sip_status: int | None
     end_reason: str | None
     hung_up_by: str | None
-    recorded: bool
+    recorded: bool = Field(description="rtpengine recorded the call (see `recorded_by`, `recording_id`)")
+    recorded_by: str | None = Field(None, description="which setting recorded it: `hotline` or `adaptive_number` "
+                                    "(an outbound call's `record_calls`), `queue` (an inbound call's queue's "
+                                    "`record_calls`; a hotline's switch does not record inbound calls)",
+                                    examples=["queue"])
+    recording_id: str | None = Field(None, description="its recording (`GET /recordings/{id}`, `.../audio`)",
+                                     examples=["re_4k2m9x7q1w3e5r"])
     queue_id: str | None = Field(None, description="inbound: the queue that served the call (the last one, after "
                                                    "an overflow)")
     queued_at: Timestamp | None = None

@@ -8,6 +8,11 @@ from pydantic import BaseModel, Field
 
 from .common import Country, In, LineType, NumberText, Page, Ref, Seconds, Text, left_out
 
+HOTLINE_RECORDING = ("record this hotline's OUTBOUND calls (agents calling customers). Inbound calls are recorded "
+                     "by their queue's `record_calls`, never by this switch")
+ADAPTIVE_RECORDING = ("record the OUTBOUND calls made through this adaptive number. Inbound calls are recorded by "
+                      "their queue's `record_calls`")
+
 
 class HotlineIn(In):
     number_type: Literal["carrier", "virtual"]
@@ -17,7 +22,7 @@ class HotlineIn(In):
     name: Text
     outbound_enabled: bool = False
     outbound_groups: Literal["all"] | Annotated[list[Ref], Field(max_length=500)] = "all"
-    record_calls: bool = False
+    record_calls: bool = Field(False, description=HOTLINE_RECORDING)
     ivr_enabled: bool = False
     ivr_tree_id: Ref | None = None
     queue_id: Ref | None = None
@@ -34,7 +39,7 @@ class HotlinePatch(In):
     name: Text = left_out()
     outbound_enabled: bool = left_out()
     outbound_groups: Literal["all"] | Annotated[list[Ref], Field(max_length=500)] = left_out()
-    record_calls: bool = left_out()
+    record_calls: bool = Field(left_out(), description=HOTLINE_RECORDING)
     ivr_enabled: bool = left_out()
     ivr_tree_id: Ref | None = None
     queue_id: Ref | None = None
@@ -52,7 +57,7 @@ class HotlineOut(BaseModel):
     name: str
     outbound_enabled: bool
     outbound_groups: Literal["all"] | list[str]
-    record_calls: bool
+    record_calls: bool = Field(..., description=HOTLINE_RECORDING)
     ivr_enabled: bool
     ivr_tree_id: str | None
     queue_id: str | None
@@ -73,7 +78,7 @@ class AdaptiveIn(In):
     members: Annotated[list[Ref], Field(max_length=500)] = []
     outbound_enabled: bool = True
     show_in_widget: bool = True
-    record_calls: bool = False
+    record_calls: bool = Field(False, description=ADAPTIVE_RECORDING)
 
 
 class AdaptivePatch(In):
@@ -82,7 +87,7 @@ class AdaptivePatch(In):
     members: Annotated[list[Ref], Field(max_length=500)] = left_out()
     outbound_enabled: bool = left_out()
     show_in_widget: bool = left_out()
-    record_calls: bool = left_out()
+    record_calls: bool = Field(left_out(), description=ADAPTIVE_RECORDING)
 
 
 class AdaptiveOut(BaseModel):
@@ -92,7 +97,7 @@ class AdaptiveOut(BaseModel):
     members: list[str]
     outbound_enabled: bool
     show_in_widget: bool
-    record_calls: bool
+    record_calls: bool = Field(..., description=ADAPTIVE_RECORDING)
 
 
 class AdaptiveList(Page):

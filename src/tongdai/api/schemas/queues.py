@@ -34,7 +34,8 @@ class QueueIn(In):
     ring_timeout_seconds: Seconds = 20
     max_wait_seconds: Seconds = 300
     max_wait_action: MaxWaitActionIn = MaxWaitActionIn()
-    record_calls: bool = Field(False, description="record the inbound calls this queue's agents answer")
+    record_calls: bool = Field(False, description="record the INBOUND calls this queue's agents answer (a "
+                               "hotline's `record_calls` is for its outbound calls only)")
     waiting_audio: WaitingAudio = "ringback"
     music_audio_id: Annotated[Ref | None, Field(description=MUSIC)] = None
 
