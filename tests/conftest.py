@@ -17,6 +17,7 @@ from tongdai.app.context import Context
 from tongdai.app.services.operator import create_api_key
 from tongdai.store import tables
 from tongdai.store.db import make_engine, upgrade
+from tongdai.store.files import LocalFiles
 from tongdai.store.uow import UnitOfWork
 
 PG_URL = os.environ.get("TONGDAI_TEST_POSTGRES_URL")
@@ -72,9 +73,11 @@ NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 class World:
     """An API client with an operator key, and helpers to build tenants and inventory quickly."""
 
-    def __init__(self, engine):
+    def __init__(self, engine, files_dir=None):
         self.engine = engine
-        self.client = TestClient(create_app(Context(engine)), raise_server_exceptions=False)
+        self.files = LocalFiles(files_dir) if files_dir is not None else None  # recordings' files
+        self.client = TestClient(create_app(Context(engine, recording_files=self.files)),
+                                 raise_server_exceptions=False)
         with UnitOfWork(engine) as uow:
             self.operator = {"Authorization": f"Bearer {create_api_key(uow, role='operator', now=NOW)}"}
         self._trunk = None
@@ -142,5 +145,5 @@ class TenantClient:
 
 
 @pytest.fixture
-def world(engine) -> World:
-    return World(engine)
+def world(engine, tmp_path) -> World:
+    return World(engine, tmp_path / "recordings")

@@ -311,6 +311,7 @@ def build(settings: Settings) -> FastAPI:
                   health=runtime.health if runtime is not None else None,
                   widget=WidgetCredentials(browser_secret) if runtime is not None else None,
                   embed_origins=settings.embed_origins,
+                  recording_retention_days=settings.recording_retention_days,
                   recording_files=runtime.recording_files if runtime is not None else
                   LocalFiles(settings.recordings_dir or settings.data_dir / "recordings"))
 

@@ -46,6 +46,7 @@ class Context:
     widget: WidgetCredentials | None = None  # the call widget's SIP credentials (when the switch takes them)
     embed_origins: tuple[str, ...] = ()  # other sites' pages that may frame the call widget
     recording_files: Any = None  # where recordings are stored (store.files.RecordingFiles)
+    recording_retention_days: float = 90.0  # the server's default retention (TONGDAI_RECORDING_RETENTION_DAYS)
 
     def __post_init__(self) -> None:
         if self.health is None:

@@ -6,10 +6,10 @@ the call row's link explains itself)."""
 from __future__ import annotations
 
 import builtins
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from . import tables as t
 from .repositories import plausible_id, scoped
@@ -115,6 +115,21 @@ class RecordingRepository:
         """The tenant's own retention (None: the server's default)."""
         return self.conn.execute(select(t.tenants.c.recording_retention_days).where(t.tenants.c.id == tenant_id)
                                  ).scalar()
+
+    def set_retention(self, tenant_id: str, days: int | None, default_days: float) -> int:
+        """The tenant's own retention (None: the server's default); every kept recording's expiry follows it.
+        Returns how many recordings got a new expiry."""
+        self.conn.execute(update(t.tenants).where(t.tenants.c.id == tenant_id).values(recording_retention_days=days))
+        effective = days if days is not None else default_days
+        r = t.recordings
+        rows = self.conn.execute(select(r.c.id, r.c.created_at).where(
+            r.c.tenant_id == tenant_id, r.c.status.in_((READY, FAILED)), r.c.created_at.is_not(None))).all()
+        changes = [{"_id": row.id, "_expires": row.created_at + timedelta(days=effective) if effective > 0 else None}
+                   for row in rows]
+        if changes:
+            self.conn.execute(update(r).where(r.c.id == bindparam("_id")).values(expires_at=bindparam("_expires")),
+                              changes)
+        return len(changes)
 
     def of_calls(self, call_ids: builtins.list[str]) -> dict[str, dict[str, Any]]:
         r = t.recordings

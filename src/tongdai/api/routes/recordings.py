@@ -73,3 +73,17 @@ def delete_recording(recording_id: str, p: Annotated[Principal, Depends(admin)],
     with c.uow() as uow:
         service.delete(uow, c.recording_files, tenant_id=p.tenant, recording_id=recording_id, now=c.clock())
     return Response(status_code=204)
+
+
+@router.get("/recording-retention", response_model=s.RetentionOut)
+def get_retention(p: Annotated[Principal, Depends(admin)], c: Ctx):
+    """How long the tenant's recordings are kept (a sweeper deletes them hourly once expired)."""
+    with c.uow() as uow:
+        return service.retention(uow, tenant_id=p.tenant, default_days=c.recording_retention_days)
+
+
+@router.put("/recording-retention", response_model=s.RetentionOut)
+def set_retention(body: s.RetentionIn, p: Annotated[Principal, Depends(admin)], c: Ctx):
+    """Set the tenant's retention; every kept recording's `expires_at` follows at once."""
+    with c.uow() as uow:
+        return service.set_retention(uow, tenant_id=p.tenant, days=body.days, default_days=c.recording_retention_days)

@@ -47,3 +47,16 @@ class RecordingList(Page):
 class RecordingPatch(In):
     legal_hold: bool = Field(description="put the recording on legal hold (true) or lift it (false)",
                              examples=[True])
+
+
+class RetentionIn(In):
+    days: int | None = Field(description="keep recordings this many days after they are made (null: the "
+                             "server's default, `TONGDAI_RECORDING_RETENTION_DAYS`)", ge=1, le=36500, examples=[180])
+
+
+class RetentionOut(BaseModel):
+    days: int | None = Field(description="the tenant's own retention (null: the server's default)", examples=[180])
+    default_days: float = Field(description="the server's default (`TONGDAI_RECORDING_RETENTION_DAYS`; 0: forever)",
+                                examples=[90])
+    effective_days: float = Field(description="what applies: recordings are deleted this long after they are made "
+                                  "(0: kept until deleted), unless on legal hold", examples=[180])

@@ -60,3 +60,16 @@ def set_legal_hold(uow: UnitOfWork, *, tenant_id: str, recording_id: str, legal_
     _row(uow, tenant_id, recording_id, None)
     uow.recordings.hold(recording_id, tenant_id, legal_hold)
     return recording_view(_row(uow, tenant_id, recording_id, None))
+
+
+def retention(uow: UnitOfWork, *, tenant_id: str, default_days: float) -> dict[str, Any]:
+    days = uow.recordings.retention_days(tenant_id)
+    return {"days": days, "default_days": default_days,
+            "effective_days": days if days is not None else default_days}
+
+
+def set_retention(uow: UnitOfWork, *, tenant_id: str, days: int | None, default_days: float) -> dict[str, Any]:
+    """The tenant's retention in days (None: the server's default); the expiry of every recording kept
+    follows at once (on legal hold a recording stays past it)."""
+    uow.recordings.set_retention(tenant_id, days, default_days)
+    return retention(uow, tenant_id=tenant_id, default_days=default_days)
