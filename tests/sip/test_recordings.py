@@ -136,6 +136,37 @@ def test_an_inbound_call_is_recorded_by_its_queue_customer_left_agent_right(serv
     left, right, _ = listen(server, recording)
     assert abs(len(left) / 8000 - call["talk_seconds"]) <= 0.5
     check_channels(left, right)
+    # a supervisor finds yesterday's call in the call log, plays it in Chromium and seeks (Range requests)
+    from playwright.sync_api import sync_playwright
+    from scripts.screenshots import sign_in
+
+    from tests.portal.conftest import CHROMIUM
+    base = f"http://127.0.0.1:{server.http_port}"
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                     args=["--no-sandbox", "--autoplay-policy=no-user-gesture-required"])
+        try:
+            page = browser.new_page()
+            sign_in(page, base, "supervisor@demo.tongdai.local", "vi")
+            page.goto(f"{base}/calls")
+            page.check("input[name=recorded]")
+            page.click("form.filters button")
+            page.wait_for_url("**recorded=1**")
+            assert page.locator("table.list tbody tr").count() == 1
+            row = page.locator("table.list tbody tr").first
+            assert "+84987300901" in row.inner_text() and "Tải về" in row.inner_text()
+            player = row.locator(f'audio[data-recording="{recording["id"]}"]')
+            player.evaluate("a => a.play()")
+            page.wait_for_function(f"document.querySelector('audio[data-recording=\"{recording['id']}\"]')"
+                                   ".currentTime > 0.5")
+            duration = player.evaluate("a => a.duration")
+            assert abs(duration - call["talk_seconds"]) <= 0.5, duration
+            player.evaluate("a => { a.pause(); a.currentTime = a.duration - 1; }")
+            page.wait_for_function(f"document.querySelector('audio[data-recording=\"{recording['id']}\"]')"
+                                   ".readyState >= 2")
+            assert player.evaluate("a => a.currentTime") > duration - 1.5
+        finally:
+            browser.close()
 
 
 def test_a_crash_mid_call_leaves_a_pcap_that_is_converted_at_restart(server, tmp_path):

@@ -62,6 +62,13 @@ def set_legal_hold(uow: UnitOfWork, *, tenant_id: str, recording_id: str, legal_
     return recording_view(_row(uow, tenant_id, recording_id, None))
 
 
+def of_calls(uow: UnitOfWork, *, tenant_id: str, call_ids: list[str], agent_id: str | None) -> dict[str, Any]:
+    """The recordings of these calls (a call log page's), by call id."""
+    found = uow.recordings.of_calls(call_ids)
+    return {call_id: recording_view(row) for call_id, row in found.items()
+            if row["tenant_id"] == tenant_id and (agent_id is None or row["agent_id"] == agent_id)}
+
+
 def retention(uow: UnitOfWork, *, tenant_id: str, default_days: float) -> dict[str, Any]:
     days = uow.recordings.retention_days(tenant_id)
     return {"days": days, "default_days": default_days,

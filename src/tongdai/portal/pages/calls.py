@@ -8,10 +8,11 @@ from datetime import datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Header, Query
 
-from ...api.responses import csv_response
+from ...api.responses import audio_response, csv_response
 from ...app import views
+from ...app.services import recordings
 from ...domain.errors import RuleViolation, Violation
 from ...domain.numbers import classify
 from ..web import Page, field_errors, render, require, signed_in
@@ -37,7 +38,7 @@ def _local(value: str, field: str, time_zone: str, problems: list[Violation]) ->
 
 
 def _selection(page: Page, since: str, until: str, hotline: str, queue: str, agent: str, direction: str,
-               end_reason: str, hotline_number: str = "",
+               end_reason: str, hotline_number: str = "", recorded: str = "",
                ) -> tuple[dict[str, Any], datetime | None, datetime | None, dict[str, str]]:
     require(page, "admin", "supervisor", "agent")
     problems: list[Violation] = []
@@ -49,16 +50,17 @@ def _selection(page: Page, since: str, until: str, hotline: str, queue: str, age
     if hotline_number and number is None:
         problems.append(Violation("hotline_number", "invalid_number", "not a phone number"))
     equals = {"hotline_id": hotline or None, "queue_id": queue or None, "agent_id": agent or None,
-              "direction": direction or None, "end_reason": end_reason or None, "hotline_number": number}
+              "direction": direction or None, "end_reason": end_reason or None, "hotline_number": number,
+              "recorded": True if recorded else None}
     return equals, start, end, field_errors(page, RuleViolation(problems)) if problems else {}
 
 
 @router.get("/calls")
 def call_log(page: Signed, since: Text = "", until: Text = "", hotline: Text = "", queue: Text = "",
              agent: Text = "", direction: Text = "", end_reason: Text = "", hotline_number: Text = "",
-             offset: Annotated[int, Query(ge=0, le=10**9)] = 0):
+             recorded: Text = "", offset: Annotated[int, Query(ge=0, le=10**9)] = 0):
     equals, start, end, errors = _selection(page, since, until, hotline, queue, agent, direction, end_reason,
-                                            hotline_number)
+                                            hotline_number, recorded)
     tenant = page.tenant
     with page.ctx.uow() as uow:
         found: dict[str, Any] = views.calls(
@@ -69,20 +71,34 @@ def call_log(page: Signed, since: Text = "", until: Text = "", hotline: Text = "
         hotlines = uow.hotlines.names([c["hotline_id"] for c in items] + [hotline], tenant)
         queues = {q.id: q.name for q in uow.queues.all(tenant)}
         agents = {a.id: a.name for a in uow.agents.all(tenant)}
+        played = recordings.of_calls(uow, tenant_id=tenant, call_ids=[c["id"] for c in items if c["recording_id"]],
+                                     agent_id=page.user.agent_id if page.user.role == "agent" else None)
     return render(page, "calls/list.html", items=items, total=found["total"], offset=offset,
                   count_limit=COUNT_LIMIT,
                   size=PAGE_SIZE, errors=errors, end_reasons=END_REASONS, hotlines=hotlines, queues=queues,
-                  agents=agents,
+                  agents=agents, recordings=played,
                   filters={"since": since, "until": until, "hotline": hotline, "queue": queue, "agent": agent,
-                           "direction": direction, "end_reason": end_reason, "hotline_number": hotline_number})
+                           "direction": direction, "end_reason": end_reason, "hotline_number": hotline_number,
+                           "recorded": recorded})
 
 
 @router.get("/calls.csv")
 def call_log_csv(page: Signed, since: Text = "", until: Text = "", hotline: Text = "", queue: Text = "",
-                 agent: Text = "", direction: Text = "", end_reason: Text = "", hotline_number: Text = ""):
+                 agent: Text = "", direction: Text = "", end_reason: Text = "", hotline_number: Text = "",
+                 recorded: Text = ""):
     equals, start, end, errors = _selection(page, since, until, hotline, queue, agent, direction, end_reason,
-                                            hotline_number)
+                                            hotline_number, recorded)
     if errors:
         raise RuleViolation([Violation(field, "invalid_value", message) for field, message in errors.items()])
     return csv_response(views.calls_csv(page.ctx.uow, tenant_id=page.tenant, equals=equals, since=start, until=end),
                         "calls.csv")
+
+
+@router.get("/recordings/{recording_id}/audio")
+def recording_audio(page: Signed, recording_id: str, range: Annotated[str | None, Header(max_length=100)] = None):
+    """A recorded call's audio for the call log's player (HTTP Range: it seeks); an agent hears its own calls."""
+    require(page, "admin", "supervisor", "agent")
+    with page.ctx.uow() as uow:
+        key, fmt = recordings.audio(uow, tenant_id=page.tenant, recording_id=recording_id,
+                                    agent_id=page.user.agent_id if page.user.role == "agent" else None)
+    return audio_response(page.ctx.recording_files, key, fmt, range, f"{recording_id}.{fmt}")
