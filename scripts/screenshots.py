@@ -20,6 +20,7 @@ from tongdai.api.local import LocalServer
 from tongdai.app.context import Context
 from tongdai.demo import PORTAL_PASSWORD, load_demo
 from tongdai.store.db import make_engine, upgrade
+from tongdai.store.files import LocalFiles
 from tongdai.store.uow import UnitOfWork
 
 PAGES = {"sign-in": "/sign-in", "hotlines": "/hotlines", "hotline-new": "/hotlines/new", "calls": "/calls",
@@ -53,6 +54,33 @@ def sample_calls(engine, tenant: str) -> None:
         uow.calls.insert(rows)
 
 
+def sample_recordings(engine, tenant: str, files: LocalFiles, work: Path) -> None:
+    """Every third answered sample call recorded by its queue, with a real MP3 (two tones: customer, agent)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' pcap maker, when run as a script
+    from tests.media.pcaps import Leg, tone, write_pcap
+
+    from tongdai.media.recording_audio import convert
+    pcap = write_pcap(work / "sample.pcap", [Leg(port=31000, audio=tone(700, 3.0), ssrc=1),
+                                             Leg(port=31002, audio=tone(440, 3.0), ssrc=2)], t0=1.8e9)
+    with UnitOfWork(engine) as uow:
+        answered = [c for c in uow.calls.list(tenant, equals={}, since=None, until=None, limit=1000, offset=0)[0]
+                    if c["answered_at"]][::3]
+        for n, call in enumerate(answered):
+            rec_id = f"re_shot{n:09d}"
+            mp3 = work / f"{rec_id}.mp3"
+            done = convert(pcap, mp3, customer_ports={31000}, start=1.8e9, end=1.8e9 + 3.0)
+            key = f"{tenant}/{rec_id}.mp3"
+            size = files.put(mp3, key)
+            uow.recordings.started([{"id": rec_id, "tenant_id": tenant, "call_id": call["id"],
+                                     "agent_id": call["agent_id"], "hotline_id": call["hotline_id"],
+                                     "recorded_by": "queue", "media_call_id": f"shot-{n}", "customer_ports": [31000],
+                                     "started_at": call["answered_at"], "ended_at": call["ended_at"]}])
+            uow.recordings.ready(rec_id, storage_key=key, duration_ms=done.duration_ms, size=size, format="mp3",
+                                 channels=2, created_at=call["ended_at"], expires_at=None)
+            uow.calls.update([{**call, "_id": call["id"], "recorded": True, "recorded_by": "queue",
+                               "recording_id": rec_id}])
+
+
 def sign_in(page, url: str, email: str, language: str) -> None:
     """Sign in on the portal at `url` and make `language` the user's language."""
     page.goto(f"{url}/sign-in?lang={language}")
@@ -72,7 +100,9 @@ def take(out: Path) -> list[Path]:
     upgrade(engine)
     keys = load_demo(engine, data / "demo-keys.json")
     sample_calls(engine, keys["tenant_id"])
-    server = LocalServer(create_app(Context(engine)))
+    files = LocalFiles(data / "recordings")
+    sample_recordings(engine, keys["tenant_id"], files, data)
+    server = LocalServer(create_app(Context(engine, recording_files=files)))
     url = server.url
     taken = []
     try:

@@ -3,6 +3,7 @@ converter's tests and benchmark."""
 
 from __future__ import annotations
 
+import heapq
 import math
 import struct
 from collections.abc import Iterable, Iterator
@@ -45,11 +46,14 @@ class Leg:
     start: float = 0.0  # seconds after the pcap's first instant
     ssrc: int = 0x1234
     source: tuple[str, int] = ("127.0.0.1", 40000)
+    repeat: int = 1  # the audio, this many times over (an hour's call from ten seconds of tone)
 
     def packets(self, t0: float) -> Iterator[tuple[float, bytes]]:
-        for n in range(len(self.audio) // 160):
+        frames = len(self.audio) // 160
+        for n in range(frames * self.repeat):
+            at = (n % frames) * 160
             rtp = struct.pack(">BBHII", 0x80, self.payload_type, n & 0xFFFF, (1000 + n * 160) & 0xFFFFFFFF,
-                              self.ssrc) + self.audio[n * 160:(n + 1) * 160]
+                              self.ssrc) + self.audio[at:at + 160]
             yield t0 + self.start + n * 0.02, _ipv4_udp(self.source, self.port, rtp)
 
 
@@ -64,9 +68,9 @@ def write_pcap(path: Path, legs: Iterable[Leg], t0: float = 1_800_000_000.0, cut
                ethernet: bool = False) -> Path:
     """The legs' packets in arrival order; `cut` bytes dropped from the end (a writer killed mid-packet);
     `ethernet`: Ethernet frames (linktype 1, what SIPp's play_pcap_audio reads) rather than raw IPv4."""
-    packets = sorted((p for leg in legs for p in leg.packets(t0)), key=lambda p: p[0])
+    packets: Iterable[tuple[float, bytes]] = heapq.merge(*(leg.packets(t0) for leg in legs), key=lambda p: p[0])
     if ethernet:
-        packets = [(at, bytes(12) + b"\x08\x00" + data) for at, data in packets]
+        packets = ((at, bytes(12) + b"\x08\x00" + data) for at, data in packets)
     with open(path, "wb") as f:
         f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1 if ethernet else 101))
         for at, data in packets:
