@@ -81,3 +81,29 @@ def test_the_api_streams_the_whole_call_log_as_csv(portal):
     rows = list(csv.DictReader(io.StringIO(r.text)))
     assert len(rows) == 63  # every call, not a page
     assert rows[0]["id"] == "ca_today000000002" and rows[-1]["id"] == "ca_older000000059"
+
+
+def test_an_admin_sets_how_long_recordings_are_kept_from_the_call_log(portal, page):
+    from tongdai.app.services import recordings
+    sign_in(page, portal, next_path="/calls")
+    page.wait_for_url(portal.url + "/calls")
+    days = page.locator("form.retention input[name=days]")
+    assert days.input_value() == "" and days.get_attribute("placeholder") == "90"  # the server's default
+    days.fill("30")
+    with page.expect_navigation():
+        page.click("form.retention button")
+    assert page.locator("form.retention [role=status]").inner_text() == "Đã lưu."
+    assert page.locator("form.retention input[name=days]").input_value() == "30"
+    with UnitOfWork(portal.engine) as uow:
+        assert recordings.retention(uow, tenant_id=portal.keys["tenant_id"], default_days=90)["effective_days"] == 30
+    # a value the browser lets through but the rule refuses (its min is only a hint to the browser)
+    page.evaluate("document.querySelector('form.retention input[name=days]').removeAttribute('min')")
+    page.fill("form.retention input[name=days]", "0")
+    with page.expect_navigation():
+        page.click("form.retention button")
+    assert "Từ 1 đến 36.500 ngày" in page.locator("form.retention").inner_text()
+    page.fill("form.retention input[name=days]", "")
+    with page.expect_navigation():
+        page.click("form.retention button")
+    with UnitOfWork(portal.engine) as uow:
+        assert recordings.retention(uow, tenant_id=portal.keys["tenant_id"], default_days=90)["days"] is None

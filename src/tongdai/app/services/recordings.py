@@ -11,6 +11,8 @@ from ...store.recordings import DELETED, READY
 from ...store.uow import UnitOfWork
 from ..notifier import recording_view
 
+MAX_RETENTION_DAYS = 36500
+
 
 def recordings(uow: UnitOfWork, *, tenant_id: str, agent_id: str | None, equals: dict[str, Any],
                since: datetime | None, until: datetime | None, limit: int, offset: int) -> dict[str, Any]:
@@ -78,5 +80,7 @@ def retention(uow: UnitOfWork, *, tenant_id: str, default_days: float) -> dict[s
 def set_retention(uow: UnitOfWork, *, tenant_id: str, days: int | None, default_days: float) -> dict[str, Any]:
     """The tenant's retention in days (None: the server's default); the expiry of every recording kept
     follows at once (on legal hold a recording stays past it)."""
+    if days is not None and not 1 <= days <= MAX_RETENTION_DAYS:
+        raise RuleViolation(Violation("days", "out_of_range", f"between 1 and {MAX_RETENTION_DAYS} days, or empty"))
     uow.recordings.set_retention(tenant_id, days, default_days)
     return retention(uow, tenant_id=tenant_id, default_days=default_days)

@@ -15,7 +15,7 @@ from ...app import views
 from ...app.services import recordings
 from ...domain.errors import RuleViolation, Violation
 from ...domain.numbers import classify
-from ..web import Page, field_errors, render, require, signed_in
+from ..web import Page, field_errors, form, redirect, render, require, signed_in
 
 router = APIRouter(include_in_schema=False)
 Signed = Annotated[Page, Depends(signed_in)]
@@ -58,7 +58,8 @@ def _selection(page: Page, since: str, until: str, hotline: str, queue: str, age
 @router.get("/calls")
 def call_log(page: Signed, since: Text = "", until: Text = "", hotline: Text = "", queue: Text = "",
              agent: Text = "", direction: Text = "", end_reason: Text = "", hotline_number: Text = "",
-             recorded: Text = "", offset: Annotated[int, Query(ge=0, le=10**9)] = 0):
+             recorded: Text = "", offset: Annotated[int, Query(ge=0, le=10**9)] = 0, retention_error: Text = "",
+             saved: Text = ""):
     equals, start, end, errors = _selection(page, since, until, hotline, queue, agent, direction, end_reason,
                                             hotline_number, recorded)
     tenant = page.tenant
@@ -71,12 +72,15 @@ def call_log(page: Signed, since: Text = "", until: Text = "", hotline: Text = "
         hotlines = uow.hotlines.names([c["hotline_id"] for c in items] + [hotline], tenant)
         queues = {q.id: q.name for q in uow.queues.all(tenant)}
         agents = {a.id: a.name for a in uow.agents.all(tenant)}
+        retention = recordings.retention(uow, tenant_id=tenant, default_days=page.ctx.recording_retention_days) \
+            if page.user.role == "admin" else None
         played = recordings.of_calls(uow, tenant_id=tenant, call_ids=[c["id"] for c in items if c["recording_id"]],
                                      agent_id=page.user.agent_id if page.user.role == "agent" else None)
     return render(page, "calls/list.html", items=items, total=found["total"], offset=offset,
                   count_limit=COUNT_LIMIT,
                   size=PAGE_SIZE, errors=errors, end_reasons=END_REASONS, hotlines=hotlines, queues=queues,
-                  agents=agents, recordings=played,
+                  agents=agents, recordings=played, retention=retention,
+                  retention_error=retention_error == "1", saved=saved == "retention",
                   filters={"since": since, "until": until, "hotline": hotline, "queue": queue, "agent": agent,
                            "direction": direction, "end_reason": end_reason, "hotline_number": hotline_number,
                            "recorded": recorded})
@@ -102,3 +106,18 @@ def recording_audio(page: Signed, recording_id: str, range: Annotated[str | None
         key, fmt = recordings.audio(uow, tenant_id=page.tenant, recording_id=recording_id,
                                     agent_id=page.user.agent_id if page.user.role == "agent" else None)
     return audio_response(page.ctx.recording_files, key, fmt, range, f"{recording_id}.{fmt}")
+
+
+@router.post("/calls/retention")
+async def set_retention(page: Signed):
+    """The tenant's recording retention (admins): days, or empty for the server's default."""
+    require(page, "admin")
+    fields = await form(page)
+    raw = str(fields.get("days", "")).strip()
+    try:
+        with page.ctx.uow() as uow:
+            recordings.set_retention(uow, tenant_id=page.tenant, days=int(raw) if raw else None,
+                                     default_days=page.ctx.recording_retention_days)
+    except (ValueError, RuleViolation):
+        return redirect("/calls?retention_error=1")
+    return redirect("/calls?saved=retention")
