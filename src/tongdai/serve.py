@@ -36,6 +36,7 @@ from .app.services.caller_id import CallerIdUsage
 from .app.webhooks import WebhookDispatcher, WebhookTargets
 from .app.widget import WidgetCredentials
 from .domain.acd import StatusChanged
+from .domain.calls import RECORDING_NOTICE
 from .domain.directory import Directory
 from .domain.errors import RuleViolation, Violation
 from .domain.ivr import GOODBYE
@@ -191,6 +192,12 @@ class SwitchRuntime:
                 goodbyes[language] = str(self.prompt_files.speech(text, language))
             except PromptError as exc:
                 log.error("no goodbye prompt in %s: %s", language, exc)
+        notices = {}
+        for language, text in RECORDING_NOTICE.items():
+            try:
+                notices[language] = str(self.prompt_files.speech(text, language))
+            except PromptError as exc:
+                log.error("no recording announcement in %s: %s", language, exc)
         queue_music = {}
         for queue in directory.queues.values():
             if queue.music_audio_id:
@@ -200,7 +207,7 @@ class SwitchRuntime:
                         queue_music[queue.id] = str(self.prompt_files.audio(upload))
                 except PromptError as exc:
                     log.error("queue %s: no music file: %s", queue.id, exc)
-        return CallAudio(prompts, goodbyes, str(self.prompt_files.music()), queue_music)
+        return CallAudio(prompts, goodbyes, str(self.prompt_files.music()), queue_music, notices)
 
     # -- start and stop -----------------------------------------------------------------------------
 

@@ -44,6 +44,7 @@ def test_a_carrier_hotline_is_created_from_the_available_inventory_numbers(porta
     page.check('input[name="groups_mode"][value="selected"]')
     page.check('label:has-text("Sales") input')
     page.check('input[name="record_calls"]')
+    page.check('input[name="recording_announcement"]')  # the customer hears it is recorded, first
     assert page.locator('label:has-text("Kịch bản IVR")').is_hidden()  # IVR off: a queue is chosen
     page.select_option('select[name="queue_id"]', label="Support")
     page.click("text=Tạo hotline")
@@ -51,6 +52,7 @@ def test_a_carrier_hotline_is_created_from_the_available_inventory_numbers(porta
     assert page.locator(".notice").inner_text() == "Đã lưu."
     assert "+842838250001" in page.locator("h1").inner_text()
     assert page.locator('input[name="outbound_enabled"]').is_checked()
+    assert page.locator('input[name="recording_announcement"]').is_checked()
     assert page.locator('label:has-text("Sales") input').is_checked()
     assert not page.locator('label:has-text("Support") input').is_checked()
     page.goto(portal.url + "/hotlines/new")  # the number is taken now: no longer offered

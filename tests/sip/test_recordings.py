@@ -193,3 +193,42 @@ def test_a_crash_mid_call_leaves_a_pcap_that_is_converted_at_restart(server, tmp
     recording = wait_recording(server, call["id"])
     left, right, _ = listen(server, recording)
     check_channels(left, right)
+
+
+def test_a_hotline_that_announces_recording_has_the_customer_hear_it_before_recording_starts(server, tmp_path):
+    import socket
+    from datetime import datetime
+
+    hotline = server.get("/hotlines", number="+84981000001")["items"][0]
+    r = httpx.patch(f"{server.api}/hotlines/{hotline['id']}", headers=server.admin,
+                    json={"record_calls": True, "recording_announcement": True})
+    assert r.status_code == 200 and r.json()["recording_announcement"] is True, r.text
+    time.sleep(1.5)  # the switch takes the new snapshot, with the announcement spoken into a file
+    media = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    media.bind(("127.0.0.1", 0))
+    media.settimeout(0.2)
+    side = carrier(server, tmp_path, flows.carrier_invite("+84981000001")
+                   + flows.ring_answer(media=("127.0.0.1", media.getsockname()[1])) + flows.CARRIER_WAIT_BYE)
+    time.sleep(0.3)
+    caller = agent("agent_call", server, tmp_path, keys={"dest": "0981000903"},
+                   after_auth=flows.ANSWERED + '\n  <pause milliseconds="9000"/>\n' + flows.HANG_UP)
+    heard: list[bytes] = []
+    deadline = time.monotonic() + 3.0
+    try:
+        while not heard or time.monotonic() < deadline:
+            try:
+                heard.append(media.recv(2048))
+            except TimeoutError:
+                if time.monotonic() > deadline + 5:
+                    break
+        ok(caller, "agent")
+        ok(side, "carrier")
+    finally:
+        media.close()
+    spoken = [p for p in heard if p[1] & 0x7F == 0 and len(set(p[12:])) > 8]
+    assert len(spoken) > 40, (len(heard), len(spoken))  # the announcement, said to the customer (PCMU)
+    call = server.wait_call(lambda c: c["customer_number"] == "+84981000903" and c["ended_at"])
+    recording = wait_recording(server, call["id"])
+    waited = (datetime.fromisoformat(recording["started_at"]) - datetime.fromisoformat(call["answered_at"]))
+    assert 2.0 < waited.total_seconds() < 8.0, waited  # recording started once it was said
+    assert abs(recording["duration_ms"] / 1000 - (call["talk_seconds"] - waited.total_seconds())) <= 0.5

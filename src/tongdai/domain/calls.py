@@ -21,6 +21,18 @@ class LegState(StrEnum):
     ENDED = "ended"
 
 
+# what a hotline with `recording_announcement` says to the customer before a recording starts
+RECORDING_NOTICE = {
+    "vi": "Cuộc gọi của quý khách có thể được ghi âm để nâng cao chất lượng dịch vụ.",
+    "en": "This call may be recorded to improve our service.",
+}
+
+
+def notice_language(country: str) -> str:
+    """A hotline's language for what it says: Vietnamese for a Vietnamese number, else English."""
+    return "vi" if country == "VN" else "en"
+
+
 @dataclass(frozen=True)
 class RecordingStart:
     """rtpengine records a call: the recording's id, the setting that asked for it, rtpengine's call (its

@@ -134,6 +134,7 @@ class Hotline:
     notify_answer_seconds: int = 0
     carrier: str | None = None
     trunk_id: str | None = None
+    recording_announcement: bool = False  # a recorded call's customer hears that it is recorded, first
 
     def permits_any(self, group_ids: frozenset[str] | set[str]) -> bool:
         """True when one of these groups may call out on this hotline (outbound aside)."""

@@ -148,6 +148,7 @@ hotlines = Table(
     Column("ivr_tree_id", String(ID), ForeignKey("ivr_trees.id", ondelete="RESTRICT"), index=True),
     Column("queue_id", String(ID), ForeignKey("queues.id", ondelete="RESTRICT"), index=True),
     Column("show_in_widget", Boolean, nullable=False),
+    Column("recording_announcement", Boolean, nullable=False, server_default=false()),
     Column("wrap_up_seconds", Integer, nullable=False),
     Column("notify_answer_seconds", Integer, nullable=False),
     Column("carrier", String(20)),

@@ -35,8 +35,10 @@ class AgentCalls:
     def __init__(self, *, global_config: dict, media: MediaWorker, usage: CallerIdUsage, presence: Presence,
                  contacts: Callable[[str], list[Binding]], publish: Callable[[CallRecord, str], None],
                  notify: Callable[[Notification], None], limits: CallLimits, rng: random.Random,
-                 trunks: TrunkMonitor, clock: Callable[[], float] = time.monotonic):
+                 trunks: TrunkMonitor, clock: Callable[[], float] = time.monotonic,
+                 notice: Callable[[CallRecord], str | None] | None = None):
         self.global_config = global_config
+        self.notice = notice  # the recording announcement of a call's hotline, if it has one
         self.media = media
         self.usage = usage
         self.presence = presence
@@ -147,7 +149,7 @@ class AgentCalls:
         leg, record_audio, trunk_id = placed
         call = ClickToCall(global_config=self.global_config, record=record, agent_phone=bindings[0], customer=leg,
                            media=self.media, on_update=self._update, record_audio=record_audio,
-                           on_silence=lambda: self.trunks.unanswered_invite(trunk_id))
+                           on_silence=lambda: self.trunks.unanswered_invite(trunk_id), notice=self.notice)
         self.calls[record.id] = call
         self.presence.busy(agent.id, True)
         call.start()
@@ -157,7 +159,8 @@ class AgentCalls:
                 on_silence: Callable[[], None] | None = None) -> tuple:
         call = BridgedCall(global_config=self.global_config, record=record, destination=leg, media=self.media,
                            media_call_id=str(req.getHFBody("call-id")), a_tag=req.getHFBody("from").getTag(),
-                           on_update=self._update, record_audio=record_audio, on_silence=on_silence)
+                           on_update=self._update, record_audio=record_audio, on_silence=on_silence,
+                           notice=self.notice)
         self.calls[record.id] = call
         for agent_id in filter(None, (record.agent_id, record.callee_agent_id)):
             self.presence.busy(agent_id, True)

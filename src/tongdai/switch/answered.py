@@ -34,6 +34,7 @@ class CallAudio:
     goodbyes: dict[str, str] = field(default_factory=dict)  # language -> file
     music: str | None = None  # the music tongdai ships
     queue_music: dict[str, str] = field(default_factory=dict)  # queue id -> its uploaded music
+    recording_notices: dict[str, str] = field(default_factory=dict)  # language -> "this call may be recorded"
 
     def music_of(self, queue_id: str) -> str | None:
         return self.queue_music.get(queue_id, self.music)

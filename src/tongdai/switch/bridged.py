@@ -27,7 +27,8 @@ class BridgedCall(CallObject):
     def __init__(self, *, global_config: dict, record: CallRecord, destination: Destination,
                  media: MediaWorker, media_call_id: str, a_tag: str,
                  on_update: Callable[[CallRecord, str], None], record_audio: str | None = None,
-                 on_silence: Callable[[], None] | None = None):
+                 on_silence: Callable[[], None] | None = None,
+                 notice: Callable[[CallRecord], str | None] | None = None):
         """`on_silence`: the other side never answered the INVITE (its trunk is then taken as down)."""
         self.global_config = global_config
         self.record = record
@@ -38,6 +39,7 @@ class BridgedCall(CallObject):
         self.on_update = on_update
         self.record_audio = record_audio
         self.on_silence = on_silence
+        self.notice = notice
         self.state = LegState.TRYING
         self.b_tag = "b" + record.id
         self.ua_a = UA(global_config, self.from_a)

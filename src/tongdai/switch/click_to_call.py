@@ -32,7 +32,8 @@ log = logging.getLogger("tongdai.switch")
 class ClickToCall(CallObject):
     def __init__(self, *, global_config: dict, record: CallRecord, agent_phone: Binding, customer: Destination,
                  media: MediaWorker, on_update: Callable[[CallRecord, str], None], record_audio: str | None = None,
-                 on_silence: Callable[[], None] | None = None):
+                 on_silence: Callable[[], None] | None = None,
+                 notice: Callable[[CallRecord], str | None] | None = None):
         self.global_config = global_config
         self.record = record
         self.phone = agent_phone
@@ -42,6 +43,7 @@ class ClickToCall(CallObject):
         self.on_update = on_update
         self.record_audio = record_audio
         self.on_silence = on_silence
+        self.notice = notice
         self.state = LegState.TRYING
         self.agent_tag, self.customer_tag = "a" + record.id, "c" + record.id
         self.ua_agent: UA | None = None

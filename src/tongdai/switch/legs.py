@@ -57,6 +57,7 @@ class CallObject(ABC):
     media_call_id: str
     on_update: Callable[[CallRecord, str], None]
     refresher: SessionRefresher | None = None
+    notice: Callable[[CallRecord], str | None] | None = None  # the announcement a recording starts after, if any
 
     @abstractmethod
     def shut_down(self, reason: str = "shutdown") -> None:
@@ -75,7 +76,28 @@ class CallObject(ABC):
 
     def start_recording(self, customer_tag: str, recorded_by: str) -> None:
         """rtpengine records the call from now on (a pcap per call); once it has, the record learns which
-        setting asked (`recorded_by`) and the ports the customer's audio came in on (its channel)."""
+        setting asked (`recorded_by`) and the ports the customer's audio came in on (its channel). A
+        hotline that announces recording has the customer hear it first; recording starts once it was said
+        (at once if it cannot be played)."""
+        notice = self.notice(self.record) if self.notice is not None else None
+        if notice is None:
+            self._record(customer_tag, recorded_by)
+            return
+
+        def said(duration_ms: int) -> None:
+            from sippy.Time.Timeout import Timeout
+            Timeout(self._record_if_up, duration_ms / 1000, 1, customer_tag, recorded_by)
+
+        def unsaid(exc: Exception) -> None:
+            log.warning("call %s: the recording announcement was not played: %s", self.record.id, exc)
+            self._record_if_up(customer_tag, recorded_by)
+        self.media.play(self.media_call_id, customer_tag, notice, said, unsaid)
+
+    def _record_if_up(self, customer_tag: str, recorded_by: str) -> None:
+        if self.state is not LegState.ENDED:
+            self._record(customer_tag, recorded_by)
+
+    def _record(self, customer_tag: str, recorded_by: str) -> None:
         started_at = utcnow()
 
         def started(customer_ports: tuple[int, ...]) -> None:

@@ -35,7 +35,8 @@ class QueueEvents(Protocol):
 class QueuedCall(CallObject):
     def __init__(self, *, global_config: dict, record: CallRecord, queue_id: str, caller: str,
                  media: MediaWorker, media_call_id: str, caller_tag: str, events: QueueEvents,
-                 on_update: Callable[[CallRecord, str], None], record_audio: str | None):
+                 on_update: Callable[[CallRecord, str], None], record_audio: str | None,
+                 notice: Callable[[CallRecord], str | None] | None = None):
         self.global_config = global_config
         self.record = record
         self.queue_id = queue_id
@@ -46,6 +47,7 @@ class QueuedCall(CallObject):
         self.events = events
         self.on_update = on_update
         self.record_audio = record_audio  # "queue": the queue records its calls
+        self.notice = notice
         self.state = LegState.TRYING
         self.offer_body: Any = None
         self.caller_sdp: str | None = None  # the caller's own SDP, before rtpengine's

@@ -21,7 +21,7 @@ from typing import Any
 from ..app.notifier import Notification
 from ..app.services.caller_id import CallerIdUsage
 from ..domain.acd import StatusChanged
-from ..domain.calls import CallRecord
+from ..domain.calls import CallRecord, notice_language
 from ..domain.directory import Directory
 from ..domain.limits import CallLimits, Caps
 from ..media.rtpengine import MediaWorker
@@ -70,7 +70,8 @@ class Switch:
         self.presence = self.queueing.presence
         self.agent_calls = AgentCalls(global_config=global_config, media=media, usage=usage, presence=self.presence,
                                       contacts=self.registrar.contacts, publish=publish, notify=notify,
-                                      limits=limits, rng=rng or random.Random(), trunks=self.trunks)
+                                      limits=limits, rng=rng or random.Random(), trunks=self.trunks,
+                                      notice=self.recording_notice)
         self.switchboard = Switchboard(directory=lambda: self.directory, registrar=self.registrar,
                                        queueing=self.queueing, agent_calls=self.agent_calls, publish=publish)
         self._ticker: Any = None
@@ -192,16 +193,25 @@ class Switch:
         return IvrCall(is_open=is_open, agent_of=agent_of, global_config=self.global_config, media=self.media,
                        media_call_id=str(req.getHFBody("call-id")), caller_tag=req.getHFBody("from").getTag(),
                        on_update=self.queueing.publish, notify=self.queueing.notify, clock=self._clock,
-                       audio=lambda: self.audio, **fields)
+                       audio=lambda: self.audio, notice=self.recording_notice, **fields)
 
     def _queued_call(self, *, req: Any, **fields: Any) -> QueuedCall:
         """A queue's call: rung with ringback, or answered at once with music when the queue says so."""
         legs = dict(global_config=self.global_config, media=self.media, media_call_id=str(req.getHFBody("call-id")),
-                    caller_tag=req.getHFBody("from").getTag(), on_update=self.queueing.publish)
+                    caller_tag=req.getHFBody("from").getTag(), on_update=self.queueing.publish,
+                    notice=self.recording_notice)
         queue = self.directory.queues.get(fields["queue_id"])
         if queue is not None and queue.waiting_audio == "music":
             return AnsweredCall(audio=lambda: self.audio, clock=self._clock, **legs, **fields)
         return QueuedCall(**legs, **fields)
+
+    def recording_notice(self, record: CallRecord) -> str | None:
+        """The file a recorded call's customer hears before recording starts: its hotline's announcement
+        (in the hotline's language), if the hotline has it on."""
+        hotline = self.directory.hotline_by_number.get(record.hotline_number or "")
+        if hotline is None or not hotline.recording_announcement:
+            return None
+        return self.audio.recording_notices.get(notice_language(hotline.country))
 
     # -- what the API asks (through app.live, in the SIP thread) ------------------------------------
 

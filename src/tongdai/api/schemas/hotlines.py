@@ -10,6 +10,8 @@ from .common import Country, In, LineType, NumberText, Page, Ref, Seconds, Text,
 
 HOTLINE_RECORDING = ("record this hotline's OUTBOUND calls (agents calling customers). Inbound calls are recorded "
                      "by their queue's `record_calls`, never by this switch")
+ANNOUNCEMENT = ("before a recorded call's recording starts, the customer hears that the call may be recorded "
+                "(Vietnamese for a VN hotline, else English); the recording starts once it was said")
 ADAPTIVE_RECORDING = ("record the OUTBOUND calls made through this adaptive number. Inbound calls are recorded by "
                       "their queue's `record_calls`")
 
@@ -23,6 +25,7 @@ class HotlineIn(In):
     outbound_enabled: bool = False
     outbound_groups: Literal["all"] | Annotated[list[Ref], Field(max_length=500)] = "all"
     record_calls: bool = Field(False, description=HOTLINE_RECORDING)
+    recording_announcement: bool = Field(False, description=ANNOUNCEMENT)
     ivr_enabled: bool = False
     ivr_tree_id: Ref | None = None
     queue_id: Ref | None = None
@@ -40,6 +43,7 @@ class HotlinePatch(In):
     outbound_enabled: bool = left_out()
     outbound_groups: Literal["all"] | Annotated[list[Ref], Field(max_length=500)] = left_out()
     record_calls: bool = Field(left_out(), description=HOTLINE_RECORDING)
+    recording_announcement: bool = Field(left_out(), description=ANNOUNCEMENT)
     ivr_enabled: bool = left_out()
     ivr_tree_id: Ref | None = None
     queue_id: Ref | None = None
@@ -58,6 +62,7 @@ class HotlineOut(BaseModel):
     outbound_enabled: bool
     outbound_groups: Literal["all"] | list[str]
     record_calls: bool = Field(..., description=HOTLINE_RECORDING)
+    recording_announcement: bool = Field(..., description=ANNOUNCEMENT)
     ivr_enabled: bool
     ivr_tree_id: str | None
     queue_id: str | None

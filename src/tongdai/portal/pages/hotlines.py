@@ -57,6 +57,7 @@ def _routing(fields: dict[str, Any], data: dict[str, Any]) -> None:
     else:
         data["outbound_groups"] = ALL_GROUPS
     data["record_calls"] = _flag(fields, "record_calls")
+    data["recording_announcement"] = _flag(fields, "recording_announcement")
     data["ivr_enabled"] = _flag(fields, "ivr_enabled")
     if data["ivr_enabled"]:
         data["ivr_tree_id"] = fields.get("ivr_tree_id") or None
