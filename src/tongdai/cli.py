@@ -32,15 +32,32 @@ def cmd_serve(_args: Any) -> int:
     """HTTP, SIP and rtpengine in one process; Ctrl-C stops all three (TONGDAI_SIP=off: HTTP only)."""
     import uvicorn
 
+    from .checks import ports_in_use
     from .serve import RESTART_EXIT_CODE, build, restart_requested
 
     s = settings()
+    busy = ports_in_use(s)
+    if busy:
+        for line in busy:
+            print(f"tongdai: {line}", file=sys.stderr)
+        return 2
     host, port = s.http
     app = build(s)
     logging.getLogger("tongdai").info("HTTP on http://%s:%d/api/v1", host, port)
     # open event streams must not hold a shutdown up: they get 3 s, then close
     uvicorn.run(app, host=host, port=port, log_level=s.log_level, timeout_graceful_shutdown=3)
     return RESTART_EXIT_CODE if restart_requested.is_set() else 0
+
+
+def cmd_check(_args: Any) -> int:
+    """Is this machine ready to serve with these settings? Each failed check says what to fix."""
+    from .checks import run
+    failed = 0
+    for check in run(settings()):
+        print(f"{'ok  ' if check.ok else 'FAIL'}  {check.name}: {check.detail}")
+        failed += not check.ok
+    print("ready to serve" if not failed else f"{failed} check(s) failed")
+    return 0 if not failed else 1
 
 
 def cmd_db_upgrade(_args) -> int:
@@ -181,8 +198,12 @@ def cmd_numbers_classify(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
     p = argparse.ArgumentParser(prog="tongdai", description=__doc__)
+    p.add_argument("--version", action="version", version=f"tongdai {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("check", help="check the settings, ports, rtpengine, espeak-ng and the database; say what to "
+                                 "fix").set_defaults(fn=cmd_check)
     sub.add_parser("serve", help="run the HTTP API, SIP and rtpengine (see docs/operations.md)") \
         .set_defaults(fn=cmd_serve)
     db = sub.add_parser("db", help="database schema").add_subparsers(dest="db_command", required=True)
