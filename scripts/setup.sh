@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(ca-certificates curl rtpengine-daemon espeak-ng)
-[ "${1:-}" = "--test" ] && packages+=(postgresql sip-tester baresip-core chromium fonts-dejavu-core)
+[ "${1:-}" = "--test" ] && packages+=(postgresql sip-tester baresip-core chromium fonts-dejavu-core systemd kmod)
 python3 -m venv --help >/dev/null 2>&1 && python3 -m ensurepip --version >/dev/null 2>&1 \
   || packages+=(python3 python3-venv python3-pip)
 
