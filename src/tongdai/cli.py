@@ -45,7 +45,8 @@ def cmd_serve(_args: Any) -> int:
     app = build(s)
     logging.getLogger("tongdai").info("HTTP on http://%s:%d/api/v1", host, port)
     # open event streams must not hold a shutdown up: they get 3 s, then close
-    uvicorn.run(app, host=host, port=port, log_level=s.log_level, timeout_graceful_shutdown=3)
+    uvicorn.run(app, host=host, port=port, log_level=s.log_level, timeout_graceful_shutdown=3,
+                log_config=None)  # uvicorn's lines go through tongdai's handler: the same format
     return RESTART_EXIT_CODE if restart_requested.is_set() else 0
 
 
@@ -243,8 +244,8 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"tongdai: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    from .logs import configure
+    configure(settings().log_format)
     try:
         return args.fn(args)
     except BrokenPipeError:

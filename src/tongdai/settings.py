@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     http_addr: str = Field("127.0.0.1:8080", description="HTTP bind address (`host:port`)")
     log_level: Literal["critical", "error", "warning", "info", "debug"] = Field(
         "info", description="uvicorn's log level (tongdai's own messages are logged at info)")
+    log_format: Literal["text", "json"] = Field("text", description="`json`: one JSON object a line (with "
+                                                "`call_id`, `tenant_id`, `agent_id`, `request_id` fields) for "
+                                                "tongdai's and uvicorn's lines; `text` for a terminal")
     sip: Literal["on", "off"] = Field("on", description="`off` runs the HTTP API alone (no SIP, no rtpengine)")
     sip_addr: str = Field("127.0.0.1:5060", description="SIP bind address (UDP, `host:port`)")
     sip_trace: bool = Field(False, description="`1` logs every SIP message to stderr (costs CPU)")

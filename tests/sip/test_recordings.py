@@ -121,6 +121,8 @@ def test_an_inbound_call_is_recorded_by_its_queue_customer_left_agent_right(serv
     assert r.status_code == 200, r.text
     time.sleep(1.0)
     port = register_phone(server, tmp_path, "binh")
+    binh = agent_id(server, "binh")  # the log has a line for the registration, naming the agent and tenant
+    assert f"registration added: agent={binh} tenant={server.keys['tenant_id']} " in server.read_log()
     phone = Sipp("carrier", port=port, workdir=tmp_path, flow=(
         flows.carrier_invite() + flows.reply_answer() + plays(tone_pcap(tmp_path, AGENT_HZ, 4.0))
         + flows.CARRIER_WAIT_BYE))

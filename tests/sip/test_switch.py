@@ -57,8 +57,19 @@ def test_outbound_call_carries_the_hotline_number_and_the_agent_hangs_up(server,
     assert call["sip_status"] == 200 and call["end_reason"] == "completed"
     assert call["ringing_at"] and call["answered_at"] and call["talk_seconds"] > 0
     assert any("viettel" in r for r in call["caller_id_reasons"]) and call["recorded"] is True
-    # the Viettel hotline records its outbound calls: rtpengine wrote the call's RTP to a pcap
-    assert list((server.data_dir / "rtpengine" / "recordings").rglob("*.pcap"))
+    # the Viettel hotline records its outbound calls: rtpengine's pcap became the call's recording
+    assert call["recorded_by"] == "hotline" and call["recording_id"]
+    deadline = time.monotonic() + 30
+    while server.get(f"/recordings/{call['recording_id']}")["status"] != "ready":
+        assert time.monotonic() < deadline, server.get(f"/recordings/{call['recording_id']}")
+        time.sleep(0.2)
+    # the log has one line for its start, its answer and its end, each naming the call, tenant and agent
+    lines = [line for line in server.read_log().splitlines() if f"call={call['id']} " in line]
+    assert [line.split(" tongdai.calls: call ")[1].split(":")[0] for line in lines] == [
+        "started outbound", "answered outbound", "ended outbound"], lines
+    tenant = server.keys["tenant_id"]
+    assert all(f"tenant={tenant} agent={call['agent_id']}" in line for line in lines), lines
+    assert "reason=completed by=agent status=200" in lines[-1]
 
 
 def test_the_customer_hangs_up(server, work):

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 
 from .. import __version__
 from ..app.context import Context
+from ..logs import RequestIds
 from . import errors
 from .limits import BodyLimit
 from .routes import (
@@ -42,6 +43,7 @@ def create_app(ctx: Context, lifespan: Callable[[FastAPI], Any] | None = None) -
     app.state.ctx = ctx
     errors.install(app, html=error_page)
     app.add_middleware(BodyLimit)
+    app.add_middleware(RequestIds)
     install_portal(app, embed_origins=ctx.embed_origins)
     for module in (hotlines, adaptive_numbers, groups, agents, queues, ivr, operator, keys, numbers, calls,
                    recordings, reports, webhooks):

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from ..domain.calls import CallRecord
+from ..logs import call_fields
 from ..store.uow import UnitOfWork
 from . import notifier
 from .batches import BatchWriter, Spool
@@ -17,6 +18,7 @@ from .events import EventBus
 log = logging.getLogger("tongdai.calls")
 
 PERSISTED = ("call.started", "call.recording", "call.ended", "call.wrap_up_ended")
+LOGGED = ("call.started", "call.answered", "call.ended")  # one INFO line each
 
 
 class CallLog:
@@ -38,6 +40,10 @@ class CallLog:
         """From the SIP thread: hand the event to the asyncio loop when someone listens to the
         tenant's stream; persist the row in the background, in order, when the call starts (so a
         crash leaves it to be closed as interrupted) and when it ends."""
+        if event in LOGGED:
+            log.info("call %s %s: call=%s tenant=%s agent=%s %s", event[5:], record.direction, record.id,
+                     record.tenant_id, record.agent_id or "-", _summary(record, event),
+                     extra=call_fields(record.id, record.tenant_id, record.agent_id))
         listened = self.bus.has_subscribers(record.tenant_id)
         if not listened and event not in PERSISTED:
             return
@@ -88,3 +94,12 @@ def recording_row(record: CallRecord) -> dict[str, Any]:
             "hotline_id": record.hotline_id, "recorded_by": start.recorded_by, "media_call_id": start.media_call_id,
             "customer_ports": list(start.customer_ports), "started_at": start.started_at,
             "ended_at": record.ended_at}
+
+
+def _summary(record: CallRecord, event: str) -> str:
+    if event == "call.started":
+        return f"hotline={record.hotline_number or '-'} customer={record.customer_number or '-'}"
+    if event == "call.answered":
+        return f"queue={record.queue_id or '-'}"
+    return (f"reason={record.end_reason} by={record.hung_up_by or '-'} status={record.sip_status or '-'} "
+            f"talk={record.talk_seconds if record.talk_seconds is not None else '-'}s")

@@ -136,6 +136,14 @@ class Registrar:
                         MAX_BINDINGS)
             return refusal(req, 403, "Forbidden", "too_many_bindings",
                            f"an agent may register at most {MAX_BINDINGS} phones")
+        before = self._bindings.get(agent.id, {})
+        for uri in bindings.keys() - before.keys():
+            log.info("registration added: agent=%s tenant=%s contact=%s source=%s:%d expires=%ds", agent.id,
+                     agent.tenant_id, uri, host, port, int(bindings[uri].expires_at - now),
+                     extra={"agent_id": agent.id, "tenant_id": agent.tenant_id})
+        for uri in before.keys() - bindings.keys():
+            log.info("registration removed: agent=%s tenant=%s contact=%s", agent.id, agent.tenant_id, uri,
+                     extra={"agent_id": agent.id, "tenant_id": agent.tenant_id})
         self._bindings[agent.id] = bindings
         live = self.contacts(agent.id)
         self.on_change(agent.id, live)
