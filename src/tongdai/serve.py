@@ -28,6 +28,7 @@ from .app.events import EventBus
 from .app.health import Health
 from .app.live import LiveSwitch
 from .app.live_records import AgentStateWriter, RegistrationWriter, restore
+from .app.metrics import Metrics
 from .app.notifier import Notification, agent_status_changed
 from .app.recordings import RecordingOptions, Recordings
 from .app.report_rollup import ReportRollup
@@ -55,6 +56,7 @@ from .sip.registrar import Binding
 from .sip.websocket import SipWebSocket
 from .store.db import make_engine, upgrade
 from .store.files import LocalFiles
+from .store.uow import UnitOfWork
 from .switch.answered import CallAudio
 from .switch.switch import Switch
 
@@ -65,8 +67,9 @@ class SwitchRuntime:
     """The switch and the workers around it, wired once; `start()` starts every thread, in order."""
 
     def __init__(self, engine: Any, settings: Settings, bus: EventBus, usage: CallerIdUsage, directory: Directory,
-                 browser_secret: bytes):
+                 browser_secret: bytes, metrics: Metrics):
         self.engine = engine
+        self.metrics = metrics
         self.settings = settings
         self.bus = bus
         self.bridge: Bridge | None = None  # to the asyncio loop, once it runs
@@ -79,7 +82,7 @@ class SwitchRuntime:
             notify=self._notify)
         self.call_log = CallLog(engine, bus, to_async=self._to_async,
                                 spool=Spool(settings.spool / "call-log.jsonl", limit),
-                                recordings_written=self.recordings.wake)
+                                recordings_written=self.recordings.wake, on_event=metrics.call_event)
         self.states = AgentStateWriter(engine, spool=Spool(settings.spool / "agent-states.jsonl", limit))
         self.registrations = RegistrationWriter(engine, spool=Spool(settings.spool / "registrations.jsonl", limit))
         host, port = settings.sip_address
@@ -112,7 +115,8 @@ class SwitchRuntime:
                                              "tenant": settings.max_call_rate_per_tenant,
                                              "trunk": settings.max_call_rate_per_trunk}),
                              trunk_check_seconds=settings.trunk_check_seconds, browser_secret=browser_secret)
-        self.sip = SipEngine(host, port, global_config=global_config, on_request=self.switch.on_request,
+        self.switch.registrar.count_change = lambda change: metrics.registration_changes.labels(change).inc()
+        self.sip = SipEngine(host, port, global_config=global_config, on_request=self._on_request,
                              trace=settings.sip_trace, rate_per_source=settings.sip_rate_per_source)
         self.sip.exempt(directory.carrier_hosts())
         self.websocket = SipWebSocket(global_config, on_closed=self.switch.websocket_closed)
@@ -126,6 +130,11 @@ class SwitchRuntime:
     def _to_async(self, fn: Any, *args: Any) -> None:
         if self.bridge is not None:
             self.bridge.to_async(fn, *args)
+
+    def _on_request(self, req: Any, sip_t: Any) -> Any:
+        method = req.getMethod()
+        self.metrics.sip_requests.labels(method if method in SIP_METHODS else "other").inc()
+        return self.switch.on_request(req, sip_t)
 
     def _notify(self, n: Notification) -> None:
         self._to_async(self.bus.publish, n.tenant_id, n.type, n.data)
@@ -156,6 +165,7 @@ class SwitchRuntime:
         """From the rtpengine supervisor's thread (it started rtpengine just now) or the watch's
         (rtpengine says it has run `uptime` whole seconds: it may have started up to a second earlier, and
         a call placed in that second is given the benefit of the doubt)."""
+        self.metrics.rtpengine_restarts.inc()
         ago = 0.0 if uptime is None else uptime + 1.0
         Bridge.to_sip(self.switch.media_lost, datetime.now(UTC) - timedelta(seconds=ago))
 
@@ -289,17 +299,33 @@ def restart_process() -> None:
     os.kill(os.getpid(), signal.SIGTERM)
 
 
+SIP_METHODS = frozenset({"INVITE", "ACK", "BYE", "CANCEL", "REGISTER", "OPTIONS", "INFO", "UPDATE", "REFER",
+                         "NOTIFY", "SUBSCRIBE", "MESSAGE", "PRACK", "PUBLISH"})  # others count as "other"
+
+
+def _recordings_pending(engine: Any) -> int:
+    with UnitOfWork(engine) as uow:
+        return uow.recordings.count_pending()
+
+
 def build(settings: Settings) -> FastAPI:
     """The HTTP API over the settings' database, with the switch unless `TONGDAI_SIP=off`."""
     engine = make_engine(settings.database)
     upgrade(engine)
-    bus, usage, keys = EventBus(), CallerIdUsage(), VerifiedKeyCache()
+    bus, usage, keys, metrics = EventBus(), CallerIdUsage(), VerifiedKeyCache(), Metrics()
     targets = WebhookTargets(allowed=settings.webhook_networks)
-    webhooks = WebhookDispatcher(engine, bus, targets)
+    webhooks = WebhookDispatcher(engine, bus, targets, metrics=metrics)
     version, directory = load_snapshot(engine)
     browser_secret = secret_file(settings.data_dir / "widget-sip.key")
-    runtime = SwitchRuntime(engine, settings, bus, usage, directory, browser_secret) if settings.sip == "on" \
-        else None
+    runtime = SwitchRuntime(engine, settings, bus, usage, directory, browser_secret, metrics) \
+        if settings.sip == "on" else None
+    metrics.sources.wire = wire.stats.view
+    metrics.sources.recordings_pending = lambda: _recordings_pending(engine)
+    if runtime is not None:
+        metrics.sources.switch = runtime.live.metrics
+        metrics.sources.rtpengine_up = runtime._rtpengine_answers
+        metrics.sources.writers = lambda: {w.name: w.backlog() for w in (
+            runtime.call_log.writer, runtime.states.writer, runtime.registrations.writer)}
     watcher = ConfigurationWatcher(engine, version=version, reload_webhooks=webhooks.reload, forget_keys=keys.clear,
                                    apply=runtime.apply_configuration if runtime is not None else None,
                                    poll_seconds=settings.config_poll_seconds)
@@ -319,6 +345,7 @@ def build(settings: Settings) -> FastAPI:
                   widget=WidgetCredentials(browser_secret) if runtime is not None else None,
                   embed_origins=settings.embed_origins,
                   recording_retention_days=settings.recording_retention_days,
+                  metrics=metrics, metrics_token=settings.metrics_token,
                   recording_files=runtime.recording_files if runtime is not None else
                   LocalFiles(settings.recordings_dir or settings.data_dir / "recordings"))
 

@@ -81,6 +81,8 @@ class Settings(BaseSettings):
     recording_pcap_dir: Path | None = Field(None, description="where rtpengine writes its pcaps (`pcaps/`, "
                                             "`metadata/` under it; default: the spawned rtpengine's); point it at "
                                             "a shared directory when rtpengine runs on another host")
+    metrics_token: str = Field("", description="`/metrics` (Prometheus) answers requests carrying "
+                               "`Authorization: Bearer <this>`; empty: only requests from this host (loopback)")
     keep_pcaps: bool = Field(False, description="keep rtpengine's raw pcap once its MP3 is made and verified")
     dtmf_addr: str = Field("", description="where rtpengine reports the keys callers press (`host:port`, loopback); "
                                 "empty: a free port on the ng host, given to the spawned rtpengine; set it (and "

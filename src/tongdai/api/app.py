@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import FastAPI
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import JSONResponse, Response
 
 from .. import __version__
 from ..app.context import Context
+from ..app.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from ..logs import RequestIds
 from . import errors
 from .limits import BodyLimit
@@ -48,6 +50,7 @@ def create_app(ctx: Context, lifespan: Callable[[FastAPI], Any] | None = None) -
     for module in (hotlines, adaptive_numbers, groups, agents, queues, ivr, operator, keys, numbers, calls,
                    recordings, reports, webhooks):
         app.include_router(module.router, prefix="/api/v1")
+    app.add_api_route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False)
 
     @app.get("/api/v1/health", tags=["operations"],
              responses={503: {"description": "not ready: the database or the SIP engine does not answer"}})
@@ -60,3 +63,19 @@ def create_app(ctx: Context, lifespan: Callable[[FastAPI], Any] | None = None) -
                             status_code=200 if ready else 503)
 
     return app
+
+
+def metrics_endpoint(request: Request) -> Response:
+    """Prometheus text format. With TONGDAI_METRICS_TOKEN set, only `Authorization: Bearer <token>`;
+    without it, only clients on this host (loopback)."""
+    c = request.app.state.ctx
+    if c.metrics is None:
+        raise HTTPException(404, "no metrics in this process")
+    if c.metrics_token:
+        if not hmac.compare_digest(request.headers.get("authorization", "").encode(),
+                                   f"Bearer {c.metrics_token}".encode()):
+            raise HTTPException(401, "/metrics needs the metrics token: Authorization: Bearer <TONGDAI_METRICS_TOKEN>",
+                                headers={"WWW-Authenticate": "Bearer"})
+    elif request.client is None or request.client.host not in ("127.0.0.1", "::1"):
+        raise HTTPException(403, "/metrics answers this host only; set TONGDAI_METRICS_TOKEN to scrape from elsewhere")
+    return Response(c.metrics.render(), media_type=METRICS_CONTENT_TYPE)

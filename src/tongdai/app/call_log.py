@@ -25,8 +25,10 @@ class CallLog:
     """Rows are written by one thread, in event order, several calls per transaction under load."""
 
     def __init__(self, engine: Any, bus: EventBus, to_async: Callable[..., None] | None = None,
-                 spool: Spool | None = None, recordings_written: Callable[[], None] = lambda: None):
+                 spool: Spool | None = None, recordings_written: Callable[[], None] = lambda: None,
+                 on_event: Callable[[CallRecord, str], None] = lambda record, event: None):
         self.engine = engine
+        self.on_event = on_event  # every event of every call (the metrics count them)
         self.recordings_written = recordings_written  # the recordings worker looks at once
         self.bus = bus
         self.to_async = to_async  # the bridge's hop to the asyncio loop, where the bus lives
@@ -40,6 +42,7 @@ class CallLog:
         """From the SIP thread: hand the event to the asyncio loop when someone listens to the
         tenant's stream; persist the row in the background, in order, when the call starts (so a
         crash leaves it to be closed as interrupted) and when it ends."""
+        self.on_event(record, event)
         if event in LOGGED:
             log.info("call %s %s: call=%s tenant=%s agent=%s %s", event[5:], record.direction, record.id,
                      record.tenant_id, record.agent_id or "-", _summary(record, event),

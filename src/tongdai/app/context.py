@@ -47,6 +47,8 @@ class Context:
     embed_origins: tuple[str, ...] = ()  # other sites' pages that may frame the call widget
     recording_files: Any = None  # where recordings are stored (store.files.RecordingFiles)
     recording_retention_days: float = 90.0  # the server's default retention (TONGDAI_RECORDING_RETENTION_DAYS)
+    metrics: Any = None  # app.metrics.Metrics, served at /metrics
+    metrics_token: str = ""  # TONGDAI_METRICS_TOKEN: empty, loopback clients only
 
     def __post_init__(self) -> None:
         if self.health is None:

@@ -20,6 +20,7 @@ class SwitchPort(Protocol):
     def trunk_health(self) -> dict[str, dict[str, Any]]: ...
     def revoke_browser_credential(self, credential_id: str, expires_at: float) -> None: ...
     def click_to_call(self, agent_id: str, destination: str, caller: str | None) -> dict[str, Any]: ...
+    def metrics_view(self) -> dict[str, Any]: ...
 
 
 Ask = Callable[..., Any]  # ask(fn, *args): run fn(*args) in the SIP thread and wait for its result
@@ -29,6 +30,10 @@ class LiveSwitch:
     def __init__(self, switch: SwitchPort, ask: Ask):
         self._switch = switch
         self._ask = ask  # the bridge's hop into the SIP thread (sip.engine.Bridge.ask_sip)
+
+    def metrics(self) -> dict[str, Any]:
+        """The switch's live figures for /metrics."""
+        return self._ask(self._switch.metrics_view)
 
     def agent_status(self, agent_id: str) -> dict[str, Any]:
         """offline, available, ringing, on_call, wrap_up or away, with the reason and wrap-up end."""

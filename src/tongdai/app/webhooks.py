@@ -155,8 +155,9 @@ def deliveries(uow: UnitOfWork, *, tenant_id: str, webhook_id: str, limit: int, 
 class WebhookDispatcher:
     """Lives on the asyncio loop; database work goes to one thread so the loop never waits on it."""
 
-    def __init__(self, engine, bus: EventBus, targets: WebhookTargets | None = None):
+    def __init__(self, engine, bus: EventBus, targets: WebhookTargets | None = None, metrics: Any = None):
         self.engine = engine
+        self.metrics = metrics  # app.metrics.Metrics, when the process keeps them
         self.bus = bus
         self.targets = targets or WebhookTargets()
         self._hooks: dict[str, list[dict]] = {}
@@ -204,7 +205,11 @@ class WebhookDispatcher:
             await loop.run_in_executor(self._db, self._record, "update", delivery_id, hook, payload, {
                 "status": status, "attempts": attempt, "last_status_code": code, "last_error": error,
                 "delivered_at": datetime.now(UTC) if done else None})
+            if not done and self.metrics is not None:
+                self.metrics.webhook_attempts_failed.inc()
             if done or last:
+                if self.metrics is not None:
+                    self.metrics.webhook_deliveries.labels("delivered" if done else "failed").inc()
                 if not done:
                     log.warning("webhook %s: giving up on %s after %d attempts (%s)", hook["id"], delivery_id,
                                 attempt, error or code)

@@ -60,6 +60,12 @@ class Registrar:
         self.replays = auth.ReplayGuard()  # shared with INVITE authentication: one nonce, one use
         self.clock = clock
         self._bindings: dict[str, dict[str, Binding]] = {}
+        self.count_change: Callable[[str], None] = lambda change: None  # "added" / "removed", for /metrics
+
+    def count(self) -> int:
+        """Live bindings of every agent."""
+        now = self.clock()
+        return sum(1 for bindings in self._bindings.values() for b in bindings.values() if b.expires_at > now)
 
     def restore(self, bindings: list[Binding]) -> None:
         """The bindings of the last run, but a browser's: its WebSocket connection ended with that run."""
@@ -138,10 +144,12 @@ class Registrar:
                            f"an agent may register at most {MAX_BINDINGS} phones")
         before = self._bindings.get(agent.id, {})
         for uri in bindings.keys() - before.keys():
+            self.count_change("added")
             log.info("registration added: agent=%s tenant=%s contact=%s source=%s:%d expires=%ds", agent.id,
                      agent.tenant_id, uri, host, port, int(bindings[uri].expires_at - now),
                      extra={"agent_id": agent.id, "tenant_id": agent.tenant_id})
         for uri in before.keys() - bindings.keys():
+            self.count_change("removed")
             log.info("registration removed: agent=%s tenant=%s contact=%s", agent.id, agent.tenant_id, uri,
                      extra={"agent_id": agent.id, "tenant_id": agent.tenant_id})
         self._bindings[agent.id] = bindings

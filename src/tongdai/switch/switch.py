@@ -205,6 +205,21 @@ class Switch:
             return AnsweredCall(audio=lambda: self.audio, clock=self._clock, **legs, **fields)
         return QueuedCall(**legs, **fields)
 
+    def metrics_view(self) -> dict[str, Any]:
+        """For /metrics (SIP thread): live bindings, agents by state, each queue's waiting calls and longest
+        wait, callers in an IVR."""
+        now = self.presence.clock()
+        d = self.presence.distributor
+        agents: dict[str, int] = {}
+        for agent in d.agents.values():
+            agents[agent.state] = agents.get(agent.state, 0) + 1
+        queues: dict[str, tuple[int, float]] = {q: (0, 0.0) for q in d.queues}
+        for call in d.calls.values():
+            n, longest = queues.get(call.queue_id, (0, 0.0))
+            queues[call.queue_id] = (n + 1, max(longest, round(now - call.entered_at, 3)))
+        return {"bindings": self.registrar.count(), "agents": agents, "queues": queues,
+                "ivr": len(self.queueing.ivr_calls)}
+
     def recording_notice(self, record: CallRecord) -> str | None:
         """The file a recorded call's customer hears before recording starts: its hotline's announcement
         (in the hotline's language), if the hotline has it on."""
