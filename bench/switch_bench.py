@@ -153,11 +153,34 @@ def run_step(target_port: int, carrier_port: int, rate: int, seconds: int, work:
             "p50_ms": pct(0.5), "p95_ms": pct(0.95)}
 
 
+def scrape(metrics_url: str) -> dict[str, float]:
+    """tongdai's /metrics (this host may scrape it), as {series: value}."""
+    values = {}
+    for line in httpx.get(metrics_url, timeout=10).text.splitlines():
+        if line.startswith("tongdai_") and " " in line:
+            name, value = line.rsplit(" ", 1)
+            values[name] = float(value)
+    return values
+
+
+OUTBOUND = 'direction="outbound"'
+MOVED = (("calls started", "tongdai_calls_started_total{" + OUTBOUND + "}"),
+         ("completed", "tongdai_calls_ended_total{" + OUTBOUND + ',outcome="completed"}'),
+         ("INVITEs received", 'tongdai_sip_requests_received_total{method="INVITE"}'))
+
+
+def metrics_moved(before: dict[str, float], after: dict[str, float]) -> str:
+    moved = [f"{what} {round(after.get(series, 0) - before.get(series, 0))}" for what, series in MOVED]
+    active = round(after.get("tongdai_calls_active{" + OUTBOUND + "}", 0))
+    return ", ".join(moved) + f", active now {active}"
+
+
 def sweep(label: str, target_port: int, carrier_port: int, rates: list[int], seconds: int, work: Path,
-          pids: list[int]) -> list[dict]:
+          pids: list[int], metrics_url: str | None = None) -> list[dict]:
     results = []
     for rate in rates:
         before = [cpu_seconds(p) for p in pids]
+        counted = scrape(metrics_url) if metrics_url else {}
         t0 = time.monotonic()
         result = run_step(target_port, carrier_port, rate, seconds, work, label)
         wall = time.monotonic() - t0
@@ -166,6 +189,9 @@ def sweep(label: str, target_port: int, carrier_port: int, rates: list[int], sec
         print(f"  {label:8} {rate:>4} calls/s: {result['ok']:>5} ok, {result['failed']:>4} failed "
               f"({result['failed_pct']:.2f} %), setup p50 {result['p50_ms']:.1f} ms p95 {result['p95_ms']:.1f} ms, "
               f"CPU {result['cpu_pct']} %", flush=True)
+        if metrics_url:  # what /metrics counted meanwhile, beside SIPp's own counts
+            time.sleep(1)
+            print("           /metrics: " + metrics_moved(counted, scrape(metrics_url)), flush=True)
         time.sleep(2)
     return results
 
@@ -195,7 +221,8 @@ def main() -> None:
         print(f"tongdai serve (pid {server.pid}) + rtpengine (pid {rtpengine_pid}); demo tenant + "
               f"{args.hotlines} hotlines; {args.seconds} s per step; CPU % is [tongdai, rtpengine]")
         try:
-            ours = sweep("tongdai", sip_port, carrier_port, rates, args.seconds, work, [server.pid, rtpengine_pid])
+            ours = sweep("tongdai", sip_port, carrier_port, rates, args.seconds, work, [server.pid, rtpengine_pid],
+                         metrics_url=switch["api"].replace("/api/v1", "/metrics"))
         finally:
             stop_switch(server, work)
         if args.no_baseline:

@@ -19,6 +19,7 @@ log = logging.getLogger("tongdai.calls")
 
 PERSISTED = ("call.started", "call.recording", "call.ended", "call.wrap_up_ended")
 LOGGED = ("call.started", "call.answered", "call.ended")  # one INFO line each
+INTERNAL = ("call.recording",)  # persisted, not published: the recording's own event is recording.ready
 
 
 class CallLog:
@@ -47,7 +48,7 @@ class CallLog:
             log.info("call %s %s: call=%s tenant=%s agent=%s %s", event[5:], record.direction, record.id,
                      record.tenant_id, record.agent_id or "-", _summary(record, event),
                      extra=call_fields(record.id, record.tenant_id, record.agent_id))
-        listened = self.bus.has_subscribers(record.tenant_id)
+        listened = event not in INTERNAL and self.bus.has_subscribers(record.tenant_id)
         if not listened and event not in PERSISTED:
             return
         row = notifier.call_view(record)

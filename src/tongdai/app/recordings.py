@@ -6,9 +6,9 @@ recording stands (store/recordings.py)."""
 from __future__ import annotations
 
 import concurrent.futures
-import glob
 import logging
 import multiprocessing
+import os
 import resource
 import threading
 import time
@@ -37,6 +37,11 @@ def _convert_in_child(pcap: str, target: str, ports: list[int], start: float, en
     """In the worker process: the conversion, and that process's peak memory (KiB)."""
     done = convert(Path(pcap), Path(target), customer_ports=set(ports), start=start, end=end)
     return done, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def _background() -> None:
+    """The conversion process yields the CPU to the switch: recordings can wait, calls cannot."""
+    os.nice(10)
 
 
 @dataclass
@@ -107,16 +112,26 @@ class Recordings:
         finished = 0
         with UnitOfWork(self.engine) as uow:
             pending = uow.recordings.pending(limit=50)
+        if not pending:
+            return 0
+        pcaps = self.pcaps_by_call()  # the directory read once per round, not once per recording
         for row in pending:
             if self._stop.is_set():
                 break
-            finished += self.convert_one(row)
+            finished += self.convert_one(row, pcaps)
         return finished
 
-    def find_pcap(self, media_call_id: str) -> Path | None:
+    def pcaps_by_call(self) -> dict[str, Path]:
         """rtpengine names a call's pcap after its Call-ID, URL-encoded, and a random suffix."""
-        found = glob.glob(str(self.options.pcaps / "pcaps" / (glob.escape(quote(media_call_id, safe="")) + "-*.pcap")))
-        return Path(sorted(found)[0]) if found else None
+        found: dict[str, Path] = {}
+        try:
+            with os.scandir(self.options.pcaps / "pcaps") as entries:
+                for entry in entries:
+                    if entry.name.endswith(".pcap") and "-" in entry.name:
+                        found.setdefault(entry.name[:-5].rsplit("-", 1)[0], Path(entry.path))
+        except FileNotFoundError:
+            pass
+        return found
 
     def _metadata(self, pcap: Path) -> Path:
         return self.options.pcaps / "metadata" / f"rtpengine-meta-{pcap.stem}.txt"
@@ -128,9 +143,9 @@ class Recordings:
         except OSError:
             return False
 
-    def convert_one(self, row: dict[str, Any]) -> int:
+    def convert_one(self, row: dict[str, Any], pcaps: dict[str, Path] | None = None) -> int:
         age = (self.clock() - (row["ended_at"] or row["started_at"])).total_seconds()
-        pcap = self.find_pcap(row["media_call_id"])
+        pcap = (pcaps if pcaps is not None else self.pcaps_by_call()).get(quote(row["media_call_id"], safe=""))
         if pcap is None:
             if age < MISSING_SECONDS:
                 return 0
@@ -181,7 +196,8 @@ class Recordings:
 
     def _pool_for(self) -> concurrent.futures.ProcessPoolExecutor:
         if self._pool is None:  # spawned, not forked: the child is small and shares nothing with the switch
-            self._pool = concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+            self._pool = concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                                                                initializer=_background)
         return self._pool
 
     # -- retention --------------------------------------------------------------------------------

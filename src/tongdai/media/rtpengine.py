@@ -212,7 +212,10 @@ class MediaWorker:
             try:
                 reply = self.client.command(name, **params)
             except (NgError, OSError) as exc:
-                log.error("rtpengine %s failed: %s", name, exc)
+                if name == "query" and "Unknown call-id" in str(exc):  # the call ended meanwhile: nothing lost
+                    log.info("rtpengine %s: call %s ended before it was asked", name, params.get("call-id"))
+                else:
+                    log.error("rtpengine %s failed: %s", name, exc)
                 if on_error is not None:
                     self.deliver(on_error, exc)
                 continue

@@ -35,7 +35,11 @@ class RecordingRepository:
         r = t.recordings
         present = {row.id: row.status for row in self.conn.execute(
             select(r.c.id, r.c.status).where(r.c.id.in_([x["id"] for x in rows])))}
-        new = [{**x, "status": PENDING if x.get("ended_at") else RECORDING} for x in rows if x["id"] not in present]
+        # one recording per call: a second start of the same call (never expected) must not cost its row
+        recorded = set(self.conn.execute(select(r.c.call_id).where(r.c.call_id.in_([x["call_id"] for x in rows])))
+                       .scalars())
+        new = [{**x, "status": PENDING if x.get("ended_at") else RECORDING} for x in rows
+               if x["id"] not in present and x["call_id"] not in recorded]
         if new:
             self.conn.execute(insert(r), new)
         for x in rows:

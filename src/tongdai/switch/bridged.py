@@ -110,6 +110,8 @@ class BridgedCall(CallObject):
             self.on_update(self.record, "call.ringing")
 
     def _b_answers(self, _event) -> None:
+        if self.state is LegState.CONNECTED:  # the answer to a re-INVITE (hold, resume): relayed, nothing else
+            return
         self.state = LegState.CONNECTED
         self.record.answer(utcnow())
         self.on_update(self.record, "call.answered")

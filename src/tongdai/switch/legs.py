@@ -58,6 +58,7 @@ class CallObject(ABC):
     on_update: Callable[[CallRecord, str], None]
     refresher: SessionRefresher | None = None
     notice: Callable[[CallRecord], str | None] | None = None  # the announcement a recording starts after, if any
+    recording_asked = False  # start_recording was called (a call is recorded once)
 
     @abstractmethod
     def shut_down(self, reason: str = "shutdown") -> None:
@@ -79,6 +80,9 @@ class CallObject(ABC):
         setting asked (`recorded_by`) and the ports the customer's audio came in on (its channel). A
         hotline that announces recording has the customer hear it first; recording starts once it was said
         (at once if it cannot be played)."""
+        if self.recording_asked:  # once per call
+            return
+        self.recording_asked = True
         notice = self.notice(self.record) if self.notice is not None else None
         if notice is None:
             self._record(customer_tag, recorded_by)

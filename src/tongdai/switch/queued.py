@@ -227,7 +227,10 @@ class QueuedCall(CallObject):
     def from_external(self, event, ua) -> None:
         if self.state is LegState.ENDED:
             return
-        if isinstance(event, CCEventConnect):
+        if isinstance(event, CCEventConnect) and self.state is LegState.CONNECTED:
+            if self.relays_reinvites:  # the external number's answer to a re-INVITE: the caller's
+                self.ua_caller.recvEvent(event)
+        elif isinstance(event, CCEventConnect):
             self.state = LegState.CONNECTED
             self.record.answer(utcnow())
             self.on_update(self.record, "call.answered")
