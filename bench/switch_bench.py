@@ -69,7 +69,7 @@ def serve_demo(work: Path, carrier_port: int, seed: Callable[[dict], None]) -> d
            "TONGDAI_MAX_CALLS_PER_AGENT": "0", "TONGDAI_MAX_CALL_RATE_PER_AGENT": "0",
            "TONGDAI_MAX_CALLS_PER_TENANT": "0", "TONGDAI_MAX_CALL_RATE_PER_TENANT": "0",
            "TONGDAI_MAX_CALLS_PER_TRUNK": "0", "TONGDAI_MAX_CALL_RATE_PER_TRUNK": "0",
-           "TONGDAI_TRUNK_CHECK_SECONDS": "0", "TONGDAI_SIP_RATE_PER_SOURCE": "0"}
+           "TONGDAI_TRUNK_CHECK_SECONDS": "0", "TONGDAI_SIP_RATE_PER_SOURCE": "0", "TONGDAI_DEMO_CARRIER": "off"}
     env.pop("TONGDAI_DATABASE_URL", None)
     keys = json.loads(subprocess.run([str(BIN), "demo"], env=env, capture_output=True, text=True,
                                      check=True).stdout)

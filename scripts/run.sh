@@ -15,6 +15,12 @@ print(f"== call widget (agents' softphone in the browser): http://{sys.argv[2]}/
 print(f"== portal: http://{sys.argv[2]}/ — sign in as ==")
 for email, password in keys.get("portal_sign_ins", {}).items():
     print(f"   {email:32} {password}")
+sip = __import__("os").environ.get("TONGDAI_SIP_ADDR", "127.0.0.1:5060")
+print(f"== a first call (docs/first-call.md): register a softphone on {sip} ==")
+for user, password in keys.get("sip_agents", {}).items():
+    print(f"   user {user}@demo.tongdai.local  password {password}")
+print("   dial any Vietnamese number (0981234567): the demo carrier answers with a tone;")
+print("   `.venv/bin/tongdai demo call-in` (another shell, same TONGDAI_DATA_DIR) rings the demo hotline")
 PY
 # tongdai serve exits with 75 when its SIP engine stopped answering its liveness probe: start it again
 while true; do

@@ -161,13 +161,35 @@ def cmd_operator_user(args) -> int:
     return 0
 
 
-def cmd_demo(_args) -> int:
+def cmd_demo(args) -> int:
+    if args.action == "call-in":
+        return demo_call_in(args.number, args.seconds)
     from .demo import load_demo
     from .store.db import upgrade
     engine = _engine()
     upgrade(engine)
-    print(json.dumps(load_demo(engine, settings().data_dir / "demo-keys.json"), indent=2, ensure_ascii=False))
+    print(json.dumps(load_demo(engine, settings().data_dir / "demo-keys.json", settings().demo_carrier_address),
+                     indent=2, ensure_ascii=False))
     return 0
+
+
+def demo_call_in(number: str, seconds: float) -> int:
+    """Ask the demo carrier of the running `tongdai serve` (its control socket in the data directory) to
+    call `number` as a customer would."""
+    import socket as sockets
+    path = settings().data_dir / "demo-carrier.sock"
+    try:
+        with sockets.socket(sockets.AF_UNIX, sockets.SOCK_STREAM) as s:
+            s.settimeout(5)
+            s.connect(str(path))
+            s.sendall(f"call-in {number} {seconds}\n".encode())
+            answer = s.recv(400).decode().strip()
+    except OSError as exc:
+        print(f"tongdai: no demo carrier at {path} ({exc.strerror or exc}): run `tongdai serve` with the demo "
+              "loaded (TONGDAI_DEMO_CARRIER=auto)", file=sys.stderr)
+        return 2
+    print(answer)
+    return 0 if answer.startswith("calling") else 2
 
 
 def _ported_from_db() -> dict[str, str]:
@@ -228,7 +250,12 @@ def build_parser() -> argparse.ArgumentParser:
     tc.add_argument("--sip-domain", default=None)
     tc.add_argument("--admin-email", default=None, help="the first admin's sign-in (default: admin@<sip domain>)")
     tc.set_defaults(fn=cmd_tenant_create)
-    sub.add_parser("demo", help="load the demo tenant (idempotent) and print its keys").set_defaults(fn=cmd_demo)
+    dm = sub.add_parser("demo", help="load the demo tenant (idempotent) and print its keys; `demo call-in`: the "
+                                     "running demo carrier calls the demo hotline")
+    dm.add_argument("action", nargs="?", choices=["call-in"])
+    dm.add_argument("--number", default="0912000001", help="the hotline called (default: the demo's Vinaphone line)")
+    dm.add_argument("--seconds", type=float, default=30.0, help="how long the carrier stays on the call")
+    dm.set_defaults(fn=cmd_demo)
     nb = sub.add_parser("numbers", help="phone numbers").add_subparsers(dest="numbers_command", required=True)
     cl = nb.add_parser("classify", help="classify numbers from arguments or stdin (one a line)")
     cl.add_argument("numbers", nargs="*")

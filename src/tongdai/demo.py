@@ -13,6 +13,7 @@ from .store.uow import UnitOfWork
 
 DEMO_DOMAIN = "demo.tongdai.local"
 AGENT_PASSWORD = "demo-secret-1"
+DEMO_TRUNK_NAME = "Carrier trunk (demo)"  # where `serve` runs the demo's test carrier (sip/demo_carrier.py)
 PORTAL_PASSWORD = "demo-portal-1"  # every demo portal user's (a demo: change them before real use)
 
 INVENTORY = [  # number, line type, carrier
@@ -23,8 +24,9 @@ INVENTORY = [  # number, line type, carrier
 ]
 
 
-def load_demo(engine, keys_file: Path) -> dict:
-    """Create the demo operator and tenant once; later runs print the same keys from `keys_file`."""
+def load_demo(engine, keys_file: Path, test_carrier: tuple[str, int] = ("127.0.0.1", 5070)) -> dict:
+    """Create the demo operator and tenant once; later runs print the same keys from `keys_file`. The demo
+    trunk points at `test_carrier`, where `serve` runs the demo's test carrier."""
     now = datetime.now(UTC)
     if keys_file.exists():
         with UnitOfWork(engine) as uow:
@@ -36,8 +38,9 @@ def load_demo(engine, keys_file: Path) -> dict:
                              "create keys with `tongdai operator create-key`")
         operator_key = operator.create_api_key(uow, role="operator", now=now)
         trunk = operator.create_trunk(uow, data={
-            "name": "Carrier trunk (demo)", "host": "127.0.0.1", "port": 5070,
-            "source_addresses": ["127.0.0.1:5070"], "username": "tongdai", "password": "trunk-secret"})
+            "name": DEMO_TRUNK_NAME, "host": test_carrier[0], "port": test_carrier[1],
+            "source_addresses": [f"{test_carrier[0]}:{test_carrier[1]}"], "username": "tongdai",
+            "password": "trunk-secret"})
         for number, line_type, carrier in INVENTORY:
             operator.add_inventory_number(uow, data={"number": number, "country": "VN", "line_type": line_type,
                                                      "carrier": carrier, "trunk_id": trunk.id})

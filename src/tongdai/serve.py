@@ -36,6 +36,7 @@ from .app.security import VerifiedKeyCache
 from .app.services.caller_id import CallerIdUsage
 from .app.webhooks import WebhookDispatcher, WebhookTargets
 from .app.widget import WidgetCredentials
+from .demo import DEMO_TRUNK_NAME
 from .domain.acd import StatusChanged
 from .domain.calls import RECORDING_NOTICE
 from .domain.directory import Directory
@@ -50,6 +51,7 @@ from .media.rtpengine import MediaWorker, NgClient, RtpengineOptions, RtpengineS
 from .settings import Settings
 from .sip import wire
 from .sip.compat import PortLock
+from .sip.demo_carrier import DemoCarrier
 from .sip.engine import Bridge, SipEngine
 from .sip.probe import SipProbe
 from .sip.registrar import Binding
@@ -70,6 +72,7 @@ class SwitchRuntime:
                  browser_secret: bytes, metrics: Metrics):
         self.engine = engine
         self.metrics = metrics
+        self.demo_carrier: DemoCarrier | None = None
         self.settings = settings
         self.bus = bus
         self.bridge: Bridge | None = None  # to the asyncio loop, once it runs
@@ -246,11 +249,26 @@ class SwitchRuntime:
         Bridge.to_sip(self.websocket.attach, loop)
         Bridge.to_sip(self.switch.start)
         self.probe.start()
+        await self._start_demo_carrier()
         # sippy makes many small objects per call; with the default thresholds the cyclic collector
         # runs so often, and over so much, that its pauses outlast SIP's 500 ms retransmission timer
         # under load. Move what start-up made out of its way and let young objects pile up longer.
         gc.freeze()
         gc.set_threshold(50_000, 50, 100)
+
+    async def _start_demo_carrier(self) -> None:
+        """The demo's test carrier, where the demo trunk points, when the demo tenant is loaded."""
+        s = self.settings
+        trunk = next((t for t in self.switch.directory.trunks.values() if t.name == DEMO_TRUNK_NAME), None)
+        if s.demo_carrier != "auto" or trunk is None or not (s.data_dir / "demo-keys.json").exists():
+            return
+        carrier = DemoCarrier((trunk.host, trunk.port), s.sip_address, s.data_dir / "demo-carrier.sock")
+        try:
+            await carrier.start()
+        except OSError as exc:
+            log.warning("demo carrier not started: %s:%d: %s", trunk.host, trunk.port, exc.strerror or exc)
+            return
+        self.demo_carrier = carrier
 
     async def _drain(self, loop: asyncio.AbstractEventLoop) -> None:
         """New calls get 503; calls up may end by themselves within the grace period; then both legs of
@@ -268,6 +286,8 @@ class SwitchRuntime:
 
     async def stop(self) -> None:
         loop = asyncio.get_running_loop()
+        if self.demo_carrier is not None:
+            await self.demo_carrier.stop()
         await loop.run_in_executor(None, self.probe.stop)
         await loop.run_in_executor(None, self.dtmf.stop)
         await loop.run_in_executor(None, self.rtpengine_watch.stop)

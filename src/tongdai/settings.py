@@ -83,6 +83,12 @@ class Settings(BaseSettings):
                                             "a shared directory when rtpengine runs on another host")
     metrics_token: str = Field("", description="`/metrics` (Prometheus) answers requests carrying "
                                "`Authorization: Bearer <this>`; empty: only requests from this host (loopback)")
+    demo_carrier: Literal["auto", "off"] = Field("auto", description="`auto`: when the demo tenant is loaded, "
+                                                 "`serve` runs a test carrier where the demo trunk points (it "
+                                                 "answers calls with a tone; `tongdai demo call-in` rings the demo "
+                                                 "hotline)")
+    demo_carrier_addr: str = Field("127.0.0.1:5070", description="where `tongdai demo` points the demo trunk "
+                                   "(`host:port`), and so where the demo carrier listens")
     keep_pcaps: bool = Field(False, description="keep rtpengine's raw pcap once its MP3 is made and verified")
     dtmf_addr: str = Field("", description="where rtpengine reports the keys callers press (`host:port`, loopback); "
                                 "empty: a free port on the ng host, given to the spawned rtpengine; set it (and "
@@ -98,7 +104,7 @@ class Settings(BaseSettings):
     max_call_rate_per_trunk: int = Field(3000, ge=0, description="outbound calls one trunk may start per minute "
                                                                  "(0: no cap)")
 
-    @field_validator("http_addr", "sip_addr", "rtpengine_ng")
+    @field_validator("http_addr", "sip_addr", "rtpengine_ng", "demo_carrier_addr")
     @classmethod
     def _is_address(cls, value: str) -> str:
         _address(value, 1)
@@ -168,6 +174,10 @@ class Settings(BaseSettings):
     @property
     def sip_address(self) -> tuple[str, int]:
         return _address(self.sip_addr, 5060)
+
+    @property
+    def demo_carrier_address(self) -> tuple[str, int]:
+        return _address(self.demo_carrier_addr, 5070)
 
     @property
     def spawn_rtpengine(self) -> bool:

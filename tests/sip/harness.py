@@ -52,7 +52,7 @@ class Server:
                     "TONGDAI_RTPENGINE_NG": f"127.0.0.1:{self.ng_port}",
                     "TONGDAI_RTP_PORTS": f"{rtp}-{rtp + 39}", "TONGDAI_LOG_LEVEL": "warning",
                     # the carriers here are SIPp scenarios that take INVITEs only; test_trunk_health checks trunks
-                    "TONGDAI_TRUNK_CHECK_SECONDS": "0"}
+                    "TONGDAI_TRUNK_CHECK_SECONDS": "0", "TONGDAI_DEMO_CARRIER": "off"}
         self.env.pop("TONGDAI_DATABASE_URL", None)
         self.proc: subprocess.Popen | None = None
         self.log_path = data_dir / "serve.log"
