@@ -14,7 +14,7 @@ from .. import __version__
 from ..app.context import Context
 from ..app.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from ..logs import RequestIds
-from . import errors
+from . import contract, errors
 from .limits import BodyLimit
 from .routes import (
     adaptive_numbers,
@@ -51,6 +51,7 @@ def create_app(ctx: Context, lifespan: Callable[[FastAPI], Any] | None = None) -
                    recordings, reports, webhooks):
         app.include_router(module.router, prefix="/api/v1")
     app.add_api_route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False)
+    contract.install(app)
 
     @app.get("/api/v1/health", tags=["operations"],
              responses={503: {"description": "not ready: the database or the SIP engine does not answer"}})
