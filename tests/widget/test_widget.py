@@ -408,6 +408,18 @@ def test_declining_a_queue_call_frees_the_agent_and_the_customer_keeps_waiting(s
     assert (call["agent_id"], call["answered_at"], call["end_reason"]) == (None, None, "abandoned"), call
 
 
+def call_from_the_frame(page, frame, number: str) -> list[str]:
+    """In the framed widget: once registered, call `number`, hang up when answered; the call events the
+    embedding page listed."""
+    frame.locator('[data-registration="registered"]').wait_for()
+    frame.locator("input[name=number]").fill(number)
+    frame.locator("[data-call-button]").click()
+    frame.locator("[data-call-state]", has_text="Đang đàm thoại").wait_for()
+    frame.locator("[data-hangup]").click()
+    page.locator('[data-events] li[data-type="call.ended"]').wait_for()
+    return page.locator("[data-events] li").all_inner_texts()
+
+
 def test_a_page_that_frames_the_widget_hears_its_call_events(server, browser, work, crm_origin):
     """What a CRM does (docs/widget.md), on the example page tongdai serves: the widget in an iframe posts
     call.started, call.answered and call.ended to its parent; other portal pages refuse to be framed."""
@@ -421,14 +433,7 @@ def test_a_page_that_frames_the_widget_hears_its_call_events(server, browser, wo
         framing = page.request.get(f"{base}/widget").headers["content-security-policy"]
         assert framing == f"frame-ancestors 'self' {crm_origin}", framing  # TONGDAI_WIDGET_EMBED_ORIGINS
         assert page.request.get(f"{base}/calls").headers["content-security-policy"] == "frame-ancestors 'self'"
-        frame = page.frame_locator("[data-widget-frame]")
-        frame.locator('[data-registration="registered"]').wait_for()
-        frame.locator("input[name=number]").fill("0981000128")
-        frame.locator("[data-call-button]").click()
-        frame.locator("[data-call-state]", has_text="Đang đàm thoại").wait_for()
-        frame.locator("[data-hangup]").click()
-        page.locator('[data-events] li[data-type="call.ended"]').wait_for()
-        events = page.locator("[data-events] li").all_inner_texts()
+        events = call_from_the_frame(page, page.frame_locator("[data-widget-frame]"), "0981000128")
     finally:
         context.close()
     ok(side, "carrier")
@@ -452,13 +457,7 @@ def test_a_crm_on_another_site_frames_the_widget_signs_in_there_and_hears_its_ca
         frame.locator('input[name="email"]').fill(AGENT_USER)
         frame.locator('input[name="password"]').fill(PASSWORD)
         frame.locator("form[action='/sign-in'] button").click()
-        frame.locator('[data-registration="registered"]').wait_for()
-        frame.locator("input[name=number]").fill("0981000125")
-        frame.locator("[data-call-button]").click()
-        frame.locator("[data-call-state]", has_text="Đang đàm thoại").wait_for()
-        frame.locator("[data-hangup]").click()
-        page.locator('[data-events] li[data-type="call.ended"]').wait_for()
-        events = page.locator("[data-events] li").all_inner_texts()
+        events = call_from_the_frame(page, frame, "0981000125")
         session = [c for c in context.cookies() if c["name"] == "tongdai_session"]
     finally:
         context.close()

@@ -138,25 +138,14 @@ class AnsweredCall(QueuedCall):
 
     relays_reinvites = False  # tongdai answered the caller: each side's re-INVITE is answered here (below)
 
-    def _offer_to_browser(self, agent_id: str, leg: Any, contact_user: str, headers: tuple) -> None:
+    def _browser_offer(self, leg: Any) -> tuple[str, str, str]:
         """A browser is bridged through a call of its own in rtpengine: the side of this call that faces
         the agent (plain RTP, answered already) is offered to it as if it were a phone, and rtpengine
         makes that offer a browser's (ICE, DTLS-SRTP). Offering the answered side itself to the browser
         fails its DTLS handshake (measured: rtpengine keeps the role it took there first)."""
         media_call_id = f"{self.media_call_id}~{self.leg_tags[leg]}"
         self.browser_calls[leg] = media_call_id
-
-        def ring(sdp: str) -> None:
-            if leg not in self.legs.get(agent_id, ()) or self.state is not LegState.RINGING:
-                return  # the offer was withdrawn, or the caller left, while rtpengine made the SDP
-            event = CCEventTry((None, self.caller or "anonymous", contact_user, MsgBody(sdp), None, None))
-            event.extra_headers = headers or None
-            leg.recvEvent(event)
-
-        def failed(exc: Exception) -> None:
-            log.error("call %s: no SDP for the agent's browser: %s", self.record.id, exc)
-
-        self.media.offer(media_call_id, BRIDGE_TAG, sdp_text(self.offer_body), ring, failed, toward_browser=True)
+        return media_call_id, BRIDGE_TAG, sdp_text(self.offer_body)
 
     def _leg_sdp(self, to_tag: str, ua_of: Callable[[], Any]) -> Callable[[Any, Callable], None]:
         def answer(body, done) -> None:

@@ -147,8 +147,14 @@ class QueuedCall(CallObject):
         def failed(exc: Exception) -> None:
             log.error("call %s: no SDP for the agent's browser: %s", self.record.id, exc)
 
+        media_call_id, offerer, sdp = self._browser_offer(leg)
+        self.media.offer(media_call_id, offerer, sdp, ring, failed, toward_browser=True)
+
+    def _browser_offer(self, leg: UA) -> tuple[str, str, str]:
+        """What rtpengine makes a browser's offer of: its call, the offering leg's tag, that leg's SDP (here
+        the caller's own offer, not answered yet)."""
         assert self.caller_sdp is not None
-        self.media.offer(self.media_call_id, self.caller_tag, self.caller_sdp, ring, failed, toward_browser=True)
+        return self.media_call_id, self.caller_tag, self.caller_sdp
 
     def cancel(self, agent_id: str, keep: UA | None = None) -> None:
         """Stop ringing the agent's phones (all but `keep`)."""
