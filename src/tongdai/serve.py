@@ -136,7 +136,7 @@ class SwitchRuntime:
 
     def _on_request(self, req: Any, sip_t: Any) -> Any:
         method = req.getMethod()
-        self.metrics.sip_requests.labels(method if method in SIP_METHODS else "other").inc()
+        self.metrics.sip_requests.labels(method if method in wire.SIP_METHODS else "other").inc()
         return self.switch.on_request(req, sip_t)
 
     def _notify(self, n: Notification) -> None:
@@ -319,10 +319,6 @@ def restart_process() -> None:
     os.kill(os.getpid(), signal.SIGTERM)
 
 
-SIP_METHODS = frozenset({"INVITE", "ACK", "BYE", "CANCEL", "REGISTER", "OPTIONS", "INFO", "UPDATE", "REFER",
-                         "NOTIFY", "SUBSCRIBE", "MESSAGE", "PRACK", "PUBLISH"})  # others count as "other"
-
-
 def _recordings_pending(engine: Any) -> int:
     with UnitOfWork(engine) as uow:
         return uow.recordings.count_pending()
@@ -340,6 +336,7 @@ def build(settings: Settings) -> FastAPI:
     runtime = SwitchRuntime(engine, settings, bus, usage, directory, browser_secret, metrics) \
         if settings.sip == "on" else None
     metrics.sources.wire = wire.stats.view
+    metrics.sources.sent = lambda: dict(wire.stats.sent)
     metrics.sources.recordings_pending = lambda: _recordings_pending(engine)
     if runtime is not None:
         metrics.sources.switch = runtime.live.metrics

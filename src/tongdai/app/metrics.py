@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from ..domain.calls import CallRecord
@@ -29,6 +29,7 @@ class Sources:
     writers: Callable[[], dict[str, int]] | None = None  # writer name -> rows waiting
     rtpengine_up: Callable[[], bool] | None = None
     wire: Callable[[], dict[str, int]] | None = None  # the SIP socket's counters
+    sent: Callable[[], dict[str, int]] | None = None  # SIP messages sent, by method or status
 
 
 class Metrics:
@@ -86,7 +87,7 @@ class _Live(Collector):
     def __init__(self, sources: Sources):
         self.sources = sources
 
-    def collect(self) -> Iterator[GaugeMetricFamily]:
+    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
         s = self.sources
         if s.wire is not None:
             wire = s.wire()
@@ -94,6 +95,12 @@ class _Live(Collector):
                                 ("rate_limited", "SIP datagrams dropped unread: their source was over its rate"),
                                 ("send_errors", "SIP datagrams the socket failed to send")):
                 yield _gauge(f"tongdai_sip_{name}", help_ + " (since start)", value=wire.get(name, 0))
+        if s.sent is not None:
+            sent = CounterMetricFamily("tongdai_sip_messages_sent", "SIP messages the switch sent, by request method "
+                                       "or response status", labels=["message"])
+            for key, n in sorted(s.sent().items()):
+                sent.add_metric([key], n)
+            yield sent
         if s.switch is not None:
             view = s.switch()
             yield _gauge("tongdai_registrations", "live SIP bindings (phones and widgets registered)",

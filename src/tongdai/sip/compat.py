@@ -185,6 +185,7 @@ def _checked_destinations() -> None:
             host = address[0] if isinstance(address, tuple) and address else address
             wire.stats.count("unsendable", str(host)[:60], f"{address!r} has no usable host and port 1-65535")
             return
+        wire.stats.sent_message(data)
         original(self, data, address, delayed)
 
     Network_server.send_to = send_to

@@ -44,6 +44,7 @@ class WebSocketTransport(Network_server):
         if queue is None or self.loop is None:
             return  # the browser has gone: like a datagram to nobody
         text = data.decode() if isinstance(data, bytes) else data
+        wire.stats.sent_message(text)
         try:
             self.loop.call_soon_threadsafe(queue.put_nowait, text)
         except RuntimeError:  # the loop is closing

@@ -27,6 +27,10 @@ def valid_destination(address: object) -> bool:
     return isinstance(host, str) and bool(host) and valid_port(port)
 
 
+SIP_METHODS = frozenset({"INVITE", "ACK", "BYE", "CANCEL", "REGISTER", "OPTIONS", "INFO", "UPDATE", "REFER",
+                         "NOTIFY", "SUBSCRIBE", "MESSAGE", "PRACK", "PUBLISH"})
+
+
 @dataclass
 class WireStats:
     """Counters of the process's SIP socket (sippy runs one per process), safe from any thread."""
@@ -35,6 +39,7 @@ class WireStats:
     unsendable: int = 0  # messages not sent: the destination was not a usable address
     send_errors: int = 0  # datagrams the sender failed on (it goes on with the next one)
     rate_limited: int = 0  # datagrams dropped unread: their source sent more than its rate allows
+    sent: dict[str, int] = field(default_factory=dict)  # messages sent, by method (requests) or status
     clock: Callable[[], float] = time.monotonic
     _last_logged: dict[tuple[str, str], float] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -55,6 +60,15 @@ class WireStats:
         log.warning("SIP %s %s %s: %s (logged once per %.0f s per address; %d so far)", kind.replace("_", " "),
                     "to" if kind in ("unsendable", "send_errors") else "from", source, detail[:200], LOG_INTERVAL,
                     getattr(self, kind))
+
+    def sent_message(self, data: bytes | str) -> None:
+        """Count a message the switch sends: a response by its status, a request by its method."""
+        head = (data[:24].decode("latin-1", "replace") if isinstance(data, bytes) else data[:24]).split(" ", 2)
+        key = head[1] if head[0] == "SIP/2.0" and len(head) > 1 else head[0]
+        if not (key.isdigit() and len(key) == 3) and key not in SIP_METHODS:
+            key = "other"
+        with self._lock:
+            self.sent[key] = self.sent.get(key, 0) + 1
 
     def view(self) -> dict[str, int]:
         return {"malformed": self.malformed, "unsendable": self.unsendable, "send_errors": self.send_errors,
