@@ -58,9 +58,10 @@ def response_times(work: Path, scenario: str, keep_as: str) -> Callable[[float],
     return lambda q: times[min(len(times) - 1, int(q * len(times)))] if times else float("nan")
 
 
-def serve_demo(work: Path, carrier_port: int, seed: Callable[[dict], None]) -> dict:
+def serve_demo(work: Path, carrier_port: int, seed: Callable[[dict], None], **settings: str) -> dict:
     """`tongdai serve` on free loopback ports with the demo tenant plus what `seed(env)` adds, its
-    trunk pointed at `carrier_port` (where the carrier SIPp sends from and listens)."""
+    trunk pointed at `carrier_port` (where the carrier SIPp sends from and listens); `settings`: more
+    TONGDAI_* variables."""
     sip_port, http_port, ng_port = free_port(), free_port(), free_port()
     env = {**os.environ, "TONGDAI_DATA_DIR": str(work / "data"), "TONGDAI_SIP_ADDR": f"127.0.0.1:{sip_port}",
            "TONGDAI_HTTP_ADDR": f"127.0.0.1:{http_port}", "TONGDAI_RTPENGINE_NG": f"127.0.0.1:{ng_port}",
@@ -69,7 +70,8 @@ def serve_demo(work: Path, carrier_port: int, seed: Callable[[dict], None]) -> d
            "TONGDAI_MAX_CALLS_PER_AGENT": "0", "TONGDAI_MAX_CALL_RATE_PER_AGENT": "0",
            "TONGDAI_MAX_CALLS_PER_TENANT": "0", "TONGDAI_MAX_CALL_RATE_PER_TENANT": "0",
            "TONGDAI_MAX_CALLS_PER_TRUNK": "0", "TONGDAI_MAX_CALL_RATE_PER_TRUNK": "0",
-           "TONGDAI_TRUNK_CHECK_SECONDS": "0", "TONGDAI_SIP_RATE_PER_SOURCE": "0", "TONGDAI_DEMO_CARRIER": "off"}
+           "TONGDAI_TRUNK_CHECK_SECONDS": "0", "TONGDAI_SIP_RATE_PER_SOURCE": "0", "TONGDAI_DEMO_CARRIER": "off",
+           **settings}
     env.pop("TONGDAI_DATABASE_URL", None)
     keys = json.loads(subprocess.run([str(BIN), "demo"], env=env, capture_output=True, text=True,
                                      check=True).stdout)
