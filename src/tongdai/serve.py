@@ -30,7 +30,7 @@ from .app.live import LiveSwitch
 from .app.live_records import AgentStateWriter, RegistrationWriter, restore
 from .app.metrics import Metrics
 from .app.notifier import Notification, agent_status_changed
-from .app.recordings import RecordingOptions, Recordings
+from .app.recordings import Converter, RecordingOptions, Recordings
 from .app.report_rollup import ReportRollup
 from .app.security import VerifiedKeyCache
 from .app.services.caller_id import CallerIdUsage
@@ -47,6 +47,7 @@ from .domain.model import Prompt
 from .media.dtmf import DtmfListener
 from .media.housekeeping import Housekeeping
 from .media.prompts import PromptError, PromptFiles
+from .media.recording_audio import convert_measured, mp3_duration_ms
 from .media.rtpengine import MediaWorker, NgClient, RtpengineOptions, RtpengineSupervisor, RtpengineWatch
 from .settings import Settings
 from .sip import wire
@@ -82,7 +83,7 @@ class SwitchRuntime:
             pcaps=settings.recording_pcap_dir or settings.data_dir / "rtpengine" / "recordings",
             work=(settings.recordings_dir or settings.data_dir / "recordings") / ".work",
             keep_pcaps=settings.keep_pcaps, default_retention_days=settings.recording_retention_days),
-            notify=self._notify)
+            Converter(convert_measured, mp3_duration_ms), notify=self._notify)
         self.call_log = CallLog(engine, bus, to_async=self._to_async,
                                 spool=Spool(settings.spool / "call-log.jsonl", limit),
                                 recordings_written=self.recordings.wake, on_event=metrics.call_event)

@@ -13,8 +13,9 @@ from urllib.parse import quote
 
 import pytest
 
-from tongdai.app.recordings import MISSING_SECONDS, RecordingOptions, Recordings
+from tongdai.app.recordings import MISSING_SECONDS, Converter, RecordingOptions, Recordings
 from tongdai.app.services.operator import create_tenant
+from tongdai.media.recording_audio import convert_measured, mp3_duration_ms
 from tongdai.store.files import LocalFiles
 from tongdai.store.uow import UnitOfWork
 
@@ -59,7 +60,8 @@ def pending(engine, tenant: str, n: int, rtpengine: Path | None, seconds: float 
 
 def worker(engine, tmp_path, clock, files=None, **options) -> Recordings:
     return Recordings(engine, files or LocalFiles(tmp_path / "recordings"),
-                      RecordingOptions(pcaps=tmp_path / "rtpengine", work=tmp_path / "work", **options), clock=clock)
+                      RecordingOptions(pcaps=tmp_path / "rtpengine", work=tmp_path / "work", **options),
+                      Converter(convert_measured, mp3_duration_ms), clock=clock)
 
 
 def status(engine, tenant: str, recording_id: str) -> dict:

@@ -66,8 +66,8 @@ def demo(tmp_path):
         try:
             if httpx.get(api + "/health", timeout=1).status_code == 200:
                 break
-        except httpx.TransportError:
-            pass
+        except httpx.TransportError:  # not listening yet
+            time.sleep(0.2)
         assert time.monotonic() < deadline and server.poll() is None, (tmp_path / "serve.log").read_text()[-2000:]
         time.sleep(0.2)
     time.sleep(1.0)  # the demo carrier starts after the SIP engine

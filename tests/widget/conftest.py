@@ -61,7 +61,7 @@ def crm(server, crm_origin):
             self.wfile.write(page)
 
         def log_message(self, *args):
-            pass
+            """The test's output stays quiet: no line per request."""
 
     httpd = ThreadingHTTPServer(("127.0.0.1", int(crm_origin.rsplit(":", 1)[1])), Page)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)

@@ -9,7 +9,6 @@ import concurrent.futures
 import logging
 import multiprocessing
 import os
-import resource
 import threading
 import time
 from collections.abc import Callable
@@ -19,7 +18,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from ..media.recording_audio import Conversion, NotAPcap, convert, mp3_duration_ms
 from ..store.files import RecordingFiles
 from ..store.recordings import INTERRUPTED
 from ..store.uow import Unavailable, UnitOfWork
@@ -32,11 +30,14 @@ SETTLE_SECONDS = 60.0  # a call's pcap not closed by rtpengine after this long i
 MISSING_SECONDS = 300.0  # a pcap still absent after this long: the recording failed
 
 
-def _convert_in_child(pcap: str, target: str, ports: list[int], start: float, end: float | None) -> tuple[
-        Conversion, int]:
-    """In the worker process: the conversion, and that process's peak memory (KiB)."""
-    done = convert(Path(pcap), Path(target), customer_ports=set(ports), start=start, end=end)
-    return done, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+@dataclass(frozen=True)
+class Converter:
+    """How a pcap becomes a file, handed in by serve.py (media/recording_audio.py): `convert(pcap, target,
+    customer_ports, start, end) -> (conversion, peak KiB)` runs in the worker process (a module-level
+    function), `playing_ms(path)` says how long the file plays (its check). A bad pcap raises ValueError."""
+
+    convert: Callable[[str, str, list[int], float, float | None], tuple[Any, int]]
+    playing_ms: Callable[[Path], int]
 
 
 def _background() -> None:
@@ -55,12 +56,13 @@ class RecordingOptions:
 
 
 class Recordings:
-    def __init__(self, engine: Any, files: RecordingFiles, options: RecordingOptions,
+    def __init__(self, engine: Any, files: RecordingFiles, options: RecordingOptions, converter: Converter,
                  notify: Callable[[Notification], None] = lambda n: None,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
         self.engine = engine
         self.files = files
         self.options = options
+        self.converter = converter
         self.notify = notify
         self.clock = clock
         self.peak_kib = 0  # the conversion process's peak resident memory
@@ -124,13 +126,13 @@ class Recordings:
     def pcaps_by_call(self) -> dict[str, Path]:
         """rtpengine names a call's pcap after its Call-ID, URL-encoded, and a random suffix."""
         found: dict[str, Path] = {}
-        try:
-            with os.scandir(self.options.pcaps / "pcaps") as entries:
-                for entry in entries:
-                    if entry.name.endswith(".pcap") and "-" in entry.name:
-                        found.setdefault(entry.name[:-5].rsplit("-", 1)[0], Path(entry.path))
-        except FileNotFoundError:
-            pass
+        directory = self.options.pcaps / "pcaps"
+        if not directory.is_dir():  # rtpengine has recorded nothing yet
+            return found
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                if entry.name.endswith(".pcap") and "-" in entry.name:
+                    found.setdefault(entry.name[:-5].rsplit("-", 1)[0], Path(entry.path))
         return found
 
     def _metadata(self, pcap: Path) -> Path:
@@ -158,15 +160,15 @@ class Recordings:
         end = row["ended_at"].timestamp() if row["ended_at"] is not None else None
         try:
             self.options.work.mkdir(parents=True, exist_ok=True)
-            done, peak = self._pool_for().submit(_convert_in_child, str(pcap), str(target),
+            done, peak = self._pool_for().submit(self.converter.convert, str(pcap), str(target),
                                                  list(row["customer_ports"] or []), start, end).result()
             self.peak_kib = max(self.peak_kib, peak)
-            heard = mp3_duration_ms(target)
+            heard = self.converter.playing_ms(target)
             if abs(heard - done.duration_ms) > 1000:
                 raise ValueError(f"the file plays {heard} ms, the call lasted {done.duration_ms} ms")
             key = f"{row['tenant_id']}/{row['started_at']:%Y/%m/%d}/{row['id']}.mp3"
             size = self.files.put(target, key)
-        except (OSError, ValueError, NotAPcap, concurrent.futures.process.BrokenProcessPool) as exc:
+        except (OSError, ValueError, concurrent.futures.process.BrokenProcessPool) as exc:
             target.unlink(missing_ok=True)
             return self._failed(row, _why(exc))
         now = self.clock()

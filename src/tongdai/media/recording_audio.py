@@ -13,6 +13,7 @@ RFC 4733 events and comfort noise are skipped; other codecs (opus) are counted a
 from __future__ import annotations
 
 import os
+import resource
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -272,3 +273,11 @@ def mp3_duration_ms(path: Path) -> int:
     if not samples:
         raise ValueError(f"{path.name}: no MP3 frames")
     return round(samples * 1000 / rate)
+
+
+def convert_measured(pcap: str, target: str, customer_ports: list[int], start: float, end: float | None
+                     ) -> tuple[Conversion, int]:
+    """`convert`, as the recording worker process runs it: the conversion and that process's peak resident
+    memory (KiB). Module-level, so a process pool can send it."""
+    done = convert(Path(pcap), Path(target), customer_ports=set(customer_ports), start=start, end=end)
+    return done, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -157,8 +157,8 @@ class DemoCarrier(asyncio.DatagramProtocol):
                     4, "big") + ssrc.to_bytes(4, "big")
                 try:
                     call.media.sendto(header + frame, call.target)
-                except OSError:
-                    pass
+                except OSError as exc:  # the far side's port is gone: the call ends by BYE or by its time
+                    log.debug("demo carrier: RTP to %s not sent: %s", call.target, exc)
             n += 1
             await asyncio.sleep(max(0.0, start + n * 0.02 - loop.time()))
         if call.call_id in self.calls:  # it ran its time: hang up
