@@ -43,21 +43,25 @@ class Server:
     def __init__(self, data_dir: Path):
         self.data_dir = data_dir
         data_dir.mkdir(parents=True, exist_ok=True)
-        self.sip_port, self.http_port, self.ng_port = free_port(), free_port(), free_port()
         self.carrier_port = free_port()
         rtp = 20000 + (os.getpid() % 500) * 40
         self.env = {**os.environ, "TONGDAI_DATA_DIR": str(data_dir),
-                    "TONGDAI_SIP_ADDR": f"127.0.0.1:{self.sip_port}",
-                    "TONGDAI_HTTP_ADDR": f"127.0.0.1:{self.http_port}",
-                    "TONGDAI_RTPENGINE_NG": f"127.0.0.1:{self.ng_port}",
                     "TONGDAI_RTP_PORTS": f"{rtp}-{rtp + 39}", "TONGDAI_LOG_LEVEL": "warning",
                     # the carriers here are SIPp scenarios that take INVITEs only; test_trunk_health checks trunks
                     "TONGDAI_TRUNK_CHECK_SECONDS": "0", "TONGDAI_DEMO_CARRIER": "off"}
         self.env.pop("TONGDAI_DATABASE_URL", None)
+        self.choose_ports()
         self.proc: subprocess.Popen | None = None
         self.log_path = data_dir / "serve.log"
-        self.api = f"http://127.0.0.1:{self.http_port}/api/v1"
         self.demo()
+
+    def choose_ports(self) -> None:
+        """Free ports for SIP, HTTP and rtpengine's control socket, written into the server's settings."""
+        self.sip_port, self.http_port, self.ng_port = free_port(), free_port(), free_port()
+        self.env.update({"TONGDAI_SIP_ADDR": f"127.0.0.1:{self.sip_port}",
+                         "TONGDAI_HTTP_ADDR": f"127.0.0.1:{self.http_port}",
+                         "TONGDAI_RTPENGINE_NG": f"127.0.0.1:{self.ng_port}"})
+        self.api = f"http://127.0.0.1:{self.http_port}/api/v1"
 
     def demo(self) -> None:
         """The demo tenant in this server's database, and its keys."""
@@ -66,13 +70,21 @@ class Server:
         self.admin = {"Authorization": f"Bearer {self.keys['admin_key']}"}
         self.operator = {"Authorization": f"Bearer {self.keys['operator_key']}"}
 
-    def start(self) -> Server:
+    def start(self, attempts: int = 3) -> Server:
+        """Start `tongdai serve`. A port chosen free can be taken by another process's ephemeral socket
+        before the server binds it; then the server says so and exits, and new ports are chosen."""
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen([str(BIN), "serve"], env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"tongdai serve exited: {self.read_log()[-2000:]}")
+                log = self.read_log()
+                if attempts > 1 and "address already in use" in log[-2000:]:
+                    self.log.close()
+                    self.log_path.rename(self.log_path.with_suffix(f".port-clash-{attempts}.log"))
+                    self.choose_ports()
+                    return self.start(attempts - 1)
+                raise RuntimeError(f"tongdai serve exited: {log[-2000:]}")
             try:
                 if httpx.get(self.api + "/health", timeout=1).status_code == 200 and self.options_ok():
                     break
