@@ -1,12 +1,15 @@
 """The OpenAPI document tells the truth about errors: every operation lists the error responses tongdai
 actually sends, each as `application/problem+json` with the one problem schema (`errors[]` naming the
-field and a stable code), in place of FastAPI's default 422 shape, which tongdai never sends."""
+field and a stable code), in place of FastAPI's default 422 shape, which tongdai never sends. And every
+field and parameter says what it means, with an example (`vocabulary.py`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from fastapi import FastAPI
+
+from .vocabulary import BY_SCHEMA, FIELDS, OBJECTS, PARAMETERS
 
 PROBLEM = {
     "type": "object", "required": ["type", "title", "status", "detail", "errors"],
@@ -51,6 +54,64 @@ def _response(status: str) -> dict[str, Any]:
             "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
 
 
+NO_EXAMPLE = object()
+
+
+def _example(node: dict[str, Any], schemas: dict[str, Any], seen: frozenset[str] = frozenset()) -> Any:
+    """The example a schema node has, or one made from the examples of the schema it holds (NO_EXAMPLE
+    when there is none; None is an example: null)."""
+    if node.get("examples"):
+        return node["examples"][0]
+    if "example" in node:
+        return node["example"]
+    if "$ref" in node:
+        name = node["$ref"].rsplit("/", 1)[-1]
+        if name in seen:
+            return NO_EXAMPLE
+        properties = schemas[name].get("properties", {})
+        made = {field: _example(prop, schemas, seen | {name}) for field, prop in properties.items()}
+        return {field: value for field, value in made.items() if value is not NO_EXAMPLE}
+    for variant in [*node.get("anyOf", ()), *node.get("allOf", ())]:
+        if variant.get("type") != "null":
+            return _example(variant, schemas, seen)
+    if node.get("type") == "array" and "items" in node:
+        item = _example(node["items"], schemas, seen)
+        return NO_EXAMPLE if item is NO_EXAMPLE else [item]
+    return NO_EXAMPLE
+
+
+def _describe(schema: dict[str, Any]) -> None:
+    """Each field's description and example from the vocabulary, where the model did not write them."""
+    schemas = schema["components"]["schemas"]
+    for name, body in schemas.items():
+        for field, prop in body.get("properties", {}).items():
+            description, example = BY_SCHEMA.get(f"{name}.{field}") or FIELDS.get(field) or ("", None)
+            if description and not prop.get("description"):
+                prop["description"] = description
+            if example is not None and "examples" not in prop and "example" not in prop:
+                prop["examples"] = [example]
+    for body in schemas.values():  # fields holding other schemas: an example made from theirs
+        for prop in body.get("properties", {}).values():
+            if "examples" not in prop and "example" not in prop:
+                made = _example(prop, schemas)
+                if made is not NO_EXAMPLE:
+                    prop["examples"] = [made]
+    for path, operations in schema.get("paths", {}).items():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", ()):
+                name = parameter["name"]
+                if parameter["in"] == "path":
+                    collection = path.removeprefix("/api/v1/").split("/", 1)[0]
+                    known = OBJECTS.get(collection) if name == "object_id" else PARAMETERS.get(f"path:{name}")
+                else:
+                    known = PARAMETERS.get(f"{path}:{name}") or PARAMETERS.get(name)
+                description, example = known or ("", None)
+                if description and not parameter.get("description"):
+                    parameter["description"] = description
+                if example is not None and "example" not in parameter:
+                    parameter["example"] = example
+
+
 def install(app: FastAPI) -> None:
     generate = app.openapi
 
@@ -74,6 +135,7 @@ def install(app: FastAPI) -> None:
                     statuses.append("400")
                 for status in statuses:
                     responses[status] = _response(status)
+        _describe(schema)
         app.openapi_schema = schema
         return schema
 
