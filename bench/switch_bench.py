@@ -126,7 +126,13 @@ def seed_hotlines(env: dict, count: int) -> None:
     engine.dispose()
 
 
-def run_step(target_port: int, carrier_port: int, rate: int, seconds: int, work: Path, label: str) -> dict:
+AN = ["-key", "user", "an", "-au", "an", "-ap", "demo-secret-1"]  # the demo agent places every call
+
+
+def run_step(target_port: int, carrier_port: int, rate: int, seconds: int, work: Path, label: str,
+             scenario: Path = HERE / "scenarios" / "agent.xml", agent: list[str] = AN) -> dict:
+    """One step: `rate` calls a second for `seconds`, placed by `agent` (SIPp arguments naming the agent
+    and its credentials) with `scenario`."""
     calls = rate * seconds
     uas = subprocess.Popen(["sipp", "-sf", str(HERE / "scenarios" / "carrier.xml"), "-i", "127.0.0.1",
                             "-p", str(carrier_port), "-nostdin", "-trace_err", "-error_file",
@@ -134,10 +140,9 @@ def run_step(target_port: int, carrier_port: int, rate: int, seconds: int, work:
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=work)
     time.sleep(0.5)
     stat = work / f"{label}-{rate}.csv"
-    args = ["sipp", f"127.0.0.1:{target_port}", "-sf", str(HERE / "scenarios" / "agent.xml"), "-i", "127.0.0.1",
+    args = ["sipp", f"127.0.0.1:{target_port}", "-sf", str(scenario), "-i", "127.0.0.1",
             "-p", str(free_port()), "-r", str(rate), "-m", str(calls), "-l", str(rate * 10), "-nostdin",
-            "-key", "domain", "demo.tongdai.local", "-key", "user", "an", "-key", "dest", "0981234567",
-            "-key", "caller", "", "-au", "an", "-ap", "demo-secret-1",
+            "-key", "domain", "demo.tongdai.local", *agent, "-key", "dest", "0981234567", "-key", "caller", "",
             "-auth_uri", "0981234567@demo.tongdai.local",  # the digest uri is the Request-URI "-recv_timeout", "10000",
             "-trace_stat", "-stf", str(stat), "-fd", "1", "-trace_rtt", "-rtt_freq", "1",
             "-trace_err", "-error_file", str(work / f"{label}-{rate}-agent.err"),

@@ -44,10 +44,34 @@ def cmd_serve(_args: Any) -> int:
     host, port = s.http
     app = build(s)
     logging.getLogger("tongdai").info("HTTP on http://%s:%d/api/v1", host, port)
-    # open event streams must not hold a shutdown up: they get 3 s, then close
-    uvicorn.run(app, host=host, port=port, log_level=s.log_level, timeout_graceful_shutdown=3,
-                log_config=None)  # uvicorn's lines go through tongdai's handler: the same format
+    config = uvicorn.Config(app, host=host, port=port, log_level=s.log_level, timeout_graceful_shutdown=3,
+                            log_config=None)  # uvicorn's lines go through tongdai's handler: the same format
+    _server(config, on_exit=app.state.end_streams).run()
     return RESTART_EXIT_CODE if restart_requested.is_set() else 0
+
+
+def _server(config: Any, on_exit: Any) -> Any:
+    """uvicorn's server, which also ends the open event streams (wallboards, call widgets) as soon as
+    it is told to stop: they would otherwise hold the shutdown up until they are cancelled with a
+    traceback. Any request still running has the usual 3 s.
+
+    uvicorn raises the stopping signal again once it has stopped, so that the process dies of it;
+    `tongdai serve` exits by itself instead, with 0, or 75 when it asked for its own restart (a
+    process killed by SIGTERM would be restarted neither by scripts/run.sh nor by systemd)."""
+    import asyncio
+
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            super().handle_exit(sig, frame)
+            self._captured_signals.clear()  # not raised again after the shutdown
+            try:
+                asyncio.get_running_loop().call_soon_threadsafe(on_exit)
+            except RuntimeError:  # the signal came before the loop ran or after it ended
+                return
+
+    return Server(config)
 
 
 def cmd_check(_args: Any) -> int:

@@ -391,6 +391,7 @@ def build(settings: Settings) -> FastAPI:
             await asyncio.get_running_loop().run_in_executor(None, rollup.stop)
 
     app = create_app(ctx, lifespan=lifespan)
+    app.state.end_streams = bus.close  # `tongdai serve` calls it when told to stop
     if runtime is not None:  # SIP over WebSocket for the call widget, on the API's own port
         app.add_api_websocket_route("/sip", runtime.websocket.endpoint)
     return app
