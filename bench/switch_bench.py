@@ -147,10 +147,12 @@ def run_step(target_port: int, carrier_port: int, rate: int, seconds: int, work:
             "-trace_stat", "-stf", str(stat), "-fd", "1", "-trace_rtt", "-rtt_freq", "1",
             "-trace_err", "-error_file", str(work / f"{label}-{rate}-agent.err"),
             "-timeout", f"{seconds + 40}s"]
-    subprocess.run(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=work,
-                   timeout=seconds + 60)
-    uas.terminate()
-    uas.wait(timeout=10)
+    try:
+        subprocess.run(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=work,
+                       timeout=seconds + 60)
+    finally:  # the carrier stops with the step, even one that overran
+        uas.terminate()
+        uas.wait(timeout=10)
     with stat.open() as f:
         rows = list(csv.DictReader(f, delimiter=";"))
     last = rows[-1]

@@ -15,6 +15,7 @@ from sqlalchemy import create_engine, text
 from tongdai.api.app import create_app
 from tongdai.app.context import Context
 from tongdai.app.services.operator import create_api_key
+from tongdai.media.prompts import audio_for_upload
 from tongdai.store import tables
 from tongdai.store.db import make_engine, upgrade
 from tongdai.store.files import LocalFiles
@@ -76,7 +77,8 @@ class World:
     def __init__(self, engine, files_dir=None):
         self.engine = engine
         self.files = LocalFiles(files_dir) if files_dir is not None else None  # recordings' files
-        self.client = TestClient(create_app(Context(engine, recording_files=self.files)),
+        self.client = TestClient(create_app(Context(engine, recording_files=self.files,
+                                                    audio_upload=audio_for_upload)),
                                  raise_server_exceptions=False)
         with UnitOfWork(engine) as uow:
             self.operator = {"Authorization": f"Bearer {create_api_key(uow, role='operator', now=NOW)}"}

@@ -1,5 +1,5 @@
 """The layers of docs/architecture.md, checked: SQL only in store/, the SIP and app layers never import
-the switch, the API's routes and the portal's pages never reach past the services into SIP or the store, and
+the switch, the app layer imports neither SIP nor media, the API's routes and the portal's pages never reach past the services into SIP or the store, and
 the domain imports nothing of tongdai's outer layers."""
 
 from __future__ import annotations
@@ -29,6 +29,12 @@ def test_sql_is_written_only_in_the_store():
 
 def test_sip_and_app_never_import_the_switch():
     assert offenders(r"from \.\.switch|from tongdai\.switch", "sip", "app") == []
+
+
+def test_the_app_reaches_sip_and_media_only_through_what_serve_hands_it():
+    """The services and app-level owners take audio conversion, prompts and recordings' converter as
+    functions `serve.py` injects (`Context.audio_upload`, `prompt_audio`, the recordings' `Converter`)."""
+    assert offenders(r"from \.\.\.?(sip|media|switch)\b|from tongdai\.(sip|media|switch)\b", "app") == []
 
 
 def test_http_routes_and_pages_go_through_the_services():

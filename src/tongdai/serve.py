@@ -46,7 +46,7 @@ from .domain.limits import Caps
 from .domain.model import Prompt
 from .media.dtmf import DtmfListener
 from .media.housekeeping import Housekeeping
-from .media.prompts import PromptError, PromptFiles
+from .media.prompts import PromptError, PromptFiles, audio_for_upload
 from .media.recording_audio import convert_measured, mp3_duration_ms
 from .media.rtpengine import MediaWorker, NgClient, RtpengineOptions, RtpengineSupervisor, RtpengineWatch
 from .settings import Settings
@@ -357,7 +357,7 @@ def build(settings: Settings) -> FastAPI:
             raise RuleViolation(Violation("prompt", "prompt_unavailable", str(exc))) from None
 
     ctx = Context(engine=engine, keys=keys, bus=bus, usage=usage, webhooks=webhooks, webhook_targets=targets,
-                  prompt_audio=prompt_audio,
+                  prompt_audio=prompt_audio, audio_upload=audio_for_upload,
                   on_commit=watcher.committed,
                   health=runtime.health if runtime is not None else None,
                   widget=WidgetCredentials(browser_secret) if runtime is not None else None,

@@ -12,7 +12,7 @@ from tongdai.api.app import create_app
 from tongdai.api.local import LocalServer
 from tongdai.app.context import Context
 from tongdai.demo import PORTAL_PASSWORD, load_demo
-from tongdai.media.prompts import PromptFiles
+from tongdai.media.prompts import PromptFiles, audio_for_upload
 from tongdai.store.db import make_engine, upgrade
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -28,7 +28,7 @@ class Portal:
         self.keys = load_demo(self.engine, data / "demo-keys.json")
         prompts = PromptFiles(data / "prompts")
         self.ctx = Context(self.engine, prompt_audio=lambda p, upload: prompts.heard(
-            p.text if p.type == "tts" else None, p.language, upload))
+            p.text if p.type == "tts" else None, p.language, upload), audio_upload=audio_for_upload)
         self.http = LocalServer(create_app(self.ctx))
         self.url = self.http.url
 

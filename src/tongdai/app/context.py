@@ -41,6 +41,7 @@ class Context:
     webhooks: Any = None  # the webhook dispatcher, while the app runs
     webhook_targets: WebhookTargets = field(default_factory=WebhookTargets)  # where webhooks may be delivered
     prompt_audio: Callable[[Prompt, bytes | None], bytes] | None = None  # a prompt as callers hear it (WAV)
+    audio_upload: Callable[[bytes], tuple[bytes, int]] | None = None  # an uploaded file as rtpengine plays it
     on_commit: OnCommit | None = None  # configuration changed in this process
     health: Health | None = None  # what /health reports (the database alone when not set)
     widget: WidgetCredentials | None = None  # the call widget's SIP credentials (when the switch takes them)

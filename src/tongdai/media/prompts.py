@@ -14,6 +14,8 @@ import warnings
 import wave
 from pathlib import Path
 
+from ..domain.errors import RuleViolation, Violation
+
 with warnings.catch_warnings():  # deprecated in 3.11, still the standard library's resampler here
     warnings.simplefilter("ignore", DeprecationWarning)
     import audioop
@@ -60,6 +62,15 @@ def uploaded_audio(data: bytes) -> tuple[bytes, int]:
     if sound.num_frames > MAX_UPLOAD_SECONDS * RATE:
         raise PromptError(f"the file plays {sound.num_frames // RATE} s: at most {MAX_UPLOAD_SECONDS} s", "too_long")
     return _wav(sound.samples.tobytes()), sound.num_frames * 1000 // RATE
+
+
+def audio_for_upload(data: bytes) -> tuple[bytes, int]:
+    """`uploaded_audio` as the services take it (`Context.audio_upload`): a file it refuses is a rule
+    violation of the field `file`, with the reason's code."""
+    try:
+        return uploaded_audio(data)
+    except PromptError as exc:
+        raise RuleViolation(Violation("file", exc.code, str(exc))) from None
 
 
 def _wav(frames: bytes) -> bytes:

@@ -82,7 +82,7 @@ async def upload_audio(p: Admin, c: Ctx, file: Annotated[UploadFile, File()],
     data = await file.read(ivr.MAX_AUDIO_BYTES + 1)
     with c.uow() as uow:
         return ivr.upload_audio(uow, tenant_id=p.tenant, name=name or file.filename or "prompt.wav",
-                                data=data, now=c.clock())
+                                data=data, now=c.clock(), convert=c.audio_upload)
 
 
 @router.get("/audio", response_model=s.AudioList)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -10,7 +11,6 @@ from ...domain.errors import InUse, NotFound, RuleViolation, Violation, collect
 from ...domain.hours import DEFAULT_TIME_ZONE, parse_hours, problems
 from ...domain.model import IvrNode, IvrTarget, IvrTree, Prompt
 from ...domain.rules import validate_ivr_tree
-from ...media.prompts import PromptError, uploaded_audio
 from ...store.codecs import node_to_dict
 from ...store.uow import UnitOfWork
 from ..ids import new_id
@@ -64,15 +64,16 @@ def delete_ivr_tree(uow: UnitOfWork, *, tenant_id: str, tree_id: str) -> None:
     uow.ivr_trees.remove(tree_id, tenant_id)
 
 
-def upload_audio(uow: UnitOfWork, *, tenant_id: str, name: str, data: bytes, now: datetime) -> dict[str, Any]:
-    """Store an uploaded prompt (WAV or MP3, at most 5 MiB and 10 minutes) converted once to what rtpengine
-    plays best (8 kHz mono WAV); each refusal names the field `file` with a stable code."""
+def upload_audio(uow: UnitOfWork, *, tenant_id: str, name: str, data: bytes, now: datetime,
+                 convert: Callable[[bytes], tuple[bytes, int]] | None) -> dict[str, Any]:
+    """Store an uploaded prompt (WAV or MP3, at most 5 MiB and 10 minutes) converted once by `convert`
+    (`Context.audio_upload`) to what rtpengine plays best (8 kHz mono WAV); each refusal names the field
+    `file` with a stable code."""
     if len(data) > MAX_AUDIO_BYTES:
         raise RuleViolation(Violation("file", "too_large", "an audio prompt is at most 5 MiB"))
-    try:
-        data, duration_ms = uploaded_audio(data)
-    except PromptError as exc:
-        raise RuleViolation(Violation("file", exc.code, str(exc))) from None
+    if convert is None:
+        raise RuleViolation(Violation("file", "audio_unavailable", "this server cannot convert audio files"))
+    data, duration_ms = convert(data)
     out: list[Violation] = []
     if not name.strip() or len(name) > 200:
         out.append(Violation("name", "invalid_value", "a file name of 1 to 200 characters"))

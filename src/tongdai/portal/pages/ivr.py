@@ -134,7 +134,8 @@ async def upload(page: Signed, file: Annotated[UploadFile, File()]):
     back = str(fields.get("back", "/ivr"))
     try:
         with page.ctx.uow() as uow:
-            ivr.upload_audio(uow, tenant_id=tenant, name=file.filename or "prompt", data=data, now=page.ctx.clock())
+            ivr.upload_audio(uow, tenant_id=tenant, name=file.filename or "prompt", data=data, now=page.ctx.clock(),
+                             convert=page.ctx.audio_upload)
     except RuleViolation as exc:
         with page.ctx.uow() as uow:
             trees = uow.ivr_trees.all(tenant)
