@@ -22,6 +22,17 @@ def free_tcp() -> int:
         return s.getsockname()[1]
 
 
+def when_up(server: subprocess.Popen, url: str, **kwargs) -> httpx.Response:
+    """The first answer of a `tongdai serve` that is starting (30 s at most)."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            return httpx.get(url, **kwargs)
+        except httpx.TransportError:  # not listening yet
+            assert time.monotonic() < deadline and server.poll() is None
+            time.sleep(0.2)
+
+
 def record(message: str, **extra) -> logging.LogRecord:
     r = logging.LogRecord("tongdai.calls", logging.INFO, __file__, 1, message, (), None)
     r.__dict__.update(extra)
@@ -45,14 +56,7 @@ def test_serve_logs_json_lines_with_the_request_id_uvicorns_included(tmp_path):
     log = open(tmp_path / "serve.log", "wb")
     server = subprocess.Popen([str(BIN), "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                r = httpx.get(f"http://127.0.0.1:{port}/api/v1/health", headers={"X-Request-Id": "probe-42"})
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline and server.poll() is None
-                time.sleep(0.2)
+        r = when_up(server, f"http://127.0.0.1:{port}/api/v1/health", headers={"X-Request-Id": "probe-42"})
         assert r.headers["x-request-id"] == "probe-42"
         fresh = httpx.get(f"http://127.0.0.1:{port}/api/v1/health", headers={"X-Request-Id": "bad id\\x01"})
         assert len(fresh.headers["x-request-id"]) == 16 and fresh.headers["x-request-id"] != "bad id\\x01"
@@ -79,14 +83,7 @@ def test_stopping_with_event_streams_open_ends_them_at_once_without_a_traceback(
     server = subprocess.Popen([str(BIN), "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
     streams = []
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/api/v1/health")
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline and server.poll() is None
-                time.sleep(0.2)
+        when_up(server, f"http://127.0.0.1:{port}/api/v1/health")
         for key in (keys["admin_key"], keys["agent_key"]):  # a tenant-wide stream and an agent's own
             sock = socket.create_connection(("127.0.0.1", port))
             sock.sendall(f"GET /api/v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {key}\r\n\r\n".encode())
