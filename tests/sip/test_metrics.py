@@ -52,6 +52,7 @@ def test_counters_follow_real_calls_and_gauges_read_live_state(server, tmp_path)
     assert delta('tongdai_sip_requests_received_total{method="INVITE"}') == 6  # each challenged once
     assert delta('tongdai_sip_messages_sent_total{message="INVITE"}') == 3  # to the carrier
     assert delta('tongdai_sip_messages_sent_total{message="407"}') == 3  # the challenges
+    assert delta("tongdai_sip_datagrams") >= 6 + 3 * 3  # the INVITEs, and ACK, BYE and its answer per call
     assert after["tongdai_rtpengine_up"] == 1 and after["tongdai_recordings_pending"] >= 0
     # live state: a registered phone, its agent available; then a customer waiting in Support
     port = register_phone(server, tmp_path, "binh", state="available")

@@ -93,7 +93,8 @@ class _Live(Collector):
             wire = s.wire()
             for name, help_ in (("malformed", "SIP datagrams that could not be parsed or had unusable addresses"),
                                 ("rate_limited", "SIP datagrams dropped unread: their source was over its rate"),
-                                ("send_errors", "SIP datagrams the socket failed to send")):
+                                ("send_errors", "SIP datagrams the socket failed to send"),
+                                ("datagrams", "SIP datagrams read from the UDP socket, rate limited or not")):
                 yield _gauge(f"tongdai_sip_{name}", help_ + " (since start)", value=wire.get(name, 0))
         if s.sent is not None:
             sent = CounterMetricFamily("tongdai_sip_messages_sent", "SIP messages the switch sent, by request method "

@@ -252,6 +252,7 @@ def _receiver_that_reads_whole_datagrams() -> None:
                     break
                 continue
             empty = 100
+            wire.stats.datagrams += 1
             if not wire.limiter.allow(address[0]):
                 wire.stats.count("rate_limited", address[0], f"over {wire.limiter.rate:.0f} datagrams/s")
                 continue

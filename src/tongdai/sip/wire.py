@@ -39,6 +39,7 @@ class WireStats:
     unsendable: int = 0  # messages not sent: the destination was not a usable address
     send_errors: int = 0  # datagrams the sender failed on (it goes on with the next one)
     rate_limited: int = 0  # datagrams dropped unread: their source sent more than its rate allows
+    datagrams: int = 0  # datagrams read from the UDP socket, limited or not (written by the receiver thread alone)
     sent: dict[str, int] = field(default_factory=dict)  # messages sent, by method (requests) or status
     clock: Callable[[], float] = time.monotonic
     _last_logged: dict[tuple[str, str], float] = field(default_factory=dict)
@@ -72,7 +73,7 @@ class WireStats:
 
     def view(self) -> dict[str, int]:
         return {"malformed": self.malformed, "unsendable": self.unsendable, "send_errors": self.send_errors,
-                "rate_limited": self.rate_limited}
+                "rate_limited": self.rate_limited, "datagrams": self.datagrams}
 
 
 stats = WireStats()
