@@ -5,7 +5,10 @@ fixed rate for each step; a SIPp UAS plays the carrier behind the trunk. tongdai
 plus 1,000 Viettel hotlines (the adaptive number picks among them per call), with rtpengine anchoring
 every call. The same SIPp peers then run against bench/bare_b2bua.py, the baseline.
 
-Run: .venv/bin/python bench/switch_bench.py [--rates 100,150,200,250] [--seconds 10]
+Run: .venv/bin/python bench/switch_bench.py [--rates 100,150,200,250] [--seconds 10] [--compare-write-batch]
+With --compare-write-batch the same rates first run against a tongdai that writes each call-log and
+agent-state row at once (TONGDAI_WRITE_BATCH_MS=0, as before issue #15), and its CPU per call is printed
+beside the default's.
 Target (issue #4): at least 200 calls/s with under 1 % failed, and at least 0.8x the bare baseline.
 """
 
@@ -193,7 +196,9 @@ def sweep(label: str, target_port: int, carrier_port: int, rates: list[int], sec
         t0 = time.monotonic()
         result = run_step(target_port, carrier_port, rate, seconds, work, label)
         wall = time.monotonic() - t0
-        result["cpu_pct"] = [round(100 * (cpu_seconds(p) - b) / wall, 1) for p, b in zip(pids, before, strict=True)]
+        used = [cpu_seconds(p) - b for p, b in zip(pids, before, strict=True)]
+        result["cpu_pct"] = [round(100 * u / wall, 1) for u in used]
+        result["ms_per_call"] = 1000 * used[0] / max(1, result["ok"])
         results.append(result)
         print(f"  {label:8} {rate:>4} calls/s: {result['ok']:>5} ok, {result['failed']:>4} failed "
               f"({result['failed_pct']:.2f} %), setup p50 {result['p50_ms']:.1f} ms p95 {result['p95_ms']:.1f} ms, "
@@ -203,6 +208,18 @@ def sweep(label: str, target_port: int, carrier_port: int, rates: list[int], sec
             print("           /metrics: " + metrics_moved(counted, scrape(metrics_url)), flush=True)
         time.sleep(2)
     return results
+
+
+def sweep_tongdai(label: str, work: Path, rates: list[int], args: argparse.Namespace, **settings: str) -> list[dict]:
+    """A `tongdai serve` of its own with these TONGDAI_* `settings`, swept over `rates`."""
+    carrier_port = free_port()
+    switch = serve_demo(work, carrier_port, lambda env: seed_hotlines(env, args.hotlines), **settings)
+    print(f"tongdai serve (pid {switch['server'].pid}) with {settings}")
+    try:
+        return sweep(label, switch["sip_port"], carrier_port, rates, args.seconds, work,
+                     [switch["server"].pid, switch["rtpengine_pid"]])
+    finally:
+        stop_switch(switch["server"], work)
 
 
 def best(results: list[dict], p95_ms: float | None = None) -> dict | None:
@@ -218,8 +235,14 @@ def main() -> None:
     ap.add_argument("--hotlines", type=int, default=1000)
     ap.add_argument("--keep", help="keep logs and SIPp traces in this directory")
     ap.add_argument("--no-baseline", action="store_true")
+    ap.add_argument("--compare-write-batch", action="store_true",
+                    help="first sweep a tongdai that writes each call-log and agent-state row at once "
+                         "(TONGDAI_WRITE_BATCH_MS=0), the way it was until issue #15, beside the default")
     args = ap.parse_args()
     rates = [int(r) for r in args.rates.split(",")]
+    if args.compare_write_batch:
+        with tempfile.TemporaryDirectory() as tmp:
+            at_once = sweep_tongdai("at once", Path(tmp), rates, args, TONGDAI_WRITE_BATCH_MS="0")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(args.keep or tmp)
         work.mkdir(parents=True, exist_ok=True)
@@ -234,6 +257,12 @@ def main() -> None:
                          metrics_url=switch["api"].replace("/api/v1", "/metrics"))
         finally:
             stop_switch(server, work)
+        if args.compare_write_batch:
+            for before, after in zip(at_once, ours, strict=True):
+                print(f"tongdai CPU per call at {after['rate']} calls/s: rows written at once "
+                      f"{before['ms_per_call']:.2f} ms, in batches (default) {after['ms_per_call']:.2f} ms "
+                      f"({100 * (after['ms_per_call'] - before['ms_per_call']) / before['ms_per_call']:+.0f} %); "
+                      f"setup p95 {before['p95_ms']:.0f} -> {after['p95_ms']:.0f} ms")
         if args.no_baseline:
             return
         bare_port = free_port()

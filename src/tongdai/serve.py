@@ -84,10 +84,11 @@ class SwitchRuntime:
             work=(settings.recordings_dir or settings.data_dir / "recordings") / ".work",
             keep_pcaps=settings.keep_pcaps, default_retention_days=settings.recording_retention_days),
             Converter(convert_measured, mp3_duration_ms), notify=self._notify)
-        self.call_log = CallLog(engine, bus, to_async=self._to_async,
+        gather = settings.write_batch_ms / 1000
+        self.call_log = CallLog(engine, bus, to_async=self._to_async, gather=gather,
                                 spool=Spool(settings.spool / "call-log.jsonl", limit),
                                 recordings_written=self.recordings.wake, on_event=metrics.call_event)
-        self.states = AgentStateWriter(engine, spool=Spool(settings.spool / "agent-states.jsonl", limit))
+        self.states = AgentStateWriter(engine, gather=gather, spool=Spool(settings.spool / "agent-states.jsonl", limit))
         self.registrations = RegistrationWriter(engine, spool=Spool(settings.spool / "registrations.jsonl", limit))
         host, port = settings.sip_address
         ng_host, ng_port = settings.ng_address

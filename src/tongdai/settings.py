@@ -56,6 +56,10 @@ class Settings(BaseSettings):
                                                                          "hangs them up")
     spool_dir: Path | None = Field(None, description="where writes the database refused wait to be replayed "
                                    "(default `$TONGDAI_DATA_DIR/spool`; best on another disk than the database)")
+    write_batch_ms: int = Field(250, ge=0, le=5000, description="how long the call log's and agents' states' "
+                                "writers let rows pile up between transactions: under load a few large "
+                                "transactions cost far less CPU than one per event; rows reach the database up to "
+                                "this much later (0: each at once)")
     spool_max_mb: int = Field(256, ge=1, description="the most the spool may hold on disk, in MiB, per writer")
     webhook_allowed_networks: str = Field("", description="comma-separated networks (CIDR) webhooks may reach "
                                           "although they are loopback, private or link-local (on-premises receivers); "

@@ -23,17 +23,19 @@ INTERNAL = ("call.recording",)  # persisted, not published: the recording's own 
 
 
 class CallLog:
-    """Rows are written by one thread, in event order, several calls per transaction under load."""
+    """Rows are written by one thread, in event order, several calls per transaction under load; `gather`
+    seconds between transactions let the rows pile up (serve sets `TONGDAI_WRITE_BATCH_MS`)."""
 
     def __init__(self, engine: Any, bus: EventBus, to_async: Callable[..., None] | None = None,
-                 spool: Spool | None = None, recordings_written: Callable[[], None] = lambda: None,
+                 spool: Spool | None = None, gather: float = 0.0,
+                 recordings_written: Callable[[], None] = lambda: None,
                  on_event: Callable[[CallRecord, str], None] = lambda record, event: None):
         self.engine = engine
         self.on_event = on_event  # every event of every call (the metrics count them)
         self.recordings_written = recordings_written  # the recordings worker looks at once
         self.bus = bus
         self.to_async = to_async  # the bridge's hop to the asyncio loop, where the bus lives
-        self.writer = BatchWriter("call-log", self._write, limit=500, spool=spool,
+        self.writer = BatchWriter("call-log", self._write, limit=500, spool=spool, gather=gather,
                                   describe=lambda row: f"call row {row['id']}")
 
     def start(self) -> None:

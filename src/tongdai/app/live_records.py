@@ -17,9 +17,9 @@ class AgentStateWriter:
     history row, one transaction per batch; a change that cannot be written (its agent was deleted
     meanwhile) loses only itself."""
 
-    def __init__(self, engine: Any, spool: Spool | None = None):
+    def __init__(self, engine: Any, spool: Spool | None = None, gather: float = 0.25):
         self.engine = engine
-        self.writer = BatchWriter("agent-states", self._write, limit=1000, gather=0.25, spool=spool,
+        self.writer = BatchWriter("agent-states", self._write, limit=1000, gather=gather, spool=spool,
                                   describe=lambda c: f"the state change of agent {c[1]} to {c[2]['new']}")
 
     def start(self) -> None:
