@@ -210,16 +210,21 @@ def sweep(label: str, target_port: int, carrier_port: int, rates: list[int], sec
     return results
 
 
-def sweep_tongdai(label: str, work: Path, rates: list[int], args: argparse.Namespace, **settings: str) -> list[dict]:
-    """A `tongdai serve` of its own with these TONGDAI_* `settings`, swept over `rates`."""
-    carrier_port = free_port()
+def sweep_tongdai(label: str, work: Path, carrier_port: int, rates: list[int], args: argparse.Namespace,
+                  **settings: str) -> tuple[list[dict], dict]:
+    """A `tongdai serve` (the demo tenant and `--hotlines` hotlines, plus these TONGDAI_* `settings`) swept
+    over `rates`, then stopped: its results and its environment."""
     switch = serve_demo(work, carrier_port, lambda env: seed_hotlines(env, args.hotlines), **settings)
-    print(f"tongdai serve (pid {switch['server'].pid}) with {settings}")
+    server, rtpengine_pid = switch["server"], switch["rtpengine_pid"]
+    print(f"tongdai serve (pid {server.pid}) + rtpengine (pid {rtpengine_pid}); demo tenant + {args.hotlines} "
+          f"hotlines{''.join(f', {k}={v}' for k, v in settings.items())}; {args.seconds} s per step; "
+          "CPU % is [tongdai, rtpengine]")
     try:
-        return sweep(label, switch["sip_port"], carrier_port, rates, args.seconds, work,
-                     [switch["server"].pid, switch["rtpengine_pid"]])
+        results = sweep(label, switch["sip_port"], carrier_port, rates, args.seconds, work,
+                        [server.pid, rtpengine_pid], metrics_url=switch["api"].replace("/api/v1", "/metrics"))
     finally:
-        stop_switch(switch["server"], work)
+        stop_switch(server, work)
+    return results, switch["env"]
 
 
 def best(results: list[dict], p95_ms: float | None = None) -> dict | None:
@@ -242,21 +247,12 @@ def main() -> None:
     rates = [int(r) for r in args.rates.split(",")]
     if args.compare_write_batch:
         with tempfile.TemporaryDirectory() as tmp:
-            at_once = sweep_tongdai("at once", Path(tmp), rates, args, TONGDAI_WRITE_BATCH_MS="0")
+            at_once, _ = sweep_tongdai("at once", Path(tmp), free_port(), rates, args, TONGDAI_WRITE_BATCH_MS="0")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(args.keep or tmp)
         work.mkdir(parents=True, exist_ok=True)
         carrier_port = free_port()
-        switch = serve_demo(work, carrier_port, lambda env: seed_hotlines(env, args.hotlines))
-        server, env, sip_port, rtpengine_pid = (switch["server"], switch["env"], switch["sip_port"],
-                                                switch["rtpengine_pid"])
-        print(f"tongdai serve (pid {server.pid}) + rtpengine (pid {rtpengine_pid}); demo tenant + "
-              f"{args.hotlines} hotlines; {args.seconds} s per step; CPU % is [tongdai, rtpengine]")
-        try:
-            ours = sweep("tongdai", sip_port, carrier_port, rates, args.seconds, work, [server.pid, rtpengine_pid],
-                         metrics_url=switch["api"].replace("/api/v1", "/metrics"))
-        finally:
-            stop_switch(server, work)
+        ours, env = sweep_tongdai("tongdai", work, carrier_port, rates, args)
         if args.compare_write_batch:
             for before, after in zip(at_once, ours, strict=True):
                 print(f"tongdai CPU per call at {after['rate']} calls/s: rows written at once "
